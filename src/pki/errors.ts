@@ -1,0 +1,95 @@
+/**
+ * Stable error codes of certificate validation, with the sentence a person sees. The codes are
+ * part of the API (audit log, UI catalogues, tests); never rename one, add a new one instead.
+ */
+export const pkiErrorMessages = {
+  certificate_too_large: {
+    ja: '証明書のデータが大きすぎるため読み取れません。正しいICカードを使っているか確認してください。',
+    en: 'The certificate is too large to be read. Check that you are using the right card.',
+  },
+  certificate_malformed: {
+    ja: '証明書を読み取れませんでした。ICカードを挿し直して、もう一度お試しください。',
+    en: 'The certificate could not be read. Reinsert the card and try again.',
+  },
+  certificate_expired: {
+    ja: 'この証明書は有効期限が切れています。発行元の認証局で証明書を更新してください。',
+    en: 'This certificate has expired. Renew it with the certification authority that issued it.',
+  },
+  certificate_not_yet_valid: {
+    ja: 'この証明書はまだ有効期間が始まっていません。有効期間の開始後に、もう一度お試しください。',
+    en: 'This certificate is not valid yet. Try again once its validity period has started.',
+  },
+  certificate_signing_not_allowed: {
+    ja: 'これは署名用の証明書のため、ログインには使えません。認証用の証明書を選んでください。',
+    en: 'This is a signing certificate and cannot be used to log in. Choose your authentication certificate.',
+  },
+  certificate_purpose_invalid: {
+    ja: 'この証明書はログイン(本人認証)用ではありません。認証用の証明書を選んでください。',
+    en: 'This certificate is not meant for logging in. Choose your authentication certificate.',
+  },
+  certificate_policy_invalid: {
+    ja: 'この証明書はこのログイン方法では使えません。HPKIの認証用証明書を使ってください。',
+    en: 'This certificate cannot be used with this login method. Use your HPKI authentication certificate.',
+  },
+  certificate_untrusted: {
+    ja: 'この証明書の発行元は信頼されていません。HPKIの認証局が発行した証明書を使ってください。',
+    en: 'The issuer of this certificate is not trusted. Use a certificate issued by an HPKI certification authority.',
+  },
+  certificate_chain_too_long: {
+    ja: '証明書の発行元をたどれませんでした(認証局の階層が深すぎます)。管理者にお問い合わせください。',
+    en: 'The certificate chain is too long to be checked. Contact the administrator.',
+  },
+  certificate_chain_invalid: {
+    ja: '発行元の認証局の証明書に問題があるため確認できません。管理者にお問い合わせください。',
+    en: 'A certification authority certificate in the chain is not valid. Contact the administrator.',
+  },
+  certificate_revoked: {
+    ja: 'この証明書は失効しています。発行元の認証局にお問い合わせください。',
+    en: 'This certificate has been revoked. Contact the certification authority that issued it.',
+  },
+  crl_missing: {
+    ja: '証明書の失効情報を確認できないため、ログインできません。しばらくしてからもう一度お試しいただき、続く場合は管理者にお問い合わせください。',
+    en: 'The revocation status could not be checked, so login is refused. Try again later; if it persists, contact the administrator.',
+  },
+  crl_expired: {
+    ja: '証明書の失効情報が古くなっているため、ログインできません。管理者にお問い合わせください。',
+    en: 'The revocation list is out of date, so login is refused. Contact the administrator.',
+  },
+  crl_not_yet_valid: {
+    ja: '証明書の失効情報の日付が正しくないため、ログインできません。管理者にお問い合わせください。',
+    en: 'The revocation list is not valid yet, so login is refused. Contact the administrator.',
+  },
+  crl_invalid: {
+    ja: '証明書の失効情報が正しくないため使えません。管理者にお問い合わせください。',
+    en: 'The revocation list is invalid and cannot be used. Contact the administrator.',
+  },
+  hcrole_malformed: {
+    ja: '証明書の資格情報(hcRole)を読み取れませんでした。発行元の認証局にお問い合わせください。',
+    en: 'The qualification (hcRole) in the certificate could not be read. Contact the certification authority that issued it.',
+  },
+  validation_failed: {
+    ja: '証明書を確認できませんでした。もう一度お試しいただき、続く場合は管理者にお問い合わせください。',
+    en: 'The certificate could not be checked. Try again; if it persists, contact the administrator.',
+  },
+} as const satisfies Record<string, { ja: string; en: string }>;
+
+export type PkiErrorCode = keyof typeof pkiErrorMessages;
+
+export const pkiErrorCodes = Object.keys(pkiErrorMessages) as PkiErrorCode[];
+
+/** A validation failure with a stable code; `detail` is for logs and developers, not for people. */
+export class PkiError extends Error {
+  readonly code: PkiErrorCode;
+  readonly detail: string;
+
+  constructor(code: PkiErrorCode, detail: string, options?: { cause?: unknown }) {
+    super(`${code}: ${detail}`, options);
+    this.name = 'PkiError';
+    this.code = code;
+    this.detail = detail;
+  }
+}
+
+export function pkiErrorMessage(code: PkiErrorCode, locale: 'ja' | 'en' = 'ja'): string {
+  return pkiErrorMessages[code][locale];
+}
