@@ -1,16 +1,13 @@
 import { PrismaClient } from '../generated/prisma/client.ts';
+import type { Database } from './current.ts';
 import { describeTarget, resolveDatabaseTarget, type DatabaseTarget } from './database-target.ts';
 import { openDriverAdapter } from './driver-adapter.ts';
 import { applyMigrations } from './migrations.ts';
 
-export type Db = InstanceType<typeof PrismaClient>;
 export type { DatabaseTarget };
 
-export interface Database {
-  prisma: Db;
+export interface OpenedDatabase extends Database {
   target: DatabaseTarget;
-  description: string;
-  close(): Promise<void>;
 }
 
 export interface OpenDatabaseOptions {
@@ -20,7 +17,7 @@ export interface OpenDatabaseOptions {
   log?: (line: string) => void;
 }
 
-export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<OpenedDatabase> {
   const target = resolveDatabaseTarget(options.url ?? process.env.DATABASE_URL);
   const description = describeTarget(target);
   if (options.migrate && target.kind === 'postgres') {
@@ -50,25 +47,3 @@ function report(applied: string[], log?: (line: string) => void) {
   if (log) log(applied.length ? `applied migrations: ${applied.join(', ')}` : 'database schema is up to date');
 }
 
-/*
- * The one process holds one database handle. Next.js bundles page code separately from server.ts,
- * so a module-level variable would be duplicated; the handle lives on globalThis instead
- * (two PGlite handles on one folder would corrupt it).
- */
-const GLOBAL_KEY = Symbol.for('hpki-sso.database');
-type WithDb = typeof globalThis & { [GLOBAL_KEY]?: Database };
-
-export function installDatabase(database: Database): void {
-  (globalThis as WithDb)[GLOBAL_KEY] = database;
-}
-
-export function currentDatabase(): Database {
-  const database = (globalThis as WithDb)[GLOBAL_KEY];
-  if (!database) throw new Error('The database is not open: start the portal through server.ts');
-  return database;
-}
-
-/** The Prisma client of the running process. */
-export function db(): Db {
-  return currentDatabase().prisma;
-}

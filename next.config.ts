@@ -1,0 +1,34 @@
+import type { NextConfig } from 'next';
+import createNextIntlPlugin from 'next-intl/plugin';
+
+const withNextIntl = createNextIntlPlugin('./src/i18n/request.ts');
+
+const nextConfig: NextConfig = {
+  // Server-only packages stay out of the page bundles; the process shares one instance of each.
+  serverExternalPackages: [
+    'oidc-provider',
+    '@simplewebauthn/server',
+    '@electric-sql/pglite',
+    'pglite-prisma-adapter',
+    'pg',
+    '@prisma/adapter-pg',
+    '@prisma/schema-engine-wasm',
+    '@peculiar/x509',
+    'reflect-metadata',
+  ],
+  poweredByHeader: false,
+  async headers() {
+    return [
+      {
+        source: '/:path*',
+        headers: [
+          { key: 'X-Content-Type-Options', value: 'nosniff' },
+          { key: 'Referrer-Policy', value: 'same-origin' },
+          { key: 'X-Frame-Options', value: 'DENY' },
+        ],
+      },
+    ];
+  },
+};
+
+export default withNextIntl(nextConfig);

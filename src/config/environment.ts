@@ -1,0 +1,59 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Every setting the portal reads from the environment, parsed once at start-up. */
+const schema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  /** The origin people use to reach the portal; the issuer is PUBLIC_URL + /oidc. */
+  PUBLIC_URL: z
+    .string()
+    .url()
+    .optional()
+    .transform((v) => v?.replace(/\/+$/, '')),
+  DATABASE_URL: z.string().optional(),
+  /** 32 bytes, base64 or base64url: encrypts signing keys; without it a key file is generated. */
+  KEY_ENCRYPTION_KEY: z.string().optional(),
+  KEY_ENCRYPTION_KEY_FILE: z.string().optional(),
+  /** Demo data and demo-only helpers: on by default only for the embedded database. */
+  DEMO: z.enum(['true', 'false', '1', '0']).optional(),
+  NODE_ENV: z.string().optional(),
+  /** Comma-separated addresses of reverse proxies whose X-Forwarded-* headers are trusted. */
+  TRUSTED_PROXIES: z.string().optional(),
+});
+
+export interface Environment {
+  port: number;
+  host: string;
+  publicUrl: string;
+  issuer: string;
+  databaseUrl: string | undefined;
+  keyEncryptionKey: string | undefined;
+  keyEncryptionKeyFile: string;
+  demo: boolean;
+  production: boolean;
+  trustedProxies: string[];
+}
+
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Environment {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`Invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
+  const embedded = !e.DATABASE_URL || e.DATABASE_URL.startsWith('pglite:');
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    publicUrl,
+    issuer: `${publicUrl}/oidc`,
+    databaseUrl: e.DATABASE_URL,
+    keyEncryptionKey: e.KEY_ENCRYPTION_KEY,
+    keyEncryptionKeyFile: path.resolve(cwd, e.KEY_ENCRYPTION_KEY_FILE ?? '.data/secrets/key-encryption.key'),
+    demo: e.DEMO === undefined ? embedded : e.DEMO === 'true' || e.DEMO === '1',
+    production: e.NODE_ENV === 'production',
+    trustedProxies: (e.TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+  };
+}

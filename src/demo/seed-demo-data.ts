@@ -1,0 +1,74 @@
+import QRCode from 'qrcode';
+import type { Portal } from '../portal/portal.ts';
+import { createPractitioner, JPKI_HCROLE_SCHEME, type NewPractitioner } from '../practitioners/practitioner.ts';
+import { issueRegistrationCode, registrationUrl } from '../practitioners/registration-codes.ts';
+import { upsertClient } from '../clients/clients.ts';
+
+/** The demo relying party (`npm run demo:rp`); its secret is public on purpose: demo mode only. */
+export const DEMO_CLIENT = {
+  clientId: 'demo-rp',
+  secret: 'demo-rp-secret-not-for-production',
+  port: 3001,
+};
+
+export const DEMO_PRACTITIONERS: NewPractitioner[] = [
+  {
+    registrationNumber: 'DEMO-MD-000001',
+    familyName: 'Kagurazaka',
+    givenName: 'Sanjushi',
+    familyNameKanji: '神楽坂',
+    givenNameKanji: '三十四',
+    birthDate: '1980-04-01',
+    facility: 'HPKI DEMO UNIVERSITY HOSPITAL',
+    hcRoles: [{ role: 'Medical Doctor', codingScheme: JPKI_HCROLE_SCHEME }],
+  },
+  {
+    registrationNumber: 'DEMO-PH-000002',
+    familyName: 'Yakushiji',
+    givenName: 'Hanako',
+    familyNameKanji: '薬師寺',
+    givenNameKanji: '花子',
+    birthDate: '1985-10-15',
+    facility: 'HPKI DEMO PHARMACY',
+    hcRoles: [{ role: 'Pharmacist', codingScheme: JPKI_HCROLE_SCHEME }],
+  },
+];
+
+/**
+ * Idempotent demo set: practitioners and the demo client are created once; every start issues a
+ * fresh registration QR for each demo practitioner who has no device yet (the code is stored only
+ * as a hash, so it can be shown only when issued).
+ */
+export async function seedDemoData(portal: Portal, options: { printQr: boolean }) {
+  const { prisma, env } = portal;
+  const rpOrigin = `http://localhost:${DEMO_CLIENT.port}`;
+  await upsertClient(prisma, {
+    clientId: DEMO_CLIENT.clientId,
+    name: 'デモ地域医療連携ネットワーク (Demo EHR network)',
+    secret: DEMO_CLIENT.secret,
+    redirectUris: [`${rpOrigin}/callback`],
+    postLogoutRedirectUris: [`${rpOrigin}/`],
+    backchannelLogoutUri: `${rpOrigin}/backchannel-logout`,
+    initiateLoginUri: `${rpOrigin}/login`,
+  });
+  const lines: string[] = [];
+  for (const demo of DEMO_PRACTITIONERS) {
+    const existing = await prisma.practitioner.findUnique({
+      where: { registrationNumber: demo.registrationNumber },
+      include: { passkey: true },
+    });
+    const practitioner = existing ?? (await createPractitioner(prisma, demo));
+    if (existing?.passkey) {
+      lines.push(`${demo.familyNameKanji} ${demo.givenNameKanji} (${demo.hcRoles?.[0]?.role}): device registered`);
+      continue;
+    }
+    const { code, expiresAt } = await issueRegistrationCode(prisma, practitioner.id);
+    const url = registrationUrl(env.publicUrl, code);
+    lines.push(
+      `${demo.familyNameKanji} ${demo.givenNameKanji} (${demo.hcRoles?.[0]?.role}), password ${demo.birthDate.replaceAll('-', '')}:`,
+      `  registration URL: ${url}  (valid until ${expiresAt.toISOString().slice(0, 10)})`,
+    );
+    if (options.printQr) lines.push(await QRCode.toString(url, { type: 'terminal', small: true }));
+  }
+  portal.log(`demo data ready; demo client "${DEMO_CLIENT.clientId}" (run: npm run demo:rp)\n${lines.join('\n')}`);
+}

@@ -1,0 +1,17 @@
+import { errorMessage, type ErrorCode } from './catalogue.ts';
+
+/** An error a person or a client can act on: a stable code, an HTTP status, and a message per language. */
+export class PortalError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly status: number = 400,
+    readonly detail?: string,
+  ) {
+    super(`${code}${detail ? `: ${detail}` : ''}`);
+    this.name = 'PortalError';
+  }
+
+  toJSON(locale: 'ja' | 'en' = 'ja') {
+    return { error: this.code, message: errorMessage(this.code, locale) };
+  }
+}

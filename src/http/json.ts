@@ -1,0 +1,49 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PortalError } from '../errors/portal-error.ts';
+import { errorMessage } from '../errors/catalogue.ts';
+import { localeFromCookieHeader } from '../i18n/locale.ts';
+
+const MAX_JSON_BYTES = 64 * 1024;
+
+/** Reads a JSON body: the content type, size and syntax are checked before anything else sees it. */
+export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') throw new PortalError('unsupported_media_type', 415);
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_JSON_BYTES) throw new PortalError('payload_too_large', 413);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_JSON_BYTES) throw new PortalError('payload_too_large', 413);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new PortalError('invalid_request', 400, 'body is not valid JSON');
+  }
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(payload),
+  });
+  res.end(payload);
+}
+
+/** Every failure becomes a JSON error with a stable code; unexpected ones are 500 without details. */
+export function sendError(req: IncomingMessage, res: ServerResponse, error: unknown, onUnexpected: (e: unknown) => void): void {
+  const locale = localeFromCookieHeader(req.headers.cookie);
+  if (error instanceof PortalError) {
+    sendJson(res, error.status, error.toJSON(locale));
+    return;
+  }
+  onUnexpected(error);
+  if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: errorMessage('internal_error', locale) });
+}

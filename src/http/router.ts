@@ -1,0 +1,44 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Portal } from '../portal/portal.ts';
+import { PortalError } from '../errors/portal-error.ts';
+import { handleInteractionAction } from './routes/interaction-routes.ts';
+import { handleRegistrationAction } from './routes/registration-routes.ts';
+import { sendError } from './json.ts';
+import { LOCALE_COOKIE } from '../i18n/locale.ts';
+
+const INTERACTION_ACTION = /^\/interaction\/([A-Za-z0-9_-]{1,64})\/(passkey\/options|passkey\/verify|consent|abort)$/;
+const REGISTRATION_ACTION = /^\/api\/register\/([^/]{1,128})\/(password|passkey)$/;
+
+/**
+ * The portal's JSON endpoints, served in the Node process next to oidc-provider (they need its
+ * req/res-based interaction API). Returns false when the path is not one of them.
+ */
+export async function routeApi(portal: Portal, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> {
+  const interaction = INTERACTION_ACTION.exec(pathname);
+  const registration = interaction ? null : REGISTRATION_ACTION.exec(pathname);
+  const isApi = interaction || registration || pathname.startsWith('/api/') || pathname === '/lang';
+  if (!isApi) return false;
+  try {
+    if (interaction) await handleInteractionAction(portal, req, res, interaction[1]!, interaction[2]!);
+    else if (registration) await handleRegistrationAction(portal, req, res, registration[1]!, registration[2]!);
+    else if (pathname === '/lang') switchLanguage(req, res);
+    else throw new PortalError('not_found', 404);
+  } catch (error) {
+    sendError(req, res, error, (e) => portal.log(`unexpected error on ${req.method} ${pathname}: ${(e as Error).stack ?? e}`));
+  }
+  return true;
+}
+
+/** GET /lang?set=en&return=/path: remembers the language and goes back to the same page. */
+function switchLanguage(req: IncomingMessage, res: ServerResponse) {
+  const url = new URL(req.url ?? '/', 'http://portal.invalid');
+  const lang = url.searchParams.get('set') === 'en' ? 'en' : 'ja';
+  const back = url.searchParams.get('return') ?? '/';
+  // Only a path on this site, never another origin.
+  const safeBack = /^\/(?![/\\])/.test(back) ? back : '/';
+  res.writeHead(303, {
+    location: safeBack,
+    'set-cookie': `${LOCALE_COOKIE}=${lang}; Path=/; Max-Age=31536000; SameSite=Lax`,
+  });
+  res.end();
+}

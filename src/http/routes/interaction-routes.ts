@@ -1,0 +1,128 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { InteractionResults } from 'oidc-provider';
+import type { Portal } from '../../portal/portal.ts';
+import { PortalError } from '../../errors/portal-error.ts';
+import { passkeyLogin } from '../../auth/passkey/passkey-login.ts';
+import type { AuthResult, LoginContext } from '../../auth/login-method.ts';
+import { readJsonBody, sendJson } from '../json.ts';
+import { clientIp } from '../client-ip.ts';
+
+type Details = Awaited<ReturnType<Portal['provider']['interactionDetails']>>;
+
+/** The interaction must exist, belong to this browser (cookie) and be the one in the URL. */
+async function requireInteraction(portal: Portal, req: IncomingMessage, res: ServerResponse, uid: string): Promise<Details> {
+  let details: Details;
+  try {
+    details = await portal.provider.interactionDetails(req, res);
+  } catch {
+    throw new PortalError('interaction_expired', 400);
+  }
+  if (details.uid !== uid) throw new PortalError('interaction_mismatch', 400);
+  return details;
+}
+
+async function finish(portal: Portal, req: IncomingMessage, res: ServerResponse, result: InteractionResults) {
+  const redirectTo = await portal.provider.interactionResult(req, res, result, { mergeWithLastSubmission: false });
+  sendJson(res, 200, { redirectTo });
+}
+
+async function completeLogin(portal: Portal, req: IncomingMessage, res: ServerResponse, details: Details, auth: AuthResult, ctx: LoginContext) {
+  await portal.audit({
+    event: 'login',
+    result: 'success',
+    method: auth.method,
+    practitionerId: auth.practitionerId,
+    clientId: String(details.params.client_id),
+    ip: ctx.ip,
+    details: { acr: auth.acr, amr: auth.amr },
+  });
+  await finish(portal, req, res, {
+    login: { accountId: auth.practitionerId, acr: auth.acr, amr: auth.amr, remember: false },
+  });
+}
+
+const consentBody = z.object({ decision: z.enum(['approve', 'deny']) });
+
+/** JSON endpoints behind the login and consent pages: POST /interaction/:uid/<action>. */
+export async function handleInteractionAction(portal: Portal, req: IncomingMessage, res: ServerResponse, uid: string, action: string) {
+  if (req.method !== 'POST') throw new PortalError('method_not_allowed', 405);
+  const details = await requireInteraction(portal, req, res, uid);
+  const ctx: LoginContext = { interactionUid: uid, origin: portal.rp.origin, ip: clientIp(req, portal.env.trustedProxies) };
+  const clientId = String(details.params.client_id);
+
+  switch (action) {
+    case 'passkey/options': {
+      if (details.prompt.name !== 'login') throw new PortalError('invalid_request', 400, 'login is not pending');
+      sendJson(res, 200, await passkeyLogin(portal.prisma, portal.rp).begin(ctx));
+      return;
+    }
+    case 'passkey/verify': {
+      if (details.prompt.name !== 'login') throw new PortalError('invalid_request', 400, 'login is not pending');
+      const body = await readJsonBody(req);
+      let auth: AuthResult;
+      try {
+        auth = await passkeyLogin(portal.prisma, portal.rp).finish(ctx, body);
+      } catch (error) {
+        await portal.audit({
+          event: 'login',
+          result: 'failure',
+          method: 'passkey',
+          clientId,
+          ip: ctx.ip,
+          errorCode: error instanceof PortalError ? error.code : 'internal_error',
+        });
+        throw error;
+      }
+      await completeLogin(portal, req, res, details, auth, ctx);
+      return;
+    }
+    case 'consent': {
+      if (details.prompt.name !== 'consent') throw new PortalError('invalid_request', 400, 'consent is not pending');
+      const parsed = consentBody.safeParse(await readJsonBody(req));
+      if (!parsed.success) throw new PortalError('invalid_request', 400, 'decision must be approve or deny');
+      const accountId = details.session?.accountId;
+      if (!accountId) throw new PortalError('interaction_expired', 400);
+      if (parsed.data.decision === 'deny') {
+        await portal.audit({ event: 'consent', result: 'failure', practitionerId: accountId, clientId, errorCode: 'access_denied' });
+        await finish(portal, req, res, { error: 'access_denied', error_description: 'The practitioner declined consent.' });
+        return;
+      }
+      const grantId = await saveGrant(portal, details, accountId, clientId);
+      await portal.audit({
+        event: 'consent',
+        result: 'success',
+        practitionerId: accountId,
+        clientId,
+        details: { scope: details.params.scope },
+      });
+      await finish(portal, req, res, { consent: { grantId } });
+      return;
+    }
+    case 'abort': {
+      await portal.audit({ event: 'login', result: 'failure', clientId, errorCode: 'access_denied', details: { reason: 'cancelled' } });
+      await finish(portal, req, res, { error: 'access_denied', error_description: 'The login was cancelled.' });
+      return;
+    }
+    default:
+      throw new PortalError('not_found', 404);
+  }
+}
+
+/** Records what the practitioner approved: the missing scopes and claims of this request. */
+async function saveGrant(portal: Portal, details: Details, accountId: string, clientId: string): Promise<string> {
+  const { Grant } = portal.provider;
+  const grant = details.grantId ? await Grant.find(details.grantId) : new Grant({ accountId, clientId });
+  if (!grant) throw new PortalError('interaction_expired', 400);
+  const missing = details.prompt.details as {
+    missingOIDCScope?: string[];
+    missingOIDCClaims?: string[];
+    missingResourceScopes?: Record<string, string[]>;
+  };
+  if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+  if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+    grant.addResourceScope(indicator, scopes.join(' '));
+  }
+  return grant.save();
+}

@@ -1,0 +1,116 @@
+import crypto from 'node:crypto';
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { JWK } from 'jose';
+import type { Db } from '../db/current.ts';
+import type { KeyEncryptionKey } from '../crypto/key-encryption.ts';
+import { ACR } from '../auth/assurance.ts';
+import { findAccountIn } from './account.ts';
+import { prismaAdapterFactory } from './prisma-adapter.ts';
+import { renderErrorPage, renderLogoutPage, renderLogoutSuccessPage } from './provider-pages.ts';
+
+/**
+ * Every policy of the OpenID Provider, top to bottom. Behaviour lives in small named functions;
+ * everything else is data (the style of node-oidc-provider's own configuration).
+ */
+export interface ProviderDependencies {
+  prisma: () => Db;
+  kek: KeyEncryptionKey;
+  jwks: { keys: JWK[] };
+}
+
+/** Lifetimes in seconds. Sessions on shared hospital terminals end within a working day (AAL3: ≤ 12 h). */
+export const TTL = {
+  AuthorizationCode: 60,
+  PushedAuthorizationRequest: 60,
+  Interaction: 15 * 60,
+  AccessToken: 10 * 60,
+  IdToken: 10 * 60,
+  Session: 12 * 3600,
+  RefreshToken: 12 * 3600,
+  Grant: 30 * 24 * 3600,
+  ClientCredentials: 10 * 60,
+} as const;
+
+export const SCOPES = ['openid', 'profile', 'hcrole', 'offline_access'] as const;
+
+export const CLAIMS = {
+  openid: ['sub'],
+  profile: [
+    'name',
+    'family_name',
+    'given_name',
+    'name#ja-Hani-JP',
+    'family_name#ja-Hani-JP',
+    'given_name#ja-Hani-JP',
+  ],
+  hcrole: ['hcRole'],
+};
+
+export function providerConfiguration(deps: ProviderDependencies): Configuration {
+  const pairwiseSalt = deps.kek.derive('pairwise-subject');
+  return {
+    adapter: prismaAdapterFactory(deps.prisma),
+    findAccount: findAccountIn(deps.prisma),
+    jwks: deps.jwks as Configuration['jwks'],
+    cookies: {
+      // Derived from the key-encryption key, so every instance signs cookies alike.
+      keys: [deps.kek.derive('cookie-keys-v1').toString('base64url')],
+      long: { httpOnly: true, sameSite: 'lax' },
+      short: { httpOnly: true, sameSite: 'lax' },
+    },
+
+    // Clients live in the database (oidc_client); defaults apply to every one of them.
+    clientDefaults: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+      subject_type: 'pairwise',
+    },
+    responseTypes: ['code'],
+    scopes: [...SCOPES],
+    claims: CLAIMS,
+    // The ID token carries the profile and hcRole claims the client was granted, not only userinfo.
+    conformIdTokenClaims: false,
+    acrValues: [ACR.passkey, ACR.jpki, ACR.hpki],
+    subjectTypes: ['public', 'pairwise'],
+    pairwiseIdentifier: async (_ctx, accountId, client) =>
+      crypto.createHmac('sha256', pairwiseSalt).update(`${client.sectorIdentifier}|${accountId}`).digest('base64url'),
+
+    // Authorization code flow only, with PKCE S256 for every client.
+    pkce: { required: () => true },
+    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    // Every refresh hands out a new refresh token; the old one is spent (reuse revokes the grant).
+    rotateRefreshToken: true,
+    ttl: { ...TTL },
+    enabledJWA: {
+      idTokenSigningAlgValues: ['RS256', 'PS256', 'ES256'],
+      userinfoSigningAlgValues: ['RS256', 'PS256', 'ES256'],
+      clientAuthSigningAlgValues: ['RS256', 'PS256', 'ES256'],
+      requestObjectSigningAlgValues: ['RS256', 'PS256', 'ES256'],
+      dPoPSigningAlgValues: ['ES256', 'PS256', 'RS256'],
+    },
+    clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+
+    features: {
+      devInteractions: { enabled: false },
+      pushedAuthorizationRequests: { enabled: true, requirePushedAuthorizationRequests: false },
+      dPoP: { enabled: true },
+      userinfo: { enabled: true },
+      revocation: { enabled: true },
+      introspection: { enabled: true },
+      claimsParameter: { enabled: true },
+      backchannelLogout: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: renderLogoutPage,
+        postLogoutSuccessSource: renderLogoutSuccessPage,
+      },
+    },
+
+    interactions: {
+      url: (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}`,
+    },
+    renderError: renderErrorPage,
+  };
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+/** What the login and consent pages need to know about one interaction; passed from server.ts to Next. */
+export const interactionViewSchema = z.object({
+  uid: z.string(),
+  prompt: z.enum(['login', 'consent']),
+  reasons: z.array(z.string()),
+  client: z.object({ id: z.string(), name: z.string() }),
+  scopes: z.array(z.string()),
+  claims: z.array(z.string()),
+  methods: z.array(z.string()),
+  account: z.object({ name: z.string(), nameKanji: z.string().nullable() }).nullable(),
+});
+export type InteractionView = z.infer<typeof interactionViewSchema>;
+
+export const INTERACTION_VIEW_HEADER = 'x-hpki-interaction';
+
+export function encodeInteractionView(view: InteractionView): string {
+  return Buffer.from(JSON.stringify(view)).toString('base64url');
+}
+
+export function decodeInteractionView(header: string | null): InteractionView | null {
+  if (!header) return null;
+  try {
+    return interactionViewSchema.parse(JSON.parse(Buffer.from(header, 'base64url').toString('utf8')));
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,49 @@
+import type { Portal } from '../portal/portal.ts';
+
+/**
+ * Security events that happen inside oidc-provider reach the audit log here: token grants, logout,
+ * back-channel delivery. Error listeners log the code only, never tokens or secrets.
+ */
+export function observeProviderEvents(portal: Portal): void {
+  const { provider } = portal;
+  const audit = (entry: Parameters<Portal['audit']>[0]) => {
+    portal.audit(entry).catch((e) => portal.log(`audit append failed: ${(e as Error).message}`));
+  };
+
+  provider.on('grant.success', (ctx) => {
+    audit({
+      event: 'token.issued',
+      result: 'success',
+      clientId: ctx.oidc.client?.clientId,
+      practitionerId: ctx.oidc.entities.Account?.accountId ?? ctx.oidc.entities.Grant?.accountId,
+      details: { grantType: ctx.oidc.params?.grant_type },
+    });
+  });
+  provider.on('grant.error', (ctx, error) => {
+    audit({
+      event: 'token.issued',
+      result: 'failure',
+      clientId: ctx.oidc.client?.clientId,
+      errorCode: (error as { error?: string }).error ?? 'error',
+      details: { grantType: ctx.oidc.params?.grant_type },
+    });
+  });
+  provider.on('end_session.success', (ctx) => {
+    audit({ event: 'logout', result: 'success', clientId: ctx.oidc.client?.clientId, practitionerId: ctx.oidc.session?.accountId });
+  });
+  provider.on('backchannel.success', (_ctx, client, accountId) => {
+    audit({ event: 'logout.backchannel', result: 'success', clientId: client.clientId, practitionerId: accountId });
+  });
+  provider.on('backchannel.error', (_ctx, error, client, accountId) => {
+    audit({
+      event: 'logout.backchannel',
+      result: 'failure',
+      clientId: client.clientId,
+      practitionerId: accountId,
+      errorCode: (error as { error?: string }).error ?? (error as Error).name,
+    });
+  });
+  provider.on('server_error', (_ctx, error) => {
+    portal.log(`oidc server_error: ${(error as Error).name}: ${(error as Error).message}`);
+  });
+}

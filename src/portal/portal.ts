@@ -1,0 +1,35 @@
+import type { Environment } from '../config/environment.ts';
+import type { Db } from '../db/current.ts';
+import type { KeyEncryptionKey } from '../crypto/key-encryption.ts';
+import type { OidcProvider } from '../oidc/provider.ts';
+import type { RelyingParty } from '../auth/passkey/relying-party.ts';
+import type { LoginMethodId } from '../auth/assurance.ts';
+import type { AuditEntry } from '../audit/audit-log.ts';
+
+/** Everything the running portal is made of, built once at start-up by startPortal(). */
+export interface Portal {
+  env: Environment;
+  prisma: Db;
+  kek: KeyEncryptionKey;
+  provider: OidcProvider;
+  rp: RelyingParty;
+  /** Login methods this installation offers, in the order the chooser shows them. */
+  methods: LoginMethodId[];
+  audit(entry: AuditEntry): Promise<void>;
+  log(line: string): void;
+  close(): Promise<void>;
+}
+
+// Shared with Next.js page bundles through globalThis (see db/current.ts for why).
+const GLOBAL_KEY = Symbol.for('hpki-sso.portal');
+type WithPortal = typeof globalThis & { [GLOBAL_KEY]?: Portal };
+
+export function installPortal(portal: Portal | undefined): void {
+  (globalThis as WithPortal)[GLOBAL_KEY] = portal;
+}
+
+export function currentPortal(): Portal {
+  const portal = (globalThis as WithPortal)[GLOBAL_KEY];
+  if (!portal) throw new Error('The portal is not running: start it through server.ts');
+  return portal;
+}

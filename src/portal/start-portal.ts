@@ -1,0 +1,50 @@
+import type { Environment } from '../config/environment.ts';
+import { openDatabase } from '../db/open-database.ts';
+import { installDatabase } from '../db/current.ts';
+import { loadKeyEncryptionKey } from '../crypto/key-encryption.ts';
+import { ensureSigningKeys, loadSigningJwks } from '../oidc/signing-keys.ts';
+import { createProvider } from '../oidc/provider.ts';
+import { relyingPartyFor } from '../auth/passkey/relying-party.ts';
+import { appendAudit } from '../audit/audit-log.ts';
+import { deleteExpiredOidcPayloads } from '../oidc/prisma-adapter.ts';
+import { deleteExpiredChallenges } from '../auth/challenges.ts';
+import { observeProviderEvents } from '../oidc/provider-events.ts';
+import { installPortal, type Portal } from './portal.ts';
+
+/** Opens the database (migrating it), loads or creates the secrets and keys, builds the provider. */
+export async function startPortal(env: Environment, log: (line: string) => void = console.log): Promise<Portal> {
+  const database = await openDatabase({ url: env.databaseUrl, migrate: true, log });
+  installDatabase(database);
+  log(`database: ${database.description}`);
+  const { kek, source } = loadKeyEncryptionKey({ secret: env.keyEncryptionKey, file: env.keyEncryptionKeyFile });
+  log(`key-encryption key: ${source}`);
+  const created = await ensureSigningKeys(database.prisma, kek);
+  if (created.length) log(`generated signing keys: ${created.join(', ')}`);
+  const jwks = await loadSigningJwks(database.prisma, kek);
+  const provider = createProvider(env.issuer, { prisma: () => database.prisma, kek, jwks }, { trustProxy: env.trustedProxies.length > 0 });
+
+  const housekeeping = setInterval(() => {
+    void Promise.all([deleteExpiredOidcPayloads(database.prisma), deleteExpiredChallenges(database.prisma)]).catch(() => {});
+  }, 10 * 60 * 1000);
+  housekeeping.unref();
+
+  const portal: Portal = {
+    env,
+    prisma: database.prisma,
+    kek,
+    provider,
+    rp: relyingPartyFor(env.publicUrl),
+    methods: ['passkey'],
+    audit: (entry) => appendAudit(database.prisma, entry),
+    log,
+    async close() {
+      clearInterval(housekeeping);
+      installPortal(undefined);
+      installDatabase(undefined);
+      await database.close();
+    },
+  };
+  observeProviderEvents(portal);
+  installPortal(portal);
+  return portal;
+}

@@ -1,0 +1,93 @@
+import crypto from 'node:crypto';
+import type { Db } from '../db/current.ts';
+import { PortalError } from '../errors/portal-error.ts';
+
+/** Seed 001: the initial-registration QR is valid for 3 months and locks after 5 wrong passwords. */
+export const REGISTRATION_CODE_VALID_MONTHS = 3;
+export const REGISTRATION_MAX_WRONG_PASSWORDS = 5;
+
+export function hashRegistrationCode(code: string): string {
+  return crypto.createHash('sha256').update(code).digest('hex');
+}
+
+export function registrationUrl(publicUrl: string, code: string): string {
+  return `${publicUrl}/register/${code}`;
+}
+
+export function addMonths(date: Date, months: number): Date {
+  const d = new Date(date);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d;
+}
+
+/** A new one-time code for a practitioner; every earlier unused code stops working. */
+export async function issueRegistrationCode(prisma: Db, practitionerId: string, now = new Date()) {
+  const code = crypto.randomBytes(18).toString('base64url');
+  const expiresAt = addMonths(now, REGISTRATION_CODE_VALID_MONTHS);
+  const row = await prisma.$transaction(async (tx) => {
+    await tx.registrationCode.updateMany({
+      where: { practitionerId, usedAt: null, supersededAt: null },
+      data: { supersededAt: now },
+    });
+    return tx.registrationCode.create({
+      data: { practitionerId, codeHash: hashRegistrationCode(code), createdAt: now, expiresAt },
+    });
+  });
+  return { code, id: row.id, expiresAt };
+}
+
+export type RegistrationCodeRow = NonNullable<Awaited<ReturnType<typeof findRegistrationCode>>>;
+
+export async function findRegistrationCode(prisma: Db, code: string) {
+  if (!/^[A-Za-z0-9_-]{16,64}$/.test(code)) return null;
+  return prisma.registrationCode.findUnique({
+    where: { codeHash: hashRegistrationCode(code) },
+    include: { practitioner: true },
+  });
+}
+
+/** Why a code cannot be used, in the order a person should hear it; null when usable. */
+export function registrationCodeProblem(row: RegistrationCodeRow | null, now = new Date()) {
+  if (!row) return 'registration_code_unknown' as const;
+  if (row.usedAt) return 'registration_code_used' as const;
+  if (row.lockedAt) return 'registration_code_locked' as const;
+  if (row.supersededAt) return 'registration_code_superseded' as const;
+  if (row.expiresAt.getTime() <= now.getTime()) return 'registration_code_expired' as const;
+  return null;
+}
+
+export async function requireUsableRegistrationCode(prisma: Db, code: string, now = new Date()): Promise<RegistrationCodeRow> {
+  const row = await findRegistrationCode(prisma, code);
+  const problem = registrationCodeProblem(row, now);
+  if (problem) throw new PortalError(problem, problem === 'registration_code_unknown' ? 404 : 410);
+  return row!;
+}
+
+export type PasswordCheck =
+  | { ok: true; row: RegistrationCodeRow }
+  | { ok: false; locked: boolean; remaining: number; row: RegistrationCodeRow };
+
+/**
+ * The password is the birth date as YYYYMMDD. Wrong attempts are counted with one conditional
+ * UPDATE, so parallel guesses cannot get past the fifth; the fifth locks the code for good.
+ */
+export async function checkRegistrationPassword(prisma: Db, code: string, password: string, now = new Date()): Promise<PasswordCheck> {
+  if (!/^\d{8}$/.test(password)) throw new PortalError('registration_password_format', 400);
+  const row = await requireUsableRegistrationCode(prisma, code, now);
+  const expected = Buffer.from(row.practitioner.birthDate.replaceAll('-', ''));
+  if (crypto.timingSafeEqual(expected, Buffer.from(password))) return { ok: true, row };
+  const updated = await prisma.$queryRaw<{ failed_attempts: number; locked_at: Date | null }[]>`
+    UPDATE registration_code
+       SET failed_attempts = failed_attempts + 1,
+           locked_at = CASE WHEN failed_attempts + 1 >= ${REGISTRATION_MAX_WRONG_PASSWORDS} THEN ${now} ELSE NULL END
+     WHERE id = ${row.id}::uuid AND locked_at IS NULL AND used_at IS NULL
+     RETURNING failed_attempts, locked_at`;
+  const after = updated[0];
+  if (!after) throw new PortalError('registration_code_locked', 410);
+  return {
+    ok: false,
+    locked: after.locked_at !== null,
+    remaining: Math.max(0, REGISTRATION_MAX_WRONG_PASSWORDS - after.failed_attempts),
+    row,
+  };
+}
