@@ -17,6 +17,8 @@ const nextConfig: NextConfig = {
     'reflect-metadata',
   ],
   poweredByHeader: false,
+  // `npm run typecheck` (part of `npm test`) checks the whole project once; builds skip the repeat.
+  typescript: { ignoreBuildErrors: true },
   async headers() {
     return [
       {

@@ -4,12 +4,7 @@ import http from 'node:http';
 import next from 'next';
 import { readEnvironment } from './src/config/environment.ts';
 import { startPortal } from './src/portal/start-portal.ts';
-import { routeApi } from './src/http/router.ts';
-import { sendError } from './src/http/json.ts';
-import { PortalError } from './src/errors/portal-error.ts';
-import { INTERACTION_VIEW_HEADER, buildInteractionView, encodeInteractionView } from './src/oidc/interaction-view.ts';
-import { renderStandaloneError } from './src/oidc/provider-pages.ts';
-import { localeFromCookieHeader } from './src/i18n/locale.ts';
+import { createRequestHandler } from './src/http/request-handler.ts';
 import { seedDemoData } from './src/demo/seed-demo-data.ts';
 
 const env = readEnvironment();
@@ -22,53 +17,7 @@ if (env.demo) await seedDemoData(portal, { printQr: !process.env.CI });
 const app = next({ dev, dir: import.meta.dirname, hostname: 'localhost', port: env.port });
 await app.prepare();
 const handleNext = app.getRequestHandler();
-const oidcCallback = portal.provider.callback();
-
-const INTERACTION_PAGE = /^\/interaction\/([A-Za-z0-9_-]{1,64})$/;
-
-const server = http.createServer(async (req, res) => {
-  // Only server.ts may tell pages about an interaction.
-  delete req.headers[INTERACTION_VIEW_HEADER];
-  let pathname: string;
-  try {
-    pathname = new URL(req.url ?? '/', 'http://portal.invalid').pathname;
-  } catch {
-    sendError(req, res, new PortalError('invalid_request', 400), () => {});
-    return;
-  }
-  try {
-    if (pathname === '/oidc' || pathname.startsWith('/oidc/')) {
-      // oidc-provider derives its mount path from originalUrl vs url.
-      (req as http.IncomingMessage & { originalUrl?: string }).originalUrl = req.url;
-      req.url = req.url!.replace(/^\/oidc/, '') || '/';
-      oidcCallback(req, res);
-      return;
-    }
-    const page = INTERACTION_PAGE.exec(pathname);
-    if (page && (req.method === 'GET' || req.method === 'HEAD')) {
-      let details;
-      try {
-        details = await portal.provider.interactionDetails(req, res);
-      } catch {
-        details = undefined;
-      }
-      if (!details || details.uid !== page[1]) {
-        res.writeHead(400, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-        res.end(renderStandaloneError(localeFromCookieHeader(req.headers.cookie), details ? 'interaction_mismatch' : 'interaction_expired'));
-        return;
-      }
-      const view = await buildInteractionView(portal.provider, portal.prisma, details, portal.methods);
-      req.headers[INTERACTION_VIEW_HEADER] = encodeInteractionView(view);
-      res.setHeader('cache-control', 'no-store');
-      await handleNext(req, res);
-      return;
-    }
-    if (await routeApi(portal, req, res, pathname)) return;
-    await handleNext(req, res);
-  } catch (error) {
-    sendError(req, res, error, (e) => log(`unexpected error on ${req.method} ${pathname}: ${(e as Error).stack ?? e}`));
-  }
-});
+const server = http.createServer(createRequestHandler(portal, (req, res) => handleNext(req, res)));
 
 server.listen(env.port, env.host, () => {
   log(`issuer ${env.issuer}`);

@@ -20,6 +20,11 @@ const schema = z.object({
   NODE_ENV: z.string().optional(),
   /** Comma-separated addresses of reverse proxies whose X-Forwarded-* headers are trusted. */
   TRUSTED_PROXIES: z.string().optional(),
+  /**
+   * Host names of linked services that the provider may call (back-channel logout, JWKS URIs)
+   * although they resolve to private or loopback addresses, e.g. EHR servers on a hospital LAN.
+   */
+  PRIVATE_FETCH_HOSTS: z.string().optional(),
 });
 
 export interface Environment {
@@ -33,6 +38,7 @@ export interface Environment {
   demo: boolean;
   production: boolean;
   trustedProxies: string[];
+  privateFetchHosts: string[];
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Environment {
@@ -54,6 +60,12 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env, cwd = proc
     keyEncryptionKeyFile: path.resolve(cwd, e.KEY_ENCRYPTION_KEY_FILE ?? '.data/secrets/key-encryption.key'),
     demo: e.DEMO === undefined ? embedded : e.DEMO === 'true' || e.DEMO === '1',
     production: e.NODE_ENV === 'production',
-    trustedProxies: (e.TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    trustedProxies: list(e.TRUSTED_PROXIES),
+    // The demo relying party runs on localhost.
+    privateFetchHosts: e.PRIVATE_FETCH_HOSTS !== undefined ? list(e.PRIVATE_FETCH_HOSTS) : embedded && e.DEMO !== 'false' ? ['localhost'] : [],
   };
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 }

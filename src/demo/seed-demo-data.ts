@@ -49,7 +49,6 @@ export async function seedDemoData(portal: Portal, options: { printQr: boolean }
     redirectUris: [`${rpOrigin}/callback`],
     postLogoutRedirectUris: [`${rpOrigin}/`],
     backchannelLogoutUri: `${rpOrigin}/backchannel-logout`,
-    initiateLoginUri: `${rpOrigin}/login`,
   });
   const lines: string[] = [];
   for (const demo of DEMO_PRACTITIONERS) {

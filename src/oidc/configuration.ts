@@ -16,6 +16,8 @@ export interface ProviderDependencies {
   prisma: () => Db;
   kek: KeyEncryptionKey;
   jwks: { keys: JWK[] };
+  /** Hosts exempt from oidc-provider's SSRF guard against private and loopback addresses. */
+  privateFetchHosts: string[];
 }
 
 /** Lifetimes in seconds. Sessions on shared hospital terminals end within a working day (AAL3: ≤ 12 h). */
@@ -34,7 +36,8 @@ export const TTL = {
 export const SCOPES = ['openid', 'profile', 'hcrole', 'offline_access'] as const;
 
 export const CLAIMS = {
-  openid: ['sub'],
+  // How and when the person authenticated travels with every ID token.
+  openid: ['sub', 'acr', 'amr', 'auth_time'],
   profile: [
     'name',
     'family_name',
@@ -112,5 +115,10 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       url: (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}`,
     },
     renderError: renderErrorPage,
+    // oidc-provider refuses outgoing calls to special-use addresses; configured LAN hosts are allowed.
+    fetch: (url, options) => {
+      if (deps.privateFetchHosts.includes(new URL(String(url)).hostname)) delete (options as { dispatcher?: unknown }).dispatcher;
+      return globalThis.fetch(url, options);
+    },
   };
 }

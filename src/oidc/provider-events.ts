@@ -35,6 +35,7 @@ export function observeProviderEvents(portal: Portal): void {
     audit({ event: 'logout.backchannel', result: 'success', clientId: client.clientId, practitionerId: accountId });
   });
   provider.on('backchannel.error', (_ctx, error, client, accountId) => {
+    portal.log(`back-channel logout to ${client.clientId} failed: ${(error as Error).message} ${String((error as { cause?: unknown }).cause ?? "")}`);
     audit({
       event: 'logout.backchannel',
       result: 'failure',

@@ -21,7 +21,10 @@ export async function startPortal(env: Environment, log: (line: string) => void 
   const created = await ensureSigningKeys(database.prisma, kek);
   if (created.length) log(`generated signing keys: ${created.join(', ')}`);
   const jwks = await loadSigningJwks(database.prisma, kek);
-  const provider = createProvider(env.issuer, { prisma: () => database.prisma, kek, jwks }, { trustProxy: env.trustedProxies.length > 0 });
+  const provider = createProvider(
+    env.issuer,
+    { prisma: () => database.prisma, kek, jwks, privateFetchHosts: env.privateFetchHosts },
+    { trustProxy: env.trustedProxies.length > 0 });
 
   const housekeeping = setInterval(() => {
     void Promise.all([deleteExpiredOidcPayloads(database.prisma), deleteExpiredChallenges(database.prisma)]).catch(() => {});

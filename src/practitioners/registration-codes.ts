@@ -79,7 +79,7 @@ export async function checkRegistrationPassword(prisma: Db, code: string, passwo
   const updated = await prisma.$queryRaw<{ failed_attempts: number; locked_at: Date | null }[]>`
     UPDATE registration_code
        SET failed_attempts = failed_attempts + 1,
-           locked_at = CASE WHEN failed_attempts + 1 >= ${REGISTRATION_MAX_WRONG_PASSWORDS} THEN ${now} ELSE NULL END
+           locked_at = CASE WHEN failed_attempts + 1 >= ${REGISTRATION_MAX_WRONG_PASSWORDS} THEN ${now}::timestamp ELSE NULL END
      WHERE id = ${row.id}::uuid AND locked_at IS NULL AND used_at IS NULL
      RETURNING failed_attempts, locked_at`;
   const after = updated[0];

@@ -61,7 +61,7 @@ export function RegistrationForm({ code, name, expiresAt }: { code: string; name
   }
 
   return (
-    <Card testId={`registration-${step.kind}`}>
+    <Card testId={`registration-step-${step.kind}`}>
       <h1 className="text-2xl font-bold">{t('register.title')}</h1>
       <p className="mt-2 text-slate-700" data-testid="registration-name">{t('register.forPractitioner', { name })}</p>
       {step.kind === 'password' ? (

@@ -1,0 +1,200 @@
+import http from 'node:http';
+import crypto from 'node:crypto';
+import * as oidc from 'openid-client';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+
+/**
+ * A small relying party (a stand-in for a regional EHR network) built only on `openid-client`:
+ * PAR + PKCE login, ID token and userinfo display, refresh, RP-initiated logout, and a back-channel
+ * logout endpoint. `npm run demo:rp` runs it; the end-to-end tests drive it too.
+ */
+export interface SampleRpOptions {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  port: number;
+  scope?: string;
+}
+
+interface RpSession {
+  state: string;
+  nonce: string;
+  verifier: string;
+  tokens?: { idToken?: string; accessToken: string; refreshToken?: string };
+  claims?: Record<string, unknown>;
+  userinfo?: Record<string, unknown>;
+  sid?: string;
+  loggedOutByOp?: boolean;
+}
+
+export interface SampleRp {
+  url: string;
+  /** Every logout token received on the back channel, verified, newest last. */
+  backchannelLogouts: { sid?: string; sub?: string }[];
+  close(): Promise<void>;
+}
+
+function html(title: string, body: string) {
+  return `<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>${title}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}pre{background:#f3f4f6;padding:1rem;overflow:auto}
+a.button{display:inline-block;background:#0b5cad;color:#fff;padding:.6rem 1.2rem;border-radius:8px;text-decoration:none;margin-right:.5rem}</style>
+</head><body><h1>${title}</h1>${body}</body></html>`;
+}
+
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export async function startSampleRelyingParty(options: SampleRpOptions): Promise<SampleRp> {
+  const rpUrl = `http://localhost:${options.port}`;
+  const insecure = options.issuer.startsWith('http:');
+  const config = await oidc.discovery(new URL(options.issuer), options.clientId, options.clientSecret, undefined, {
+    execute: insecure ? [oidc.allowInsecureRequests] : [],
+  });
+  const meta = config.serverMetadata();
+  const jwks = createRemoteJWKSet(new URL(meta.jwks_uri!));
+  const sessions = new Map<string, RpSession>();
+  const backchannelLogouts: SampleRp['backchannelLogouts'] = [];
+
+  const sessionOf = (req: http.IncomingMessage) => {
+    const id = /(?:^|;\s*)rp_session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+    return id ? { id, session: sessions.get(id) } : { id: undefined, session: undefined };
+  };
+
+  const handler: http.RequestListener = async (req, res) => {
+    const url = new URL(req.url ?? '/', rpUrl);
+    try {
+      if (url.pathname === '/login') {
+        const id = crypto.randomBytes(16).toString('base64url');
+        const session: RpSession = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier() };
+        sessions.set(id, session);
+        const params: Record<string, string> = {
+          redirect_uri: `${rpUrl}/callback`,
+          scope: options.scope ?? 'openid profile hcrole',
+          code_challenge: await oidc.calculatePKCECodeChallenge(session.verifier),
+          code_challenge_method: 'S256',
+          state: session.state,
+          nonce: session.nonce,
+        };
+        for (const key of ['max_age', 'acr_values', 'prompt']) {
+          const value = url.searchParams.get(key);
+          if (value) params[key] = value;
+        }
+        const target = await oidc.buildAuthorizationUrlWithPAR(config, params);
+        res.writeHead(302, { location: target.href, 'set-cookie': `rp_session=${id}; Path=/; HttpOnly; SameSite=Lax` });
+        res.end();
+        return;
+      }
+      if (url.pathname === '/callback') {
+        const { session } = sessionOf(req);
+        if (!session) throw new Error('no login in progress');
+        const tokens = await oidc.authorizationCodeGrant(config, url, {
+          pkceCodeVerifier: session.verifier,
+          expectedState: session.state,
+          expectedNonce: session.nonce,
+        });
+        const claims = tokens.claims()!;
+        session.tokens = { idToken: tokens.id_token, accessToken: tokens.access_token, refreshToken: tokens.refresh_token };
+        session.claims = { ...claims };
+        session.sid = typeof claims.sid === 'string' ? claims.sid : undefined;
+        session.userinfo = { ...(await oidc.fetchUserInfo(config, tokens.access_token, claims.sub)) };
+        res.writeHead(302, { location: '/' });
+        res.end();
+        return;
+      }
+      if (url.pathname === '/refresh' && req.method === 'POST') {
+        const { session } = sessionOf(req);
+        if (!session?.tokens?.refreshToken) throw new Error('no refresh token');
+        const tokens = await oidc.refreshTokenGrant(config, session.tokens.refreshToken);
+        session.tokens = { idToken: tokens.id_token ?? session.tokens.idToken, accessToken: tokens.access_token, refreshToken: tokens.refresh_token };
+        session.userinfo = { ...(await oidc.fetchUserInfo(config, tokens.access_token, String(session.claims?.sub))) };
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ refreshed: true, userinfo: session.userinfo, rotated: tokens.refresh_token !== undefined }));
+        return;
+      }
+      if (url.pathname === '/logout') {
+        const { session } = sessionOf(req);
+        const target = oidc.buildEndSessionUrl(config, {
+          ...(session?.tokens?.idToken ? { id_token_hint: session.tokens.idToken } : {}),
+          post_logout_redirect_uri: `${rpUrl}/`,
+        });
+        res.writeHead(302, { location: target.href });
+        res.end();
+        return;
+      }
+      if (url.pathname === '/backchannel-logout' && req.method === 'POST') {
+        const body = new URLSearchParams(await readBody(req));
+        const { payload } = await jwtVerify(body.get('logout_token') ?? '', jwks, {
+          issuer: meta.issuer,
+          audience: options.clientId,
+          typ: 'logout+jwt',
+        });
+        const events = payload.events as Record<string, unknown> | undefined;
+        if (!events?.['http://schemas.openid.net/event/backchannel-logout'] || 'nonce' in payload) throw new Error('not a logout token');
+        backchannelLogouts.push({ sid: payload.sid as string | undefined, sub: payload.sub });
+        for (const session of sessions.values()) {
+          if (session.sid && session.sid === payload.sid) session.loggedOutByOp = true;
+        }
+        res.writeHead(200, { 'cache-control': 'no-store' });
+        res.end();
+        return;
+      }
+      if (url.pathname === '/') {
+        const { session } = sessionOf(req);
+        const loggedIn = session?.claims && !session.loggedOutByOp;
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(
+          html(
+            'デモ地域医療連携ネットワーク',
+            loggedIn
+              ? `<p data-testid="rp-status">logged-in</p><h2>ID token</h2><pre data-testid="id-token-claims">${escape(JSON.stringify(session.claims, null, 2))}</pre>
+<h2>UserInfo</h2><pre data-testid="userinfo">${escape(JSON.stringify(session.userinfo, null, 2))}</pre><a class="button" href="/logout" data-testid="rp-logout">ログアウト</a>`
+              : `<p data-testid="rp-status">${session?.loggedOutByOp ? 'logged-out-by-op' : 'anonymous'}</p><a class="button" href="/login" data-testid="rp-login">HPKI SSO でログイン</a>`,
+          ),
+        );
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+    } catch (error) {
+      const code = (error as { error?: string }).error;
+      res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`error: ${code ? `${code}: ` : ''}${(error as Error).message}`);
+    }
+  };
+
+  // "localhost" may resolve to either loopback address; listen on both, never on other interfaces.
+  const servers: http.Server[] = [];
+  for (const host of ['127.0.0.1', '::1']) {
+    const server = http.createServer(handler);
+    const listening = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(options.port, host, () => resolve(true));
+    });
+    if (listening) servers.push(server);
+  }
+  if (servers.length === 0) throw new Error(`the sample RP cannot listen on port ${options.port}`);
+  return {
+    url: rpUrl,
+    backchannelLogouts,
+    close: () =>
+      Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolve) => {
+              server.closeAllConnections();
+              server.close(() => resolve());
+            }),
+        ),
+      ).then(() => undefined),
+  };
+}
+
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 64 * 1024) throw new Error('body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

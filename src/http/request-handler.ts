@@ -1,0 +1,70 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Portal } from '../portal/portal.ts';
+import { routeApi } from './router.ts';
+import { sendError } from './json.ts';
+import { PortalError } from '../errors/portal-error.ts';
+import { INTERACTION_VIEW_HEADER, buildInteractionView, encodeInteractionView } from '../oidc/interaction-view.ts';
+import { renderStandaloneError } from '../oidc/provider-pages.ts';
+import { localeFromCookieHeader } from '../i18n/locale.ts';
+
+export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+const INTERACTION_PAGE = /^\/interaction\/([A-Za-z0-9_-]{1,64})$/;
+
+/**
+ * The portal's HTTP surface: oidc-provider under /oidc, the JSON endpoints, and the pages (Next.js
+ * in server.ts; tests may pass another page handler). No request escapes without a response.
+ */
+export function createRequestHandler(portal: Portal, pages: PageHandler) {
+  const oidcCallback = portal.provider.callback();
+  const logUnexpected = (req: IncomingMessage) => (e: unknown) =>
+    portal.log(`unexpected error on ${req.method} ${req.url?.split('?')[0]}: ${(e as Error).stack ?? e}`);
+
+  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Only this handler may tell pages about an interaction.
+    delete req.headers[INTERACTION_VIEW_HEADER];
+    let pathname: string;
+    try {
+      pathname = new URL(req.url ?? '/', 'http://portal.invalid').pathname;
+    } catch {
+      sendError(req, res, new PortalError('invalid_request', 400), () => {});
+      return;
+    }
+    try {
+      if (pathname === '/oidc' || pathname.startsWith('/oidc/')) {
+        // oidc-provider derives its mount path from originalUrl vs url.
+        (req as IncomingMessage & { originalUrl?: string }).originalUrl = req.url;
+        req.url = req.url!.replace(/^\/oidc/, '') || '/';
+        await oidcCallback(req, res);
+        return;
+      }
+      const page = INTERACTION_PAGE.exec(pathname);
+      if (page && (req.method === 'GET' || req.method === 'HEAD')) {
+        await renderInteraction(portal, req, res, page[1]!, pages);
+        return;
+      }
+      if (await routeApi(portal, req, res, pathname)) return;
+      await pages(req, res);
+    } catch (error) {
+      sendError(req, res, error, logUnexpected(req));
+    }
+  };
+}
+
+async function renderInteraction(portal: Portal, req: IncomingMessage, res: ServerResponse, uid: string, pages: PageHandler) {
+  let details;
+  try {
+    details = await portal.provider.interactionDetails(req, res);
+  } catch {
+    details = undefined;
+  }
+  if (!details || details.uid !== uid) {
+    res.writeHead(400, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(renderStandaloneError(localeFromCookieHeader(req.headers.cookie), details ? 'interaction_mismatch' : 'interaction_expired'));
+    return;
+  }
+  const view = await buildInteractionView(portal.provider, portal.prisma, details, portal.methods);
+  req.headers[INTERACTION_VIEW_HEADER] = encodeInteractionView(view);
+  res.setHeader('cache-control', 'no-store');
+  await pages(req, res);
+}

@@ -1,0 +1,101 @@
+import { test, expect, type Page } from '@playwright/test';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
+import { seedScenario, type Scenario } from '../support/seed-scenario.ts';
+import { PortalProcess } from '../support/portal-process.ts';
+import { startSampleRelyingParty, type SampleRp } from '../../src/demo/sample-relying-party.ts';
+import { addVirtualAuthenticator } from './support/virtual-authenticator.ts';
+
+const PORTAL_PORT = 4220;
+const RP_PORT = 4221;
+
+let database: TestDatabase;
+let scenario: Scenario;
+let portal: PortalProcess;
+let rp: SampleRp;
+let page: Page;
+
+test.describe.configure({ mode: 'serial' });
+
+test.beforeAll(async ({ browser }) => {
+  database = await createTestDatabase('e2e-sso');
+  scenario = await seedScenario(database.url, `http://localhost:${RP_PORT}`);
+  portal = new PortalProcess(PORTAL_PORT, database.url);
+  await portal.start();
+  rp = await startSampleRelyingParty({
+    issuer: `${portal.url}/oidc`,
+    clientId: scenario.clientId,
+    clientSecret: scenario.clientSecret,
+    port: RP_PORT,
+  });
+  const context = await browser.newContext();
+  page = await context.newPage();
+  await addVirtualAuthenticator(context, page);
+});
+
+test.afterAll(async () => {
+  await rp?.close();
+  await portal?.stop();
+  portal?.dispose();
+  await database?.drop();
+});
+
+test('openid-client login: passkey → consent → ID token with hcRole → userinfo', async () => {
+  // The phone is registered first through its QR code.
+  await page.goto(`${portal.url}/register/${scenario.doctor.codes.fresh}`);
+  await page.getByTestId('registration-password').fill(scenario.doctor.birthPassword);
+  await page.getByTestId('registration-next').click();
+  await page.getByTestId('registration-passkey').click();
+  await expect(page.getByTestId('registration-done')).toBeVisible();
+
+  await page.goto(rp.url);
+  await page.getByTestId('rp-login').click();
+  await expect(page.getByTestId('client-name')).toContainText('E2E 地域連携ネットワーク');
+  await page.getByTestId('passkey-login').click();
+  await expect(page.getByTestId('consent')).toBeVisible();
+  await expect(page.getByTestId('consent-account')).toContainText('神楽坂 三十四');
+  await page.getByTestId('consent-approve').click();
+
+  await expect(page.getByTestId('rp-status')).toHaveText('logged-in');
+  const idToken = JSON.parse(await page.getByTestId('id-token-claims').innerText());
+  expect(idToken.hcRole).toEqual([
+    { role: 'Medical Doctor', codingScheme: '1.2.392.100495.1.6.1.1', displayJa: '医師', displayEn: 'Medical Doctor' },
+  ]);
+  expect(idToken.amr).toEqual(['hwk', 'user']);
+  expect(idToken.acr).toBe('urn:hpki-sso:acr:passkey:aal2');
+  expect(idToken['family_name#ja-Hani-JP']).toBe('神楽坂');
+  expect(typeof idToken.auth_time).toBe('number');
+  // Pairwise by default: the subject is not the internal practitioner id.
+  expect(idToken.sub).not.toBe(scenario.doctor.id);
+  const userinfo = JSON.parse(await page.getByTestId('userinfo').innerText());
+  expect(userinfo.sub).toBe(idToken.sub);
+  expect(userinfo.hcRole[0].role).toBe('Medical Doctor');
+});
+
+test('the refresh token still works after the portal restarts', async () => {
+  const before = await page.request.post(`${rp.url}/refresh`);
+  expect(before.status()).toBe(200);
+  await portal.restart();
+  const after = await page.request.post(`${rp.url}/refresh`);
+  expect(after.status()).toBe(200);
+  const body = await after.json();
+  expect(body.refreshed).toBe(true);
+  expect(body.rotated).toBe(true);
+  expect(body.userinfo.hcRole[0].role).toBe('Medical Doctor');
+});
+
+test('a second login to the same service needs no new consent (SSO session)', async () => {
+  await page.goto(`${rp.url}/login?prompt=none`);
+  await expect(page.getByTestId('rp-status')).toHaveText('logged-in');
+});
+
+test('RP-initiated logout ends the session and reaches the back-channel endpoint', async () => {
+  const idToken = JSON.parse(await page.getByTestId('id-token-claims').innerText());
+  await page.getByTestId('rp-logout').click();
+  await page.getByRole('button', { name: 'ログアウトする' }).click();
+  await expect(page.getByTestId('rp-status')).toHaveText('logged-out-by-op');
+  expect(rp.backchannelLogouts.some((l) => l.sid === idToken.sid)).toBe(true);
+
+  // The portal session is gone: a silent login now fails with login_required.
+  await page.goto(`${rp.url}/login?prompt=none`);
+  await expect(page.locator('body')).toContainText('login_required');
+});
