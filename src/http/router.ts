@@ -6,7 +6,7 @@ import { handleRegistrationAction } from './routes/registration-routes.ts';
 import { sendError } from './json.ts';
 import { LOCALE_COOKIE } from '../i18n/locale.ts';
 
-const INTERACTION_ACTION = /^\/interaction\/([A-Za-z0-9_-]{1,64})\/(passkey\/options|passkey\/verify|consent|abort)$/;
+const INTERACTION_ACTION = /^\/interaction\/([^/]{1,128})\/(.{1,64})$/;
 const REGISTRATION_ACTION = /^\/api\/register\/([^/]{1,128})\/(password|passkey)$/;
 
 /**

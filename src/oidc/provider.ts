@@ -7,5 +7,13 @@ export function createProvider(issuer: string, deps: ProviderDependencies, optio
   const provider = new Provider(issuer, providerConfiguration(deps));
   // Behind a TLS-terminating proxy the scheme and host come from X-Forwarded-*.
   provider.proxy = options.trustProxy;
+  // Unknown paths under /oidc answer like every other endpoint: a JSON error with a code.
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.status === 404 && ctx.body === undefined) {
+      ctx.status = 404;
+      ctx.body = { error: 'not_found', error_description: 'no such endpoint' };
+    }
+  });
   return provider;
 }

@@ -42,10 +42,13 @@ async function completeLogin(portal: Portal, req: IncomingMessage, res: ServerRe
   });
 }
 
+const KNOWN_ACTIONS = new Set(['passkey/options', 'passkey/verify', 'consent', 'abort']);
+
 const consentBody = z.object({ decision: z.enum(['approve', 'deny']) });
 
 /** JSON endpoints behind the login and consent pages: POST /interaction/:uid/<action>. */
 export async function handleInteractionAction(portal: Portal, req: IncomingMessage, res: ServerResponse, uid: string, action: string) {
+  if (!KNOWN_ACTIONS.has(action)) throw new PortalError('not_found', 404);
   if (req.method !== 'POST') throw new PortalError('method_not_allowed', 405);
   const details = await requireInteraction(portal, req, res, uid);
   const ctx: LoginContext = { interactionUid: uid, origin: portal.rp.origin, ip: clientIp(req, portal.env.trustedProxies) };

@@ -1,0 +1,90 @@
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { readEnvironment } from '../../src/config/environment.ts';
+import { startPortal } from '../../src/portal/start-portal.ts';
+import { createRequestHandler } from '../../src/http/request-handler.ts';
+import { INTERACTION_VIEW_HEADER } from '../../src/oidc/interaction-view-schema.ts';
+import type { Portal } from '../../src/portal/portal.ts';
+import { createTestDatabase, type TestDatabase } from './test-database.ts';
+
+/**
+ * The portal's HTTP surface (oidc-provider, JSON endpoints) in the test process, on a database of
+ * its own. Pages are answered by a stand-in that echoes the interaction view, instead of Next.js.
+ */
+export interface TestPortal {
+  portal: Portal;
+  url: string;
+  database: TestDatabase;
+  close(): Promise<void>;
+}
+
+export interface TestPortalOptions {
+  /** Share an existing database (several instances on one PostgreSQL). */
+  databaseUrl?: string;
+  keyEncryptionKey?: string;
+}
+
+export async function startTestPortal(label: string, options: TestPortalOptions = {}): Promise<TestPortal> {
+  const databaseUrl = options.databaseUrl;
+  const database = databaseUrl ? { url: databaseUrl, kind: 'postgres' as const, drop: async () => {} } : await createTestDatabase(label);
+  const secrets = fs.mkdtempSync(path.join(os.tmpdir(), 'hpki-it-kek-'));
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const env = readEnvironment({
+    PORT: String(port),
+    PUBLIC_URL: `http://localhost:${port}`,
+    DATABASE_URL: database.url,
+    KEY_ENCRYPTION_KEY_FILE: path.join(secrets, 'kek'),
+    ...(options.keyEncryptionKey ? { KEY_ENCRYPTION_KEY: options.keyEncryptionKey } : {}),
+    DEMO: 'false',
+    PRIVATE_FETCH_HOSTS: 'localhost',
+  });
+  const portal = await startPortal(env, () => {});
+  server.on(
+    'request',
+    createRequestHandler(portal, async (req, res) => {
+      const view = req.headers[INTERACTION_VIEW_HEADER];
+      res.writeHead(view ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ page: req.url, view: view ? JSON.parse(Buffer.from(String(view), 'base64url').toString()) : null }));
+    }),
+  );
+  return {
+    portal,
+    url: `http://localhost:${port}`,
+    database,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await portal.close();
+      await database.drop();
+      fs.rmSync(secrets, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A cookie jar for fetch: follows the portal's cookies across requests like a browser would. */
+export class CookieJar {
+  private cookies = new Map<string, string>();
+
+  store(res: Response): void {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(';');
+      const eq = pair!.indexOf('=');
+      this.cookies.set(pair!.slice(0, eq).trim(), pair!.slice(eq + 1));
+    }
+  }
+
+  header(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
+  async fetch(url: string, init: RequestInit = {}): Promise<Response> {
+    const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: this.header() } });
+    this.store(res);
+    return res;
+  }
+}
