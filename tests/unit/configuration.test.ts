@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { resolveDatabaseTarget, describeTarget, DatabaseUrlError } from '../../src/db/database-target.ts';
+import { readEnvironment } from '../../src/config/environment.ts';
+import { KeyEncryptionKey, loadKeyEncryptionKey } from '../../src/crypto/key-encryption.ts';
+import { acrSatisfies, ACR } from '../../src/auth/assurance.ts';
+
+describe('DATABASE_URL', () => {
+  it('defaults to embedded PGlite in .data/db', () => {
+    expect(resolveDatabaseTarget(undefined, '/srv/portal')).toEqual({ kind: 'pglite', dir: '/srv/portal/.data/db' });
+    expect(resolveDatabaseTarget('pglite:./x', '/srv')).toEqual({ kind: 'pglite', dir: '/srv/x' });
+    expect(resolveDatabaseTarget('pglite:memory')).toEqual({ kind: 'pglite', dir: 'memory://' });
+  });
+  it('uses PostgreSQL for postgres URLs and hides the password when printed', () => {
+    const target = resolveDatabaseTarget('postgres://u:secret@db:5432/sso');
+    expect(target.kind).toBe('postgres');
+    expect(describeTarget(target)).not.toContain('secret');
+  });
+  it('refuses anything else with a clear message', () => {
+    expect(() => resolveDatabaseTarget('mysql://x')).toThrow(DatabaseUrlError);
+    expect(() => resolveDatabaseTarget('pglite:')).toThrow(/needs a folder/);
+  });
+});
+
+describe('environment', () => {
+  it('derives the issuer and turns demo data on only for the embedded database', () => {
+    const env = readEnvironment({ PORT: '3100' }, '/srv');
+    expect(env.issuer).toBe('http://localhost:3100/oidc');
+    expect(env.demo).toBe(true);
+    expect(readEnvironment({ DATABASE_URL: 'postgres://x/y' }).demo).toBe(false);
+    expect(readEnvironment({ PUBLIC_URL: 'https://sso.example.jp/' }).issuer).toBe('https://sso.example.jp/oidc');
+  });
+  it('explains invalid settings', () => {
+    expect(() => readEnvironment({ PORT: 'abc' })).toThrow(/PORT/);
+    expect(() => readEnvironment({ PUBLIC_URL: 'not a url' })).toThrow(/PUBLIC_URL/);
+  });
+});
+
+describe('key-encryption key', () => {
+  const kek = KeyEncryptionKey.fromSecret(crypto.randomBytes(32).toString('base64'));
+  it('round-trips and binds the context', () => {
+    const sealed = kek.encrypt('private key', 'signing-key:a');
+    expect(kek.decrypt(sealed, 'signing-key:a')).toBe('private key');
+    expect(() => kek.decrypt(sealed, 'signing-key:b')).toThrow();
+    const tampered = sealed.slice(0, -3) + (sealed.endsWith('AAA') ? 'BBB' : 'AAA');
+    expect(() => kek.decrypt(tampered, 'signing-key:a')).toThrow();
+  });
+  it('must be 32 bytes', () => {
+    expect(() => KeyEncryptionKey.fromSecret('c2hvcnQ=')).toThrow(/32 bytes/);
+  });
+  it('creates a 0600 key file once and reuses it', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kek-'));
+    const file = path.join(dir, 'sub/kek');
+    const first = loadKeyEncryptionKey({ file });
+    expect(first.source).toContain('new key file');
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    const second = loadKeyEncryptionKey({ file });
+    expect(second.kek.decrypt(first.kek.encrypt('x', 'c'), 'c')).toBe('x');
+    fs.rmSync(dir, { recursive: true });
+  });
+  it('derives distinct purpose keys', () => {
+    expect(kek.derive('a').equals(kek.derive('b'))).toBe(false);
+    expect(kek.derive('a').equals(kek.derive('a'))).toBe(true);
+  });
+});
+
+describe('acr ranking', () => {
+  it('orders passkey < My Number Card < HPKI', () => {
+    expect(acrSatisfies(ACR.hpki, ACR.passkey)).toBe(true);
+    expect(acrSatisfies(ACR.passkey, ACR.jpki)).toBe(false);
+    expect(acrSatisfies('unknown', ACR.passkey)).toBe(false);
+  });
+});
