@@ -34,12 +34,61 @@ export interface AdapterOptions {
   poolSize?: number;
 }
 
+export class EmbeddedDatabaseBusyError extends Error {
+  readonly code = 'database_busy';
+}
+
+/**
+ * An embedded database has exactly one owner process: a second opener would corrupt it. A lock file
+ * beside the folder names the owner; a lock left by a process that no longer runs is taken over.
+ */
+function lockEmbeddedDatabase(dir: string): () => void {
+  fs.mkdirSync(dir, { recursive: true });
+  const lockFile = `${dir.replace(/\/+$/, '')}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(lockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const owner = Number(fs.readFileSync(lockFile, 'utf8'));
+      if (owner && owner !== process.pid && isRunning(owner)) {
+        throw new EmbeddedDatabaseBusyError(
+          `The embedded database ${dir} is in use by process ${owner} (a running portal?). Stop it first, or use PostgreSQL (DATABASE_URL=postgres://…) to run commands beside the portal.`,
+        );
+      }
+      fs.rmSync(lockFile, { force: true });
+    }
+  }
+  throw new EmbeddedDatabaseBusyError(`Could not lock the embedded database ${dir}`);
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function openDriverAdapter(target: DatabaseTarget, options: AdapterOptions = {}): Promise<OpenedAdapter> {
   if (target.kind === 'pglite') {
-    if (target.dir !== 'memory://') fs.mkdirSync(target.dir, { recursive: true });
-    const pglite = new PGlite(target.dir);
-    await pglite.waitReady;
-    return { factory: new PrismaPGlite(pglite), close: () => pglite.close() };
+    const release = target.dir === 'memory://' ? () => {} : lockEmbeddedDatabase(target.dir);
+    try {
+      const pglite = new PGlite(target.dir);
+      await pglite.waitReady;
+      return {
+        factory: new PrismaPGlite(pglite),
+        close: async () => {
+          await pglite.close();
+          release();
+        },
+      };
+    } catch (error) {
+      release();
+      throw error;
+    }
   }
   const poolConfig = { connectionString: target.url, max: options.poolSize ?? 10 };
   const pool = options.forMigrations ? new CharAsTextPool(poolConfig) : new pg.Pool(poolConfig);
