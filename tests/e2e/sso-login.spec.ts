@@ -88,6 +88,17 @@ test('a second login to the same service needs no new consent (SSO session)', as
   await expect(page.getByTestId('rp-status')).toHaveText('logged-in');
 });
 
+test('max_age=0 asks for the passkey again', async () => {
+  const before = JSON.parse(await page.getByTestId('id-token-claims').innerText());
+  await page.goto(`${rp.url}/login?max_age=0`);
+  await expect(page.getByTestId('passkey-login')).toBeVisible();
+  await page.getByTestId('passkey-login').click();
+  await expect(page.getByTestId('rp-status')).toHaveText('logged-in');
+  const after = JSON.parse(await page.getByTestId('id-token-claims').innerText());
+  expect(after.auth_time).toBeGreaterThanOrEqual(before.auth_time);
+  expect(after.sid).toBe(before.sid);
+});
+
 test('RP-initiated logout ends the session and reaches the back-channel endpoint', async () => {
   const idToken = JSON.parse(await page.getByTestId('id-token-claims').innerText());
   await page.getByTestId('rp-logout').click();

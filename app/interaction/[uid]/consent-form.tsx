@@ -5,7 +5,8 @@ import type { InteractionView } from '@/src/oidc/interaction-view-schema';
 import { Card, ErrorNotice, buttonClass, secondaryButtonClass } from '@/app/components/card';
 import { ApiError, postJson } from '@/app/components/post-json';
 
-const KNOWN_CLAIMS = ['sub', 'name', 'family_name', 'given_name', 'hcRole'] as const;
+// family_name / given_name are parts of `name`: the person sees one line for them.
+const KNOWN_CLAIMS = ['sub', 'name', 'hcRole'] as const;
 
 /** One decision: which service receives which information about the practitioner. */
 export function ConsentForm({ view }: { view: InteractionView }) {
