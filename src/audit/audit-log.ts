@@ -30,7 +30,20 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-export function canonicalEntry(e: Required<Omit<AuditEntry, 'details'>> & { at: Date; details: unknown }): string {
+/** The stored fields of an entry, as read back from the table or about to be written. */
+export interface AuditFields {
+  at: Date;
+  event: string;
+  result: string;
+  practitionerId: string | null;
+  clientId: string | null;
+  method: string | null;
+  errorCode: string | null;
+  ip: string | null;
+  details: unknown;
+}
+
+export function canonicalEntry(e: AuditFields): string {
   return canonicalJson({
     at: e.at.toISOString(),
     event: e.event,

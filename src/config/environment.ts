@@ -41,7 +41,7 @@ export interface Environment {
   privateFetchHosts: string[];
 }
 
-export function readEnvironment(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Environment {
+export function readEnvironment(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): Environment {
   const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
