@@ -11,6 +11,10 @@ export const pkiErrorMessages = {
     ja: '証明書を読み取れませんでした。ICカードを挿し直して、もう一度お試しください。',
     en: 'The certificate could not be read. Reinsert the card and try again.',
   },
+  certificate_unsupported: {
+    ja: 'この証明書には対応していない必須項目が含まれているため使えません。発行元の認証局にお問い合わせください。',
+    en: 'This certificate contains a critical field this service does not support. Contact the certification authority that issued it.',
+  },
   certificate_expired: {
     ja: 'この証明書は有効期限が切れています。発行元の認証局で証明書を更新してください。',
     en: 'This certificate has expired. Renew it with the certification authority that issued it.',

@@ -1,6 +1,9 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
+import { toBytes } from '../bytes.ts';
+import type { BinaryInput } from '../bytes.ts';
 import { PkiError } from '../errors.ts';
 import { OID } from '../oids.ts';
+import { MAX_CERTIFICATE_BYTES } from '../validation/parseCertificate.ts';
 import { x509 } from '../x509.ts';
 import { HCActorData, SubjectDirectoryAttributes } from './schema.ts';
 
@@ -12,8 +15,6 @@ export interface HcRole {
 
 /** Upper bound on the extension value; a real one is ~50 bytes per role. */
 export const MAX_HCROLE_EXTENSION_BYTES = 16 * 1024;
-/** Certificates larger than this are refused before parsing (same bound as the certificate validator). */
-export const MAX_CERTIFICATE_BYTES = 16 * 1024;
 
 export class HcRoleMalformedError extends PkiError {
   constructor(detail: string, options?: { cause?: unknown }) {
@@ -28,7 +29,7 @@ export class HcRoleMalformedError extends PkiError {
  * Throws HcRoleMalformedError when the extension is present but does not follow the schema, and a
  * PkiError (`certificate_too_large` / `certificate_malformed`) when raw bytes are not a certificate.
  */
-export function parseHcRoles(cert: x509.X509Certificate | ArrayBuffer | Uint8Array): HcRole[] {
+export function parseHcRoles(cert: x509.X509Certificate | BinaryInput): HcRole[] {
   const certificate = cert instanceof x509.X509Certificate ? cert : decodeCertificate(cert);
   const extensions = certificate.extensions.filter((e) => e.type === OID.subjectDirectoryAttributes);
   if (extensions.length === 0) return [];
@@ -37,7 +38,7 @@ export function parseHcRoles(cert: x509.X509Certificate | ArrayBuffer | Uint8Arr
 }
 
 /** Parses the contents of the subjectDirectoryAttributes extension (the bytes inside extnValue). */
-export function parseHcRoleExtensionValue(value: ArrayBuffer | Uint8Array): HcRole[] {
+export function parseHcRoleExtensionValue(value: BinaryInput): HcRole[] {
   if (value.byteLength > MAX_HCROLE_EXTENSION_BYTES) {
     throw new HcRoleMalformedError(`subjectDirectoryAttributes is ${value.byteLength} bytes (limit ${MAX_HCROLE_EXTENSION_BYTES})`);
   }
@@ -63,12 +64,12 @@ export function parseHcRoleExtensionValue(value: ArrayBuffer | Uint8Array): HcRo
   return roles;
 }
 
-function decodeCertificate(der: ArrayBuffer | Uint8Array): x509.X509Certificate {
+function decodeCertificate(der: BinaryInput): x509.X509Certificate {
   if (der.byteLength > MAX_CERTIFICATE_BYTES) {
     throw new PkiError('certificate_too_large', `certificate is ${der.byteLength} bytes (limit ${MAX_CERTIFICATE_BYTES})`);
   }
   try {
-    return new x509.X509Certificate(der);
+    return new x509.X509Certificate(toBytes(der));
   } catch (cause) {
     throw new PkiError('certificate_malformed', 'not a DER X.509 certificate', { cause });
   }
@@ -78,10 +79,10 @@ function decodeCertificate(der: ArrayBuffer | Uint8Array): x509.X509Certificate 
  * Schema decoding that also refuses trailing bytes: the re-encoded structure must be exactly as long
  * as the input (the schema library alone stops after the first element).
  */
-function decodeStrict<T>(data: ArrayBuffer | Uint8Array, type: new () => T, name: string): T {
+function decodeStrict<T>(data: BinaryInput, type: new () => T, name: string): T {
   let decoded: T;
   try {
-    decoded = AsnConvert.parse(data, type);
+    decoded = AsnConvert.parse(toBytes(data), type);
   } catch (cause) {
     throw new HcRoleMalformedError(`${name} does not match its ASN.1 schema`, { cause });
   }

@@ -1,0 +1,34 @@
+/** HPKI / JPKI certificate handling: hcRole, trust store, revocation and login validation. */
+export { isBinaryInput } from './bytes.ts';
+export type { BinaryInput } from './bytes.ts';
+export { PkiError, pkiErrorCodes, pkiErrorMessage, pkiErrorMessages } from './errors.ts';
+export type { PkiErrorCode } from './errors.ts';
+export { certificateFingerprint } from './fingerprint.ts';
+export * from './hcrole/index.ts';
+export { isUnderArc, OID } from './oids.ts';
+export { certificateProfiles, resolveProfile } from './profiles.ts';
+export type { CertificateProfile, CertificateProfileId } from './profiles.ts';
+export { CrlIndex, MAX_CRL_BYTES } from './revocation/CrlIndex.ts';
+export type { CrlScope, RevokedCertificateEntry } from './revocation/CrlIndex.ts';
+export { crlRevocationChecker } from './revocation/crlRevocationChecker.ts';
+export type { RevocationChecker, RevocationStatus } from './revocation/RevocationChecker.ts';
+export { normaliseSerialHex } from './serial.ts';
+export { createTrustStore } from './trust/TrustStore.ts';
+export type { PkiObjectInput, TrustStore, TrustStoreCertificate, TrustStoreInput } from './trust/TrustStore.ts';
+export { MAX_CERTIFICATE_BYTES, parseCertificate } from './validation/parseCertificate.ts';
+export { readCertificateSubject } from './validation/readCertificateSubject.ts';
+export type { CertificateSubject, DistinguishedNameFields } from './validation/readCertificateSubject.ts';
+export { validateCertificate } from './validation/validateCertificate.ts';
+export type {
+  CertificateValidationFailure,
+  CertificateValidationResult,
+  ValidateCertificateOptions,
+  ValidatedCertificate,
+} from './validation/validateCertificate.ts';
+export { validateCertificateChain } from './validation/validateChain.ts';
+export { validateCertificatePolicy } from './validation/validatePolicy.ts';
+export { validateCertificatePurpose } from './validation/validatePurpose.ts';
+export { validateRevocation } from './validation/validateRevocation.ts';
+export type { RevocationOptions } from './validation/validateRevocation.ts';
+export { validateCertificateValidity } from './validation/validateValidity.ts';
+export { x509 } from './x509.ts';

@@ -1,0 +1,39 @@
+import { PkiError } from './errors.ts';
+import { OID } from './oids.ts';
+
+/**
+ * What a login method accepts, as data: adding a method (e.g. JPKI user authentication with
+ * policy 1.2.392.200149.8.5.1.3.30) is a new entry here, not new validation code.
+ */
+export interface CertificateProfile {
+  id: string;
+  description: string;
+  /** The leaf must carry at least one certificatePolicies OID equal to or under one of these arcs. */
+  acceptedPolicyArcs: readonly string[];
+  /** A leaf with a policy under one of these arcs is a signing certificate and is refused. */
+  signingPolicyArcs: readonly string[];
+  /** Certificates from the leaf to the trust anchor inclusive. */
+  maxChainLength: number;
+  /** `chain`: every certificate below the anchor needs a revocation answer; `leaf`: the leaf only. */
+  revocationScope: 'leaf' | 'chain';
+}
+
+export const certificateProfiles = {
+  'hpki-auth': {
+    id: 'hpki-auth',
+    description: 'HPKI authentication certificate (認証用(人)) of a practitioner, for login',
+    acceptedPolicyArcs: [OID.hpkiAuthenticationArc],
+    signingPolicyArcs: [OID.hpkiSigningArc],
+    // leaf → issuing CA → MHLW root is 3; one more leaves room for a cross-certificate.
+    maxChainLength: 4,
+    revocationScope: 'chain',
+  },
+} as const satisfies Record<string, CertificateProfile>;
+
+export type CertificateProfileId = keyof typeof certificateProfiles;
+
+export function resolveProfile(profile: CertificateProfileId | CertificateProfile): CertificateProfile {
+  if (typeof profile === 'object') return profile;
+  if (!Object.hasOwn(certificateProfiles, profile)) throw new PkiError('validation_failed', `unknown certificate profile "${String(profile)}"`);
+  return certificateProfiles[profile];
+}

@@ -1,0 +1,96 @@
+import type { BinaryInput } from '../bytes.ts';
+import { PkiError } from '../errors.ts';
+import type { PkiErrorCode } from '../errors.ts';
+import { describeHcRole } from '../hcrole/displayNames.ts';
+import type { HcRoleDescription } from '../hcrole/displayNames.ts';
+import { parseHcRoles } from '../hcrole/parseHcRoles.ts';
+import { resolveProfile } from '../profiles.ts';
+import type { CertificateProfile, CertificateProfileId } from '../profiles.ts';
+import { crlRevocationChecker } from '../revocation/crlRevocationChecker.ts';
+import type { RevocationChecker } from '../revocation/RevocationChecker.ts';
+import { normaliseSerialHex } from '../serial.ts';
+import type { TrustStore } from '../trust/TrustStore.ts';
+import type { x509 } from '../x509.ts';
+import { parseCertificate } from './parseCertificate.ts';
+import { readCertificateSubject } from './readCertificateSubject.ts';
+import type { CertificateSubject } from './readCertificateSubject.ts';
+import { validateCertificateChain } from './validateChain.ts';
+import { validateCertificatePolicy } from './validatePolicy.ts';
+import { validateCertificatePurpose } from './validatePurpose.ts';
+import { validateRevocation } from './validateRevocation.ts';
+import { validateCertificateValidity } from './validateValidity.ts';
+
+export interface ValidateCertificateOptions {
+  trustStore: TrustStore;
+  profile: CertificateProfileId | CertificateProfile;
+  /** Validation time; the current time by default. */
+  now?: Date;
+  /**
+   * Revocation sources asked in order (default: the trust store's CRLs). This is the extension
+   * point for OCSP: put an OCSP checker first and keep the CRL checker as fallback.
+   */
+  revocationCheckers?: readonly RevocationChecker[];
+}
+
+export interface ValidatedCertificate {
+  ok: true;
+  certificate: x509.X509Certificate;
+  /** Leaf first, trust anchor last. */
+  chain: x509.X509Certificate[];
+  hcRoles: HcRoleDescription[];
+  subject: CertificateSubject;
+  /** Issuer DN string. */
+  issuer: string;
+  /** Normalised lower-case hex. */
+  serialNumber: string;
+  notBefore: Date;
+  notAfter: Date;
+  profile: string;
+}
+
+export interface CertificateValidationFailure {
+  ok: false;
+  code: PkiErrorCode;
+  /** For logs and developers; people see pkiErrorMessages[code]. */
+  detail: string;
+}
+
+export type CertificateValidationResult = ValidatedCertificate | CertificateValidationFailure;
+
+/**
+ * Validates an end-entity certificate for login, in order: parse → validity → purpose → policy →
+ * trusted chain → revocation → hcRole. Never throws for bad input: every failure, including an
+ * unexpected one, comes back as `{ ok: false, code }` (fail closed).
+ */
+export async function validateCertificate(der: BinaryInput, options: ValidateCertificateOptions): Promise<CertificateValidationResult> {
+  try {
+    const profile = resolveProfile(options.profile);
+    const now = options.now ?? new Date();
+    const certificate = parseCertificate(der);
+    validateCertificateValidity(certificate, now);
+    validateCertificatePurpose(certificate, profile);
+    validateCertificatePolicy(certificate, profile);
+    const chain = await validateCertificateChain(certificate, options.trustStore, profile, now);
+    await validateRevocation(chain, {
+      checkers: options.revocationCheckers ?? [crlRevocationChecker(options.trustStore)],
+      now,
+      scope: profile.revocationScope,
+    });
+    const hcRoles = parseHcRoles(certificate).map((r) => describeHcRole(r.role, r.codingScheme));
+    return {
+      ok: true,
+      certificate,
+      chain,
+      hcRoles,
+      subject: readCertificateSubject(certificate),
+      issuer: certificate.issuer,
+      serialNumber: normaliseSerialHex(certificate.serialNumber),
+      notBefore: certificate.notBefore,
+      notAfter: certificate.notAfter,
+      profile: profile.id,
+    };
+  } catch (error) {
+    if (error instanceof PkiError) return { ok: false, code: error.code, detail: error.detail };
+    return { ok: false, code: 'validation_failed', detail: `unexpected error: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
