@@ -1,4 +1,5 @@
 import type { LoginMethodId } from './assurance.ts';
+import type { StoredHcRole } from '../practitioners/practitioner.ts';
 
 /** What every login method is told about the login it serves. */
 export interface LoginContext {
@@ -14,6 +15,8 @@ export interface AuthResult {
   method: LoginMethodId;
   amr: string[];
   acr: string;
+  /** Qualifications proven by this login's certificate; absent for methods that prove none. */
+  hcRoles?: StoredHcRole[];
   /** Set by certificate methods: the certificate that was used (SPEC §4 `hpki` claim). */
   certificate?: { issuer: string; serialNumber: string; notBefore: string; notAfter: string };
 }

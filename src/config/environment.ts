@@ -25,6 +25,15 @@ const schema = z.object({
    * although they resolve to private or loopback addresses, e.g. EHR servers on a hospital LAN.
    */
   PRIVATE_FETCH_HOSTS: z.string().optional(),
+  /** Port of the HTTPS listener that asks for the HPKI client certificate; unset: no listener. */
+  HTTPS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** PEM server certificate (with its chain) and key for that listener; without them the demo makes one. */
+  HTTPS_CERT_FILE: z.string().min(1).optional(),
+  HTTPS_KEY_FILE: z.string().min(1).optional(),
+  /** Header in which a trusted proxy forwards the client certificate as URL-encoded PEM (nginx). */
+  CLIENT_CERT_PROXY_HEADER: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name').optional(),
+  /** Enrol a practitioner from an unknown but valid HPKI certificate at first login (on in the demo). */
+  HPKI_AUTO_ENROL: z.enum(['true', 'false', '1', '0']).optional(),
 });
 
 export interface Environment {
@@ -39,6 +48,11 @@ export interface Environment {
   production: boolean;
   trustedProxies: string[];
   privateFetchHosts: string[];
+  httpsPort: number | undefined;
+  httpsCertFile: string | undefined;
+  httpsKeyFile: string | undefined;
+  clientCertProxyHeader: string;
+  hpkiAutoEnrol: boolean;
 }
 
 export function readEnvironment(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): Environment {
@@ -50,6 +64,8 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
   const e = parsed.data;
   const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
   const embedded = !e.DATABASE_URL || e.DATABASE_URL.startsWith('pglite:');
+  const demo = e.DEMO === undefined ? embedded : e.DEMO === 'true' || e.DEMO === '1';
+  if (!e.HTTPS_CERT_FILE !== !e.HTTPS_KEY_FILE) throw new Error('Invalid configuration: HTTPS_CERT_FILE and HTTPS_KEY_FILE go together');
   return {
     port: e.PORT,
     host: e.HOST,
@@ -58,10 +74,15 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
     databaseUrl: e.DATABASE_URL,
     keyEncryptionKey: e.KEY_ENCRYPTION_KEY,
     keyEncryptionKeyFile: path.resolve(cwd, e.KEY_ENCRYPTION_KEY_FILE ?? '.data/secrets/key-encryption.key'),
-    demo: e.DEMO === undefined ? embedded : e.DEMO === 'true' || e.DEMO === '1',
+    demo,
     production: e.NODE_ENV === 'production',
     trustedProxies: list(e.TRUSTED_PROXIES),
+    httpsPort: e.HTTPS_PORT,
+    httpsCertFile: e.HTTPS_CERT_FILE && path.resolve(cwd, e.HTTPS_CERT_FILE),
+    httpsKeyFile: e.HTTPS_KEY_FILE && path.resolve(cwd, e.HTTPS_KEY_FILE),
+    clientCertProxyHeader: (e.CLIENT_CERT_PROXY_HEADER ?? 'x-ssl-client-cert').toLowerCase(),
     // The demo relying party runs on localhost.
+    hpkiAutoEnrol: e.HPKI_AUTO_ENROL === undefined ? demo : e.HPKI_AUTO_ENROL === 'true' || e.HPKI_AUTO_ENROL === '1',
     privateFetchHosts: e.PRIVATE_FETCH_HOSTS !== undefined ? list(e.PRIVATE_FETCH_HOSTS) : embedded && e.DEMO !== 'false' ? ['localhost'] : [],
   };
 }

@@ -64,7 +64,7 @@ export async function seedDemoData(portal: Portal, options: { printQr: boolean }
     const { code, expiresAt } = await issueRegistrationCode(prisma, practitioner.id);
     const url = registrationUrl(env.publicUrl, code);
     lines.push(
-      `${demo.familyNameKanji} ${demo.givenNameKanji} (${demo.hcRoles?.[0]?.role}), password ${demo.birthDate.replaceAll('-', '')}:`,
+      `${demo.familyNameKanji} ${demo.givenNameKanji} (${demo.hcRoles?.[0]?.role}), password ${demo.birthDate!.replaceAll('-', '')}:`,
       `  registration URL: ${url}  (valid until ${expiresAt.toISOString().slice(0, 10)})`,
     );
     if (options.printQr) lines.push(await QRCode.toString(url, { type: 'terminal', small: true }));

@@ -1,4 +1,5 @@
 import type { Account, KoaContextWithOIDC } from 'oidc-provider';
+import { findLoginEvidence, type LoginEvidence } from '../auth/login-evidence.ts';
 import type { Db } from '../db/current.ts';
 import { describeHcRole } from '../pki/hcrole/displayNames.ts';
 import { parseStoredHcRoles, type StoredHcRole } from '../practitioners/practitioner.ts';
@@ -11,12 +12,25 @@ export function hcRoleClaim(roles: StoredHcRole[]) {
   });
 }
 
+/** The login time behind a token: codes and refresh tokens carry it; access tokens via their session. */
+async function loginTimeOf(ctx: KoaContextWithOIDC, token: unknown): Promise<number | undefined> {
+  const t = token as { authTime?: number; sessionUid?: string } | undefined;
+  if (typeof t?.authTime === 'number') return t.authTime;
+  if (t?.sessionUid) {
+    const session = await ctx.oidc.provider.Session.findByUid(t.sessionUid);
+    return session?.loginTs;
+  }
+  return ctx.oidc.session?.loginTs;
+}
+
 /** findAccount: a practitioner who is locked or gone has no account, which ends their sessions. */
 export function findAccountIn(prisma: () => Db) {
-  return async (_ctx: KoaContextWithOIDC, sub: string): Promise<Account | undefined> => {
+  return async (ctx: KoaContextWithOIDC, sub: string, token?: unknown): Promise<Account | undefined> => {
     if (!/^[0-9a-f-]{36}$/i.test(sub)) return undefined;
     const p = await prisma().practitioner.findUnique({ where: { id: sub } });
     if (!p || p.lockedAt) return undefined;
+    const loginTs = await loginTimeOf(ctx, token);
+    const evidence: LoginEvidence | null = loginTs ? await findLoginEvidence(prisma(), p.id, loginTs) : null;
     return {
       accountId: p.id,
       async claims() {
@@ -29,7 +43,10 @@ export function findAccountIn(prisma: () => Db) {
           'name#ja-Hani-JP': kanji,
           'family_name#ja-Hani-JP': p.familyNameKanji ?? undefined,
           'given_name#ja-Hani-JP': p.givenNameKanji ?? undefined,
-          hcRole: hcRoleClaim(parseStoredHcRoles(p.hcRoles)),
+          // A certificate login states the qualification of the certificate used; other methods the
+          // qualifications that HPKI certificates established on the record.
+          hcRole: hcRoleClaim(evidence?.hcRoles ?? parseStoredHcRoles(p.hcRoles)),
+          hpki: evidence?.certificate ?? undefined,
         };
       },
     };

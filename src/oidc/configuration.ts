@@ -46,7 +46,7 @@ export const CLAIMS = {
     'family_name#ja-Hani-JP',
     'given_name#ja-Hani-JP',
   ],
-  hcrole: ['hcRole'],
+  hcrole: ['hcRole', 'hpki'],
 };
 
 export function providerConfiguration(deps: ProviderDependencies): Configuration {

@@ -10,6 +10,8 @@ export const interactionViewSchema = z.object({
   claims: z.array(z.string()),
   methods: z.array(z.string()),
   account: z.object({ name: z.string(), nameKanji: z.string().nullable() }).nullable(),
+  /** Demo mode: the page may offer the clearly labelled software card. */
+  demo: z.boolean().default(false),
 });
 export type InteractionView = z.infer<typeof interactionViewSchema>;
 

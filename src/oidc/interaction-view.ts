@@ -13,6 +13,7 @@ export async function buildInteractionView(
   prisma: Db,
   details: Details,
   methods: LoginMethodId[],
+  demo: boolean,
 ): Promise<InteractionView> {
   const clientId = String(details.params.client_id);
   const client = await provider.Client.find(clientId);
@@ -38,6 +39,7 @@ export async function buildInteractionView(
     claims,
     methods,
     account,
+    demo,
   };
 }
 

@@ -5,6 +5,7 @@ import type { OidcProvider } from '../oidc/provider.ts';
 import type { RelyingParty } from '../auth/passkey/relying-party.ts';
 import type { LoginMethodId } from '../auth/assurance.ts';
 import type { AuditEntry } from '../audit/audit-log.ts';
+import type { TrustStoreCache } from '../pki/trust/trust-store-cache.ts';
 
 /** Everything the running portal is made of, built once at start-up by startPortal(). */
 export interface Portal {
@@ -13,8 +14,10 @@ export interface Portal {
   kek: KeyEncryptionKey;
   provider: OidcProvider;
   rp: RelyingParty;
-  /** Login methods this installation offers, in the order the chooser shows them. */
-  methods: LoginMethodId[];
+  /** Trust anchors and CRLs from the database, per scheme. */
+  trust: TrustStoreCache;
+  /** Login methods this installation offers now, in the order the chooser shows them. */
+  methods(): Promise<LoginMethodId[]>;
   audit(entry: AuditEntry): Promise<void>;
   log(line: string): void;
   close(): Promise<void>;

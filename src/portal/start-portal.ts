@@ -10,6 +10,9 @@ import { deleteExpiredOidcPayloads } from '../oidc/prisma-adapter.ts';
 import { deleteExpiredChallenges } from '../auth/challenges.ts';
 import { observeProviderEvents } from '../oidc/provider-events.ts';
 import { installPortal, type Portal } from './portal.ts';
+import { TrustStoreCache } from '../pki/trust/trust-store-cache.ts';
+import { deleteOldLoginEvidence } from '../auth/login-evidence.ts';
+import type { LoginMethodId } from '../auth/assurance.ts';
 
 /** Opens the database (migrating it), loads or creates the secrets and keys, builds the provider. */
 export async function startPortal(env: Environment, log: (line: string) => void = console.log): Promise<Portal> {
@@ -27,17 +30,29 @@ export async function startPortal(env: Environment, log: (line: string) => void 
     { trustProxy: env.trustedProxies.length > 0 });
 
   const housekeeping = setInterval(() => {
-    void Promise.all([deleteExpiredOidcPayloads(database.prisma), deleteExpiredChallenges(database.prisma)]).catch(() => {});
+    void Promise.all([
+      deleteExpiredOidcPayloads(database.prisma),
+      deleteExpiredChallenges(database.prisma),
+      deleteOldLoginEvidence(database.prisma),
+    ]).catch(() => {});
   }, 10 * 60 * 1000);
   housekeeping.unref();
 
+  const trust = new TrustStoreCache(() => database.prisma);
   const portal: Portal = {
     env,
     prisma: database.prisma,
     kek,
     provider,
     rp: relyingPartyFor(env.publicUrl),
-    methods: ['passkey'],
+    trust,
+    async methods() {
+      const methods: LoginMethodId[] = [];
+      // The card is offered only where HPKI trust anchors are configured.
+      if (await trust.get('hpki').catch(() => null)) methods.push('hpki-card');
+      methods.push('passkey');
+      return methods;
+    },
     audit: (entry) => appendAudit(database.prisma, entry),
     log,
     async close() {

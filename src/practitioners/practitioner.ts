@@ -13,7 +13,7 @@ export const newPractitionerSchema = z.object({
   givenName: z.string().trim().min(1).max(100),
   familyNameKanji: z.string().trim().min(1).max(100).optional(),
   givenNameKanji: z.string().trim().min(1).max(100).optional(),
-  birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'birth date as YYYY-MM-DD').refine(isRealDate, 'not a calendar date'),
+  birthDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'birth date as YYYY-MM-DD').refine(isRealDate, 'not a calendar date').optional(),
   facility: z.string().trim().max(200).optional(),
   hcRoles: z.array(storedHcRoleSchema).default([]),
   isAdmin: z.boolean().default(false),

@@ -22,6 +22,9 @@ export function addMonths(date: Date, months: number): Date {
 
 /** A new one-time code for a practitioner; every earlier unused code stops working. */
 export async function issueRegistrationCode(prisma: Db, practitionerId: string, now = new Date()) {
+  const practitioner = await prisma.practitioner.findUnique({ where: { id: practitionerId }, select: { birthDate: true } });
+  // The birth date is the registration password: without it the code could never be used.
+  if (!practitioner?.birthDate) throw new PortalError('registration_birth_date_missing', 409);
   const code = crypto.randomBytes(18).toString('base64url');
   const expiresAt = addMonths(now, REGISTRATION_CODE_VALID_MONTHS);
   const row = await prisma.$transaction(async (tx) => {
@@ -74,6 +77,7 @@ export type PasswordCheck =
 export async function checkRegistrationPassword(prisma: Db, code: string, password: string, now = new Date()): Promise<PasswordCheck> {
   if (!/^\d{8}$/.test(password)) throw new PortalError('registration_password_format', 400);
   const row = await requireUsableRegistrationCode(prisma, code, now);
+  if (!row.practitioner.birthDate) throw new PortalError('registration_birth_date_missing', 409);
   const expected = Buffer.from(row.practitioner.birthDate.replaceAll('-', ''));
   if (crypto.timingSafeEqual(expected, Buffer.from(password))) return { ok: true, row };
   const updated = await prisma.$queryRaw<{ failed_attempts: number; locked_at: Date | null }[]>`

@@ -25,6 +25,8 @@ export interface TestPortalOptions {
   /** Share an existing database (several instances on one PostgreSQL). */
   databaseUrl?: string;
   keyEncryptionKey?: string;
+  /** Further environment settings, e.g. HPKI_AUTO_ENROL. */
+  env?: Record<string, string>;
 }
 
 export async function startTestPortal(label: string, options: TestPortalOptions = {}): Promise<TestPortal> {
@@ -42,6 +44,7 @@ export async function startTestPortal(label: string, options: TestPortalOptions 
     ...(options.keyEncryptionKey ? { KEY_ENCRYPTION_KEY: options.keyEncryptionKey } : {}),
     DEMO: 'false',
     PRIVATE_FETCH_HOSTS: 'localhost',
+    ...options.env,
   });
   const portal = await startPortal(env, () => {});
   server.on(

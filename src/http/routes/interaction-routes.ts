@@ -4,6 +4,9 @@ import type { InteractionResults } from 'oidc-provider';
 import type { Portal } from '../../portal/portal.ts';
 import { PortalError } from '../../errors/portal-error.ts';
 import { passkeyLogin } from '../../auth/passkey/passkey-login.ts';
+import { hpkiCardLogin } from '../../auth/hpki-card/hpki-card-login.ts';
+import { recordLoginEvidence } from '../../auth/login-evidence.ts';
+import type { LoginMethodId } from '../../auth/assurance.ts';
 import type { AuthResult, LoginContext } from '../../auth/login-method.ts';
 import { readJsonBody, sendJson } from '../json.ts';
 import { clientIp } from '../client-ip.ts';
@@ -28,6 +31,8 @@ async function finish(portal: Portal, req: IncomingMessage, res: ServerResponse,
 }
 
 async function completeLogin(portal: Portal, req: IncomingMessage, res: ServerResponse, details: Details, auth: AuthResult, ctx: LoginContext) {
+  const loginTs = Math.floor(Date.now() / 1000);
+  await recordLoginEvidence(portal.prisma, auth, loginTs);
   await portal.audit({
     event: 'login',
     result: 'success',
@@ -35,14 +40,42 @@ async function completeLogin(portal: Portal, req: IncomingMessage, res: ServerRe
     practitionerId: auth.practitionerId,
     clientId: String(details.params.client_id),
     ip: ctx.ip,
-    details: { acr: auth.acr, amr: auth.amr },
+    details: { acr: auth.acr, amr: auth.amr, ...(auth.certificate ? { certificate: auth.certificate } : {}) },
   });
   await finish(portal, req, res, {
-    login: { accountId: auth.practitionerId, acr: auth.acr, amr: auth.amr, remember: false },
+    login: { accountId: auth.practitionerId, acr: auth.acr, amr: auth.amr, remember: false, ts: loginTs },
   });
 }
 
-const KNOWN_ACTIONS = new Set(['passkey/options', 'passkey/verify', 'consent', 'abort']);
+const KNOWN_ACTIONS = new Set(['passkey/options', 'passkey/verify', 'hpki-card/challenge', 'hpki-card/verify', 'consent', 'abort']);
+
+/** A login method's second step, audited either way. */
+async function finishMethod(
+  portal: Portal,
+  method: LoginMethodId,
+  clientId: string,
+  ctx: LoginContext,
+  run: () => Promise<AuthResult>,
+): Promise<AuthResult> {
+  try {
+    return await run();
+  } catch (error) {
+    await portal.audit({
+      event: 'login',
+      result: 'failure',
+      method,
+      clientId,
+      ip: ctx.ip,
+      errorCode: error instanceof PortalError ? error.code : 'internal_error',
+      details: error instanceof PortalError && error.detail ? { detail: error.detail.slice(0, 300) } : {},
+    });
+    throw error;
+  }
+}
+
+async function requireMethod(portal: Portal, method: LoginMethodId) {
+  if (!(await portal.methods()).includes(method)) throw new PortalError('method_not_available', 400);
+}
 
 const consentBody = z.object({ decision: z.enum(['approve', 'deny']) });
 
@@ -63,20 +96,21 @@ export async function handleInteractionAction(portal: Portal, req: IncomingMessa
     case 'passkey/verify': {
       if (details.prompt.name !== 'login') throw new PortalError('invalid_request', 400, 'login is not pending');
       const body = await readJsonBody(req);
-      let auth: AuthResult;
-      try {
-        auth = await passkeyLogin(portal.prisma, portal.rp).finish(ctx, body);
-      } catch (error) {
-        await portal.audit({
-          event: 'login',
-          result: 'failure',
-          method: 'passkey',
-          clientId,
-          ip: ctx.ip,
-          errorCode: error instanceof PortalError ? error.code : 'internal_error',
-        });
-        throw error;
-      }
+      const auth = await finishMethod(portal, 'passkey', clientId, ctx, () => passkeyLogin(portal.prisma, portal.rp).finish(ctx, body));
+      await completeLogin(portal, req, res, details, auth, ctx);
+      return;
+    }
+    case 'hpki-card/challenge': {
+      if (details.prompt.name !== 'login') throw new PortalError('invalid_request', 400, 'login is not pending');
+      await requireMethod(portal, 'hpki-card');
+      sendJson(res, 200, await hpkiCardLogin(certificateDeps(portal)).begin(ctx));
+      return;
+    }
+    case 'hpki-card/verify': {
+      if (details.prompt.name !== 'login') throw new PortalError('invalid_request', 400, 'login is not pending');
+      await requireMethod(portal, 'hpki-card');
+      const body = await readJsonBody(req);
+      const auth = await finishMethod(portal, 'hpki-card', clientId, ctx, () => hpkiCardLogin(certificateDeps(portal)).finish(ctx, body));
       await completeLogin(portal, req, res, details, auth, ctx);
       return;
     }
@@ -110,6 +144,10 @@ export async function handleInteractionAction(portal: Portal, req: IncomingMessa
     default:
       throw new PortalError('not_found', 404);
   }
+}
+
+function certificateDeps(portal: Portal) {
+  return { prisma: portal.prisma, trust: portal.trust, autoEnrol: portal.env.hpkiAutoEnrol };
 }
 
 /** Records what the practitioner approved: the missing scopes and claims of this request. */

@@ -1,0 +1,112 @@
+import type { Db } from '../db/current.ts';
+import { PortalError } from '../errors/portal-error.ts';
+import { validateCertificate } from '../pki/validation/validateCertificate.ts';
+import { certificateFingerprint } from '../pki/fingerprint.ts';
+import type { TrustStoreCache } from '../pki/trust/trust-store-cache.ts';
+import { parseStoredHcRoles, type StoredHcRole } from '../practitioners/practitioner.ts';
+import { ASSURANCE } from './assurance.ts';
+import type { AuthResult } from './login-method.ts';
+
+export interface CertificateLoginDependencies {
+  prisma: Db;
+  trust: TrustStoreCache;
+  /** Enrol a practitioner from an unknown but valid HPKI certificate (a setting; on in the demo). */
+  autoEnrol: boolean;
+}
+
+/** Codes that mean the input itself was broken, as opposed to a certificate that is refused. */
+const MALFORMED = new Set(['certificate_malformed', 'certificate_too_large']);
+
+/**
+ * The shared second half of every HPKI certificate login (card through the extension, TLS client
+ * certificate): validate the certificate for authentication, then find — or enrol — its holder.
+ * The certificate's hcRoles become this login's qualification claims.
+ */
+export async function authenticateHpkiCertificate(
+  deps: CertificateLoginDependencies,
+  der: Uint8Array,
+  method: 'hpki-card' | 'hpki-cert',
+): Promise<AuthResult> {
+  const trustStore = await deps.trust.get('hpki');
+  if (!trustStore) throw new PortalError('trust_store_unavailable', 503);
+  const result = await validateCertificate(der, { trustStore, profile: 'hpki-auth' });
+  if (!result.ok) throw new PortalError(result.code, MALFORMED.has(result.code) ? 400 : 401, result.detail);
+
+  const fingerprint = certificateFingerprint(result.certificate);
+  const hcRoles: StoredHcRole[] = result.hcRoles.map((r) => ({ role: r.role, codingScheme: r.codingScheme }));
+  const { prisma } = deps;
+  const known = await prisma.practitionerCertificate.findUnique({ where: { fingerprint }, include: { practitioner: true } });
+  let practitioner = known?.practitioner;
+  if (!practitioner && result.subject.serialNumber) {
+    // A renewed card: same CA, same subject serialNumber, new certificate.
+    const previous = await prisma.practitionerCertificate.findFirst({
+      where: { issuer: result.issuer, subjectSerialNumber: result.subject.serialNumber },
+      include: { practitioner: true },
+    });
+    practitioner = previous?.practitioner;
+  }
+  if (!practitioner) {
+    if (!deps.autoEnrol) throw new PortalError('certificate_not_enrolled', 403);
+    practitioner = await enrolFromCertificate(prisma, result);
+  }
+  if (practitioner.lockedAt) throw new PortalError('practitioner_locked', 403);
+
+  const certificateRow = {
+    practitionerId: practitioner.id,
+    kind: 'authentication',
+    issuer: result.issuer,
+    serialNumber: result.serialNumber,
+    subjectSerialNumber: result.subject.serialNumber ?? null,
+    hcRoles,
+    notBefore: result.notBefore,
+    notAfter: result.notAfter,
+    lastUsedAt: new Date(),
+  };
+  await prisma.$transaction([
+    prisma.practitionerCertificate.upsert({ where: { fingerprint }, create: { fingerprint, ...certificateRow }, update: { lastUsedAt: new Date(), hcRoles } }),
+    // The record keeps every qualification an HPKI certificate has proven (one role per card, JAHIS).
+    prisma.practitioner.update({ where: { id: practitioner.id }, data: { hcRoles: mergeRoles(parseStoredHcRoles(practitioner.hcRoles), hcRoles) } }),
+  ]);
+
+  return {
+    practitionerId: practitioner.id,
+    method,
+    ...ASSURANCE[method],
+    hcRoles,
+    certificate: {
+      issuer: result.issuer,
+      serialNumber: result.serialNumber,
+      notBefore: result.notBefore.toISOString(),
+      notAfter: result.notAfter.toISOString(),
+    },
+  };
+}
+
+function mergeRoles(existing: StoredHcRole[], proven: StoredHcRole[]): StoredHcRole[] {
+  const key = (r: StoredHcRole) => `${r.codingScheme}|${r.role}`;
+  const merged = new Map(existing.map((r) => [key(r), r]));
+  for (const r of proven) merged.set(key(r), r);
+  return [...merged.values()];
+}
+
+type Validated = Extract<Awaited<ReturnType<typeof validateCertificate>>, { ok: true }>;
+
+/** A practitioner made from the certificate's subject: romanised CN, kanji from subjectAltName. */
+async function enrolFromCertificate(prisma: Db, cert: Validated) {
+  const cn = cert.subject.commonName ?? cert.subject.serialNumber ?? 'Unknown';
+  const [given, ...rest] = cn.split(/\s+/);
+  const family = rest.length ? rest.join(' ') : given!;
+  const registrationNumber = `hpki:${cert.subject.serialNumber ?? cert.serialNumber}`;
+  return prisma.practitioner.upsert({
+    where: { registrationNumber },
+    create: {
+      registrationNumber,
+      givenName: rest.length ? given! : '',
+      familyName: family,
+      familyNameKanji: cert.subject.kanji?.familyName ?? null,
+      givenNameKanji: cert.subject.kanji?.givenName ?? null,
+      facility: cert.subject.organization ?? null,
+    },
+    update: {},
+  });
+}
