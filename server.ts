@@ -5,7 +5,10 @@ import next from 'next';
 import { readEnvironment } from './src/config/environment.ts';
 import { startPortal } from './src/portal/start-portal.ts';
 import { createRequestHandler } from './src/http/request-handler.ts';
+import fs from 'node:fs';
 import { seedDemoData } from './src/demo/seed-demo-data.ts';
+import { startHttpsListener } from './src/http/https-listener.ts';
+import { loadOrCreateDemoServerCertificate } from './src/demo/demo-tls-files.ts';
 
 const env = readEnvironment();
 const dev = process.env.NODE_ENV !== 'production';
@@ -17,7 +20,26 @@ if (env.demo) await seedDemoData(portal, { printQr: !process.env.CI });
 const app = next({ dev, dir: import.meta.dirname, hostname: 'localhost', port: env.port });
 await app.prepare();
 const handleNext = app.getRequestHandler();
-const server = http.createServer(createRequestHandler(portal, (req, res) => handleNext(req, res)));
+const handler = createRequestHandler(portal, (req, res) => handleNext(req, res));
+const server = http.createServer(handler);
+
+// The HPKI authentication certificate login: a listener that asks the browser for a client certificate.
+let httpsServer: Awaited<ReturnType<typeof startHttpsListener>> | undefined;
+if (env.httpsPort) {
+  const files = env.httpsCertFile && env.httpsKeyFile
+    ? { certificatePem: fs.readFileSync(env.httpsCertFile, 'utf8'), privateKeyPem: fs.readFileSync(env.httpsKeyFile, 'utf8') }
+    : env.demo
+      ? await loadOrCreateDemoServerCertificate(env.demoPkiDir, new URL(env.publicUrl).hostname)
+      : undefined;
+  if (!files) throw new Error('HTTPS_PORT needs HTTPS_CERT_FILE and HTTPS_KEY_FILE (a self-signed one is made only in demo mode)');
+  httpsServer = await startHttpsListener(handler, {
+    port: env.httpsPort,
+    host: env.host,
+    ...files,
+    onUnexpectedError: (e) => log(`unexpected error on the HTTPS listener: ${(e as Error).stack ?? e}`),
+  });
+  log(`client-certificate login on ${env.hpkiCertOrigin}`);
+}
 
 server.listen(env.port, env.host, () => {
   log(`issuer ${env.issuer}`);
@@ -28,6 +50,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     server.close();
     server.closeAllConnections();
+    httpsServer?.close();
+    httpsServer?.closeAllConnections();
     void portal.close().finally(() => process.exit(0));
   });
 }

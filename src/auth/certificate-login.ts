@@ -4,6 +4,7 @@ import { validateCertificate } from '../pki/validation/validateCertificate.ts';
 import { certificateFingerprint } from '../pki/fingerprint.ts';
 import type { TrustStoreCache } from '../pki/trust/trust-store-cache.ts';
 import { parseStoredHcRoles, type StoredHcRole } from '../practitioners/practitioner.ts';
+import { crlDistributionUrls } from '../pki/revocation/crl-distribution-points.ts';
 import { ASSURANCE } from './assurance.ts';
 import type { AuthResult } from './login-method.ts';
 
@@ -58,6 +59,7 @@ export async function authenticateHpkiCertificate(
     serialNumber: result.serialNumber,
     subjectSerialNumber: result.subject.serialNumber ?? null,
     hcRoles,
+    crlUrls: crlDistributionUrls(result.certificate),
     notBefore: result.notBefore,
     notAfter: result.notAfter,
     lastUsedAt: new Date(),

@@ -34,6 +34,15 @@ const schema = z.object({
   CLIENT_CERT_PROXY_HEADER: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name').optional(),
   /** Enrol a practitioner from an unknown but valid HPKI certificate at first login (on in the demo). */
   HPKI_AUTO_ENROL: z.enum(['true', 'false', '1', '0']).optional(),
+  /** Where the demo keeps its own test HPKI hierarchy and software-card keys (demo mode only). */
+  DEMO_PKI_DIR: z.string().optional(),
+  /** Fetch CRLs from their distribution points hourly (default on). */
+  CRL_FETCH: z.enum(['true', 'false', '1', '0']).optional(),
+  /**
+   * Origin where the client-certificate login is served: a TLS proxy that asks for the HPKI
+   * certificate and forwards it. Default with HTTPS_PORT: https://<PUBLIC_URL host>:<HTTPS_PORT>.
+   */
+  HPKI_CERT_ORIGIN: z.string().url().optional(),
 });
 
 export interface Environment {
@@ -53,6 +62,10 @@ export interface Environment {
   httpsKeyFile: string | undefined;
   clientCertProxyHeader: string;
   hpkiAutoEnrol: boolean;
+  demoPkiDir: string;
+  crlFetch: boolean;
+  /** Where the hpki-cert login lives; undefined: the method is not offered. */
+  hpkiCertOrigin: string | undefined;
 }
 
 export function readEnvironment(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): Environment {
@@ -82,6 +95,13 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
     httpsKeyFile: e.HTTPS_KEY_FILE && path.resolve(cwd, e.HTTPS_KEY_FILE),
     clientCertProxyHeader: (e.CLIENT_CERT_PROXY_HEADER ?? 'x-ssl-client-cert').toLowerCase(),
     // The demo relying party runs on localhost.
+    hpkiCertOrigin: e.HPKI_CERT_ORIGIN
+      ? new URL(e.HPKI_CERT_ORIGIN).origin
+      : e.HTTPS_PORT
+        ? `https://${new URL(publicUrl).hostname}:${e.HTTPS_PORT}`
+        : undefined,
+    crlFetch: e.CRL_FETCH === undefined || e.CRL_FETCH === 'true' || e.CRL_FETCH === '1',
+    demoPkiDir: path.resolve(cwd, e.DEMO_PKI_DIR ?? '.data/demo-pki'),
     hpkiAutoEnrol: e.HPKI_AUTO_ENROL === undefined ? demo : e.HPKI_AUTO_ENROL === 'true' || e.HPKI_AUTO_ENROL === '1',
     privateFetchHosts: e.PRIVATE_FETCH_HOSTS !== undefined ? list(e.PRIVATE_FETCH_HOSTS) : embedded && e.DEMO !== 'false' ? ['localhost'] : [],
   };

@@ -3,6 +3,10 @@ import type { Portal } from '../portal/portal.ts';
 import { createPractitioner, JPKI_HCROLE_SCHEME, type NewPractitioner } from '../practitioners/practitioner.ts';
 import { issueRegistrationCode, registrationUrl } from '../practitioners/registration-codes.ts';
 import { upsertClient } from '../clients/clients.ts';
+import { loadDemoPki } from './demo-pki.ts';
+import { DEMO_PKCS12_PASSWORD, writeDemoClientCertificate } from './demo-tls-files.ts';
+import { importCrl, importTrustCertificates } from '../pki/trust/trust-material-repository.ts';
+import { recordPractitionerCertificate } from '../practitioners/practitioner-certificates.ts';
 
 /** The demo relying party (`npm run demo:rp`); its secret is public on purpose: demo mode only. */
 export const DEMO_CLIENT = {
@@ -50,6 +54,14 @@ export async function seedDemoData(portal: Portal, options: { printQr: boolean }
     postLogoutRedirectUris: [`${rpOrigin}/`],
     backchannelLogoutUri: `${rpOrigin}/backchannel-logout`,
   });
+  // The demo's own test HPKI hierarchy, trusted for card and certificate logins in demo mode only.
+  const pki = await loadDemoPki(env.demoPkiDir);
+  await importTrustCertificates(prisma, 'hpki', 'anchor', pki.root.der);
+  await importTrustCertificates(prisma, 'hpki', 'intermediate', pki.authCa.der);
+  await importTrustCertificates(prisma, 'hpki', 'intermediate', pki.signCa.der);
+  for (const crl of pki.crls) await importCrl(prisma, 'hpki', crl.der, 'demo');
+  portal.trust.invalidate('hpki');
+
   const lines: string[] = [];
   for (const demo of DEMO_PRACTITIONERS) {
     const existing = await prisma.practitioner.findUnique({
@@ -57,6 +69,8 @@ export async function seedDemoData(portal: Portal, options: { printQr: boolean }
       include: { passkey: true },
     });
     const practitioner = existing ?? (await createPractitioner(prisma, demo));
+    const card = pki.cards.find((c) => c.registrationNumber === demo.registrationNumber);
+    if (card) await recordPractitionerCertificate(prisma, practitioner.id, card.certificate.der, 'authentication');
     if (existing?.passkey) {
       lines.push(`${demo.familyNameKanji} ${demo.givenNameKanji} (${demo.hcRoles?.[0]?.role}): device registered`);
       continue;
@@ -69,5 +83,10 @@ export async function seedDemoData(portal: Portal, options: { printQr: boolean }
     );
     if (options.printQr) lines.push(await QRCode.toString(url, { type: 'terminal', small: true }));
   }
+  if (env.hpkiCertOrigin) {
+    const p12 = await writeDemoClientCertificate(env.demoPkiDir, pki);
+    lines.push(`HPKI certificate login (TLS): import ${p12} (password ${DEMO_PKCS12_PASSWORD}) into the browser; it is the demo doctor's card.`);
+  }
+  lines.push('HPKI card login without a reader: the login page offers a labelled demo software card.');
   portal.log(`demo data ready; demo client "${DEMO_CLIENT.clientId}" (run: npm run demo:rp)\n${lines.join('\n')}`);
 }

@@ -6,6 +6,9 @@ import { PortalError } from '../errors/portal-error.ts';
 import { INTERACTION_VIEW_HEADER, buildInteractionView, encodeInteractionView } from '../oidc/interaction-view.ts';
 import { renderStandaloneError } from '../oidc/provider-pages.ts';
 import { localeFromCookieHeader } from '../i18n/locale.ts';
+import { stripUntrustedCertificateHeaders } from '../auth/hpki-cert/client-certificate-source.ts';
+import { refusedCertificateHeaders } from '../auth/hpki-cert/hpki-cert-login.ts';
+import { clientIp } from './client-ip.ts';
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -23,6 +26,14 @@ export function createRequestHandler(portal: Portal, pages: PageHandler) {
   return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Only this handler may tell pages about an interaction.
     delete req.headers[INTERACTION_VIEW_HEADER];
+    // Client-certificate headers count only from a configured proxy; from anyone else they are
+    // removed before anything reads them, and the attempt is recorded.
+    if (stripUntrustedCertificateHeaders(req, portal.env.trustedProxies, portal.env.clientCertProxyHeader)) {
+      refusedCertificateHeaders.add(req);
+      void portal
+        .audit({ event: 'security.client_certificate_header_refused', result: 'failure', ip: clientIp(req, portal.env.trustedProxies), errorCode: 'client_certificate_untrusted_proxy' })
+        .catch(() => {});
+    }
     let pathname: string;
     try {
       pathname = new URL(req.url ?? '/', 'http://portal.invalid').pathname;
@@ -63,7 +74,7 @@ async function renderInteraction(portal: Portal, req: IncomingMessage, res: Serv
     res.end(renderStandaloneError(localeFromCookieHeader(req.headers.cookie), details ? 'interaction_mismatch' : 'interaction_expired'));
     return;
   }
-  const view = await buildInteractionView(portal.provider, portal.prisma, details, await portal.methods(), portal.env.demo);
+  const view = await buildInteractionView(portal.provider, portal.prisma, details, await portal.methods(), portal.env.demo, portal.env.hpkiCertOrigin);
   req.headers[INTERACTION_VIEW_HEADER] = encodeInteractionView(view);
   res.setHeader('cache-control', 'no-store');
   await pages(req, res);

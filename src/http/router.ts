@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Portal } from '../portal/portal.ts';
 import { PortalError } from '../errors/portal-error.ts';
-import { handleInteractionAction } from './routes/interaction-routes.ts';
+import { handleHpkiCertLogin, handleInteractionAction } from './routes/interaction-routes.ts';
 import { handleRegistrationAction } from './routes/registration-routes.ts';
+import { handleDemoRoute } from './routes/demo-routes.ts';
 import { sendError } from './json.ts';
 import { LOCALE_COOKIE } from '../i18n/locale.ts';
 
@@ -16,12 +17,14 @@ const REGISTRATION_ACTION = /^\/api\/register\/([^/]{1,128})\/(password|passkey)
 export async function routeApi(portal: Portal, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> {
   const interaction = INTERACTION_ACTION.exec(pathname);
   const registration = interaction ? null : REGISTRATION_ACTION.exec(pathname);
-  const isApi = interaction || registration || pathname.startsWith('/api/') || pathname === '/lang';
+  const isApi = interaction || registration || pathname.startsWith('/api/') || pathname.startsWith('/demo/') || pathname === '/lang';
   if (!isApi) return false;
   try {
-    if (interaction) await handleInteractionAction(portal, req, res, interaction[1]!, interaction[2]!);
+    if (interaction?.[2] === 'hpki-cert') await handleHpkiCertLogin(portal, req, res, interaction[1]!);
+    else if (interaction) await handleInteractionAction(portal, req, res, interaction[1]!, interaction[2]!);
     else if (registration) await handleRegistrationAction(portal, req, res, registration[1]!, registration[2]!);
     else if (pathname === '/lang') switchLanguage(req, res);
+    else if (pathname.startsWith('/demo/')) await handleDemoRoute(portal, req, res, pathname);
     else throw new PortalError('not_found', 404);
   } catch (error) {
     sendError(req, res, error, (e) => portal.log(`unexpected error on ${req.method} ${pathname}: ${(e as Error).stack ?? e}`));

@@ -12,6 +12,8 @@ export const interactionViewSchema = z.object({
   account: z.object({ name: z.string(), nameKanji: z.string().nullable() }).nullable(),
   /** Demo mode: the page may offer the clearly labelled software card. */
   demo: z.boolean().default(false),
+  /** Where the browser goes for the TLS client-certificate login of this interaction. */
+  hpkiCertUrl: z.string().nullable().default(null),
 });
 export type InteractionView = z.infer<typeof interactionViewSchema>;
 

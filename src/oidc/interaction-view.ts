@@ -14,6 +14,7 @@ export async function buildInteractionView(
   details: Details,
   methods: LoginMethodId[],
   demo: boolean,
+  hpkiCertOrigin?: string,
 ): Promise<InteractionView> {
   const clientId = String(details.params.client_id);
   const client = await provider.Client.find(clientId);
@@ -40,6 +41,7 @@ export async function buildInteractionView(
     methods,
     account,
     demo,
+    hpkiCertUrl: hpkiCertOrigin && methods.includes('hpki-cert') ? `${hpkiCertOrigin}/interaction/${details.uid}/hpki-cert` : null,
   };
 }
 

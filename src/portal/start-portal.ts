@@ -12,6 +12,7 @@ import { observeProviderEvents } from '../oidc/provider-events.ts';
 import { installPortal, type Portal } from './portal.ts';
 import { TrustStoreCache } from '../pki/trust/trust-store-cache.ts';
 import { deleteOldLoginEvidence } from '../auth/login-evidence.ts';
+import { refreshCrlsFromDistributionPoints } from '../pki/revocation/crl-refresh.ts';
 import type { LoginMethodId } from '../auth/assurance.ts';
 
 /** Opens the database (migrating it), loads or creates the secrets and keys, builds the provider. */
@@ -39,6 +40,17 @@ export async function startPortal(env: Environment, log: (line: string) => void 
   housekeeping.unref();
 
   const trust = new TrustStoreCache(() => database.prisma);
+  // CRLs from their distribution points: now (in the background) and every hour.
+  const refreshCrls = () =>
+    refreshCrlsFromDistributionPoints(database.prisma, 'hpki')
+      .then((results) => {
+        for (const r of results) log(`CRL ${r.outcome} from ${r.url}: ${r.detail}`);
+        if (results.some((r) => r.outcome === 'loaded')) trust.invalidate('hpki');
+      })
+      .catch((e) => log(`CRL refresh failed: ${(e as Error).message}`));
+  const crlTimer = env.crlFetch ? setInterval(refreshCrls, 3600_000) : undefined;
+  crlTimer?.unref();
+  if (env.crlFetch) void refreshCrls();
   const portal: Portal = {
     env,
     prisma: database.prisma,
@@ -49,7 +61,9 @@ export async function startPortal(env: Environment, log: (line: string) => void 
     async methods() {
       const methods: LoginMethodId[] = [];
       // The card is offered only where HPKI trust anchors are configured.
-      if (await trust.get('hpki').catch(() => null)) methods.push('hpki-card');
+      const hpki = await trust.get('hpki').catch(() => null);
+      if (hpki) methods.push('hpki-card');
+      if (hpki && env.hpkiCertOrigin) methods.push('hpki-cert');
       methods.push('passkey');
       return methods;
     },
@@ -57,6 +71,7 @@ export async function startPortal(env: Environment, log: (line: string) => void 
     log,
     async close() {
       clearInterval(housekeeping);
+      if (crlTimer) clearInterval(crlTimer);
       installPortal(undefined);
       installDatabase(undefined);
       await database.close();

@@ -1,4 +1,7 @@
 import http from 'node:http';
+import type https from 'node:https';
+import { startHttpsListener } from '../../src/http/https-listener.ts';
+import { createDemoServerCertificate } from '../../src/demo/demo-tls.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +20,8 @@ import { createTestDatabase, type TestDatabase } from './test-database.ts';
 export interface TestPortal {
   portal: Portal;
   url: string;
+  /** The HTTPS listener's origin when started with `https: true`. */
+  httpsUrl?: string;
   database: TestDatabase;
   close(): Promise<void>;
 }
@@ -27,6 +32,8 @@ export interface TestPortalOptions {
   keyEncryptionKey?: string;
   /** Further environment settings, e.g. HPKI_AUTO_ENROL. */
   env?: Record<string, string>;
+  /** Also run the client-certificate HTTPS listener (demo server certificate, ephemeral port). */
+  https?: boolean;
 }
 
 export async function startTestPortal(label: string, options: TestPortalOptions = {}): Promise<TestPortal> {
@@ -36,6 +43,14 @@ export async function startTestPortal(label: string, options: TestPortalOptions 
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
+  let handler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> = async () => {};
+  let httpsServer: https.Server | undefined;
+  let httpsUrl: string | undefined;
+  if (options.https) {
+    const tls = await createDemoServerCertificate(['localhost']);
+    httpsServer = await startHttpsListener((req, res) => handler(req, res), { port: 0, host: '127.0.0.1', ...tls });
+    httpsUrl = `https://localhost:${(httpsServer.address() as AddressInfo).port}`;
+  }
   const env = readEnvironment({
     PORT: String(port),
     PUBLIC_URL: `http://localhost:${port}`,
@@ -44,24 +59,27 @@ export async function startTestPortal(label: string, options: TestPortalOptions 
     ...(options.keyEncryptionKey ? { KEY_ENCRYPTION_KEY: options.keyEncryptionKey } : {}),
     DEMO: 'false',
     PRIVATE_FETCH_HOSTS: 'localhost',
+    CRL_FETCH: 'false',
+    ...(httpsUrl ? { HPKI_CERT_ORIGIN: httpsUrl } : {}),
     ...options.env,
   });
   const portal = await startPortal(env, () => {});
-  server.on(
-    'request',
-    createRequestHandler(portal, async (req, res) => {
+  handler = createRequestHandler(portal, async (req, res) => {
       const view = req.headers[INTERACTION_VIEW_HEADER];
       res.writeHead(view ? 200 : 404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ page: req.url, view: view ? JSON.parse(Buffer.from(String(view), 'base64url').toString()) : null }));
-    }),
-  );
+  });
+  server.on('request', handler);
   return {
     portal,
     url: `http://localhost:${port}`,
+    httpsUrl,
     database,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      httpsServer?.closeAllConnections();
+      httpsServer?.close();
       await portal.close();
       await database.drop();
       fs.rmSync(secrets, { recursive: true, force: true });

@@ -5,6 +5,9 @@ import type { Portal } from '../../portal/portal.ts';
 import { PortalError } from '../../errors/portal-error.ts';
 import { passkeyLogin } from '../../auth/passkey/passkey-login.ts';
 import { hpkiCardLogin } from '../../auth/hpki-card/hpki-card-login.ts';
+import { finishHpkiCertLogin } from '../../auth/hpki-cert/hpki-cert-login.ts';
+import { renderStandaloneError } from '../../oidc/provider-pages.ts';
+import { localeFromCookieHeader } from '../../i18n/locale.ts';
 import { recordLoginEvidence } from '../../auth/login-evidence.ts';
 import type { LoginMethodId } from '../../auth/assurance.ts';
 import type { AuthResult, LoginContext } from '../../auth/login-method.ts';
@@ -30,7 +33,15 @@ async function finish(portal: Portal, req: IncomingMessage, res: ServerResponse,
   sendJson(res, 200, { redirectTo });
 }
 
-async function completeLogin(portal: Portal, req: IncomingMessage, res: ServerResponse, details: Details, auth: AuthResult, ctx: LoginContext) {
+async function completeLogin(
+  portal: Portal,
+  req: IncomingMessage,
+  res: ServerResponse,
+  details: Details,
+  auth: AuthResult,
+  ctx: LoginContext,
+  respond: 'json' | 'redirect' = 'json',
+) {
   const loginTs = Math.floor(Date.now() / 1000);
   await recordLoginEvidence(portal.prisma, auth, loginTs);
   await portal.audit({
@@ -42,9 +53,46 @@ async function completeLogin(portal: Portal, req: IncomingMessage, res: ServerRe
     ip: ctx.ip,
     details: { acr: auth.acr, amr: auth.amr, ...(auth.certificate ? { certificate: auth.certificate } : {}) },
   });
-  await finish(portal, req, res, {
-    login: { accountId: auth.practitionerId, acr: auth.acr, amr: auth.amr, remember: false, ts: loginTs },
-  });
+  const result = { login: { accountId: auth.practitionerId, acr: auth.acr, amr: auth.amr, remember: false, ts: loginTs } };
+  if (respond === 'json') {
+    await finish(portal, req, res, result);
+    return;
+  }
+  const redirectTo = await portal.provider.interactionResult(req, res, result, { mergeWithLastSubmission: false });
+  res.writeHead(303, { location: redirectTo, 'cache-control': 'no-store' });
+  res.end();
+}
+
+/**
+ * GET /interaction/:uid/hpki-cert — a top-level navigation to the TLS listener (or through the
+ * certificate-requesting proxy): success continues the authorization, failure is a page that says
+ * what to do and links back to the method chooser.
+ */
+export async function handleHpkiCertLogin(portal: Portal, req: IncomingMessage, res: ServerResponse, uid: string) {
+  const locale = localeFromCookieHeader(req.headers.cookie);
+  const fail = (code: string, status: number) => {
+    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(renderStandaloneError(locale, code, `${portal.env.publicUrl}/interaction/${encodeURIComponent(uid)}`));
+  };
+  if (req.method !== 'GET') return fail('method_not_allowed', 405);
+  if (!portal.env.hpkiCertOrigin) return fail('method_not_available', 400);
+  let details: Details;
+  try {
+    details = await requireInteraction(portal, req, res, uid);
+  } catch (error) {
+    return fail(error instanceof PortalError ? error.code : 'interaction_expired', 400);
+  }
+  if (details.prompt.name !== 'login') return fail('invalid_request', 400);
+  const ctx: LoginContext = { interactionUid: uid, origin: portal.rp.origin, ip: clientIp(req, portal.env.trustedProxies) };
+  try {
+    const auth = await finishMethod(portal, 'hpki-cert', String(details.params.client_id), ctx, () =>
+      finishHpkiCertLogin(certificateDeps(portal), req, { trustedProxies: portal.env.trustedProxies, proxyHeader: portal.env.clientCertProxyHeader }),
+    );
+    await completeLogin(portal, req, res, details, auth, ctx, 'redirect');
+  } catch (error) {
+    if (!(error instanceof PortalError)) throw error;
+    fail(error.code, error.status >= 500 ? 503 : error.status);
+  }
 }
 
 const KNOWN_ACTIONS = new Set(['passkey/options', 'passkey/verify', 'hpki-card/challenge', 'hpki-card/verify', 'consent', 'abort']);

@@ -10,6 +10,7 @@ CREATE TABLE "practitioner_certificate" (
     "serial_number" TEXT NOT NULL,
     "subject_serial_number" TEXT,
     "hc_roles" JSONB NOT NULL DEFAULT '[]',
+    "crl_urls" TEXT[] DEFAULT ARRAY[]::TEXT[],
     "not_before" TIMESTAMP(3) NOT NULL,
     "not_after" TIMESTAMP(3) NOT NULL,
     "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,

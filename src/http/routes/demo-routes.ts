@@ -1,0 +1,31 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Portal } from '../../portal/portal.ts';
+import { PortalError } from '../../errors/portal-error.ts';
+import { demoCardKey, loadDemoPki } from '../../demo/demo-pki.ts';
+import { softwareCardScript } from '../../demo/software-card-script.ts';
+
+/**
+ * GET /demo/software-card.js?holder=doctor|pharmacist&format=jws|web-eid:1 — a software HPKI card
+ * that answers the extension's messages with a demo certificate, so the card login can be tried
+ * without a reader. Exists only in demo mode; the login page labels it as such.
+ */
+export async function handleDemoRoute(portal: Portal, req: IncomingMessage, res: ServerResponse, pathname: string) {
+  if (!portal.env.demo || pathname !== '/demo/software-card.js') throw new PortalError('not_found', 404);
+  if (req.method !== 'GET') throw new PortalError('method_not_allowed', 405);
+  const url = new URL(req.url ?? '/', 'http://portal.invalid');
+  const holder = url.searchParams.get('holder') ?? 'doctor';
+  const format = url.searchParams.get('format') === 'web-eid:1' ? 'web-eid:1' : 'jws';
+  const pki = await loadDemoPki(portal.env.demoPkiDir);
+  const card = pki.cards.find((c) => c.holder === holder);
+  if (!card) throw new PortalError('not_found', 404);
+  const key = await demoCardKey(card);
+  const script = softwareCardScript({
+    certificateDer: Buffer.from(card.certificate.der).toString('base64'),
+    privateKeyPkcs8: key.pkcs8,
+    keyAlgorithm: key.algorithm,
+    format,
+    origin: portal.rp.origin,
+  });
+  res.writeHead(200, { 'content-type': 'application/javascript; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(`/* DEMO ONLY: software HPKI card for ${card.registrationNumber}; never in production. */\n${script}`);
+}
