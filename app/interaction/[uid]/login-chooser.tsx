@@ -5,6 +5,8 @@ import { browserSupportsWebAuthn, startAuthentication, type PublicKeyCredentialR
 import type { InteractionView } from '@/src/oidc/interaction-view-schema';
 import { Card, ErrorNotice, buttonClass, secondaryButtonClass } from '@/app/components/card';
 import { ApiError, postJson } from '@/app/components/post-json';
+import { HpkiCardLogin } from './hpki-card-login';
+import { HpkiCertLogin } from './hpki-cert-login';
 
 type Status = { kind: 'idle' } | { kind: 'working' } | { kind: 'error'; code: string; message: string };
 
@@ -13,6 +15,7 @@ export function LoginChooser({ view }: { view: InteractionView }) {
   const t = useTranslations();
   const [webauthn, setWebauthn] = useState<boolean | null>(null);
   const [status, setStatus] = useState<Status>({ kind: 'idle' });
+  const [card, setCard] = useState<boolean | null>(null);
   useEffect(() => setWebauthn(browserSupportsWebAuthn()), []);
 
   const base = `/interaction/${view.uid}`;
@@ -47,7 +50,13 @@ export function LoginChooser({ view }: { view: InteractionView }) {
   }
 
   const passkeyOffered = view.methods.includes('passkey') && webauthn === true;
-  const nothingWorks = webauthn === false && view.methods.every((m) => m.startsWith('passkey'));
+  const cardOffered = view.methods.includes('hpki-card');
+  const checking = webauthn === null || (cardOffered && card === null);
+  // Nothing works when the passkey family and the card are both out and no other method is offered.
+  const passkeyWorks = webauthn === true && view.methods.some((m) => m.startsWith('passkey'));
+  const cardWorks = cardOffered && card === true;
+  const otherMethods = view.methods.some((m) => !m.startsWith('passkey') && m !== 'hpki-card');
+  const nothingWorks = !checking && !passkeyWorks && !cardWorks && !otherMethods;
 
   return (
     <div className="space-y-6">
@@ -58,6 +67,8 @@ export function LoginChooser({ view }: { view: InteractionView }) {
         </p>
         <p className="mt-1 text-slate-600">{t('login.chooseMethod')}</p>
         <div className="mt-6 space-y-4">
+          {cardOffered ? <HpkiCardLogin base={base} demo={view.demo} onAvailability={setCard} /> : null}
+          {view.hpkiCertUrl ? <HpkiCertLogin url={view.hpkiCertUrl} /> : null}
           {passkeyOffered ? (
             <div className="rounded-lg border border-slate-200 p-4">
               <h2 className="text-lg font-semibold">{t('login.passkey.title')}</h2>
@@ -68,7 +79,7 @@ export function LoginChooser({ view }: { view: InteractionView }) {
             </div>
           ) : null}
           {nothingWorks ? <ErrorNotice message={t('login.noMethod')} /> : null}
-          {webauthn === null ? <p className="text-slate-500">{t('common.loading')}</p> : null}
+          {checking ? <p className="text-slate-500">{t('common.loading')}</p> : null}
         </div>
         {status.kind === 'error' ? (
           <div className="mt-4">

@@ -1,0 +1,188 @@
+/**
+ * The only module that touches the legacy `web-eid` package (0.0.8). It talks to the card
+ * extension's content script with window.postMessage; the package logs every message it sends
+ * and receives (`SEND: …` / `RECV: …`, nonce and token included, and for a PC/SC pass-through a
+ * VERIFY APDU with the PIN), so a console filter is installed before the package is loaded and
+ * stays for the life of the page.
+ *
+ * The package's fallback transport, a WebSocket to wss://app.web-eid.com:42123, is blocked by the
+ * portal's content-security policy (`connect-src 'self'`): the extension is the only transport.
+ * The SPEC leaves that choice to the CSP on purpose, so this module does not patch it out.
+ */
+
+/** Stable client-side codes for what went wrong at the card; messages are `errors.<code>`. */
+export type CardErrorCode = 'card_cancelled' | 'card_not_present' | 'card_extension_missing' | 'card_error';
+
+export class CardError extends Error {
+  constructor(
+    readonly code: CardErrorCode,
+    /** The extension's own reason (a PKCS#11 / PC/SC name such as `CKR_FUNCTION_CANCELED`), for support. */
+    readonly reason: string,
+  ) {
+    super(`${code} (${reason})`);
+    this.name = 'CardError';
+  }
+}
+
+/** What web-eid.js 0.0.8 exports (it ships no type declarations). */
+interface LegacyWebEid {
+  isAvailable(options?: { timeout?: number }): Promise<string | false>;
+  authenticate(nonce: string): Promise<unknown>;
+}
+
+/**
+ * Everything web-eid.js 0.0.8 writes to the console, by the start of its first argument: the
+ * message log with nonces, tokens and APDUs, and its start-up, race and WebSocket chatter.
+ */
+const PACKAGE_CONSOLE_LINES: readonly RegExp[] = [
+  /^SEND: /,
+  /^RECV: /,
+  /^Web eID JS shim v/,
+  /^Actual timeout is/,
+  /^race resolved to/,
+  /^race failed/,
+  /^WS (open|close|error)/,
+  /^Will retry in/,
+  /^Could not create WS/,
+];
+
+const CONSOLE_LEVELS = ['log', 'info', 'debug', 'warn', 'error'] as const;
+// A global marker, not a module variable: a second copy of this module (fast refresh) must not wrap twice.
+const FILTER_MARK = Symbol.for('hpki-sso.web-eid-console-filter');
+
+export function isWebEidConsoleLine(first: unknown): boolean {
+  return typeof first === 'string' && PACKAGE_CONSOLE_LINES.some((line) => line.test(first));
+}
+
+/** Wraps the console methods the package uses so its lines are dropped and every other line passes. */
+function installConsoleFilter(): void {
+  const marked = globalThis as typeof globalThis & { [FILTER_MARK]?: true };
+  if (marked[FILTER_MARK]) return;
+  for (const level of CONSOLE_LEVELS) {
+    const original = console[level];
+    console[level] = function filteredConsole(this: Console, ...args: unknown[]) {
+      if (isWebEidConsoleLine(args[0])) return;
+      original.apply(this ?? console, args);
+    };
+  }
+  marked[FILTER_MARK] = true;
+}
+
+let loading: Promise<LegacyWebEid> | undefined;
+
+function loadWebEid(): Promise<LegacyWebEid> {
+  if (typeof window === 'undefined') return Promise.reject(new CardError('card_extension_missing', 'no_browser'));
+  loading ??= (async () => {
+    installConsoleFilter();
+    // @ts-expect-error web-eid 0.0.8 ships no type declarations; LegacyWebEid above is its shape.
+    const loaded: { default?: LegacyWebEid } & Partial<LegacyWebEid> = await import('web-eid');
+    const webeid = loaded.default ?? (loaded as LegacyWebEid);
+    if (typeof webeid.isAvailable !== 'function' || typeof webeid.authenticate !== 'function') {
+      throw new CardError('card_error', 'web_eid_package_unusable');
+    }
+    return webeid;
+  })();
+  // A failed load may be retried by the next call.
+  loading.catch(() => (loading = undefined));
+  return loading;
+}
+
+/**
+ * Whether the card extension answers within `timeoutSeconds`. Once it has answered, the package
+ * keeps the connection and later calls return at once.
+ */
+export async function isCardExtensionAvailable(timeoutSeconds = 2): Promise<boolean> {
+  try {
+    const webeid = await loadWebEid();
+    return (await webeid.isAvailable({ timeout: timeoutSeconds })) !== false;
+  } catch {
+    return false;
+  }
+}
+
+/** The nonce lives 5 minutes on the server; waiting longer for the PIN cannot succeed. */
+const AUTHENTICATION_TIMEOUT_MS = 5 * 60 * 1000;
+
+/**
+ * Asks the extension to sign the server's nonce with the card's authentication key (the card
+ * middleware asks the PIN). Resolves to the token as the extension gives it: the legacy JWS string
+ * or a `web-eid:1` object. Rejects with a {@link CardError} only.
+ */
+export async function authenticateWithCard(nonce: string): Promise<string | object> {
+  let webeid: LegacyWebEid;
+  try {
+    webeid = await loadWebEid();
+  } catch (error) {
+    throw toCardError(error);
+  }
+  // The package sends nothing until a transport won its race; usually this returns at once.
+  if ((await webeid.isAvailable({ timeout: 2 }).catch(() => false)) === false) {
+    throw new CardError('card_extension_missing', 'unavailable');
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CardError('card_cancelled', 'timeout')), AUTHENTICATION_TIMEOUT_MS);
+  });
+  try {
+    const token = await Promise.race([webeid.authenticate(nonce), timeout]);
+    if (typeof token === 'string' && token.length > 0) return token;
+    if (token !== null && typeof token === 'object') return token;
+    throw new CardError('card_error', 'empty_token');
+  } catch (error) {
+    throw toCardError(error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const CANCELLED = new Set([
+  'CKR_FUNCTION_CANCELED',
+  'CKR_CANCEL',
+  'SCARD_E_CANCELLED',
+  'SCARD_W_CANCELLED_BY_USER',
+  'user_cancel',
+  'user_cancelled',
+  'timeout',
+  'ERR_WEBEID_USER_CANCELLED',
+  'ERR_WEBEID_USER_TIMEOUT',
+]);
+const NOT_PRESENT = new Set([
+  'SCARD_E_NO_SMARTCARD',
+  'SCARD_W_REMOVED_CARD',
+  'SCARD_E_NO_READERS_AVAILABLE',
+  'SCARD_E_READER_UNAVAILABLE',
+  'SCARD_E_UNKNOWN_READER',
+  'SCARD_E_TIMEOUT',
+  'CKR_TOKEN_NOT_PRESENT',
+  'CKR_TOKEN_NOT_RECOGNIZED',
+  'CKR_DEVICE_REMOVED',
+  'CKR_SLOT_ID_INVALID',
+  'no_certificates',
+  'no_card',
+  'ERR_WEBEID_NO_CARD',
+]);
+const EXTENSION_MISSING = new Set([
+  'App has disappeared',
+  'ERR_WEBEID_EXTENSION_UNAVAILABLE',
+  'ERR_WEBEID_NATIVE_UNAVAILABLE',
+  'ERR_WEBEID_NATIVE_FATAL',
+]);
+
+/** Maps an extension error string to a stable client code; anything unknown is `card_error`. */
+export function cardErrorCode(reason: string): CardErrorCode {
+  if (CANCELLED.has(reason)) return 'card_cancelled';
+  if (NOT_PRESENT.has(reason)) return 'card_not_present';
+  if (EXTENSION_MISSING.has(reason)) return 'card_extension_missing';
+  return 'card_error';
+}
+
+/** Only a short code-like reason is kept: the extension's text is shown to people for support. */
+function safeReason(reason: string): string {
+  return /^[A-Za-z0-9_ .:-]{1,64}$/.test(reason) ? reason : 'unknown';
+}
+
+function toCardError(error: unknown): CardError {
+  if (error instanceof CardError) return error;
+  const reason = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
+  return new CardError(cardErrorCode(reason), safeReason(reason));
+}

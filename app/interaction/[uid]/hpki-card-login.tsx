@@ -1,0 +1,121 @@
+'use client';
+import { useEffect, useState } from 'react';
+import { useTranslations } from 'next-intl';
+import { ErrorNotice, buttonClass } from '@/app/components/card';
+import { ApiError, postJson } from '@/app/components/post-json';
+import { CardError, authenticateWithCard, isCardExtensionAvailable } from '@/app/components/card/web-eid-bridge';
+
+type Status =
+  | { kind: 'idle' }
+  | { kind: 'reading' }
+  | { kind: 'verifying' }
+  | { kind: 'done' }
+  | { kind: 'error'; code: string; message: string; reason?: string };
+
+/** How long the page waits for the extension to answer before it counts as not installed. */
+const EXTENSION_CHECK_SECONDS = 2;
+
+/**
+ * HPKI card login through the Web eID extension: challenge → the card signs it (the card
+ * middleware asks the PIN) → the server verifies the token and the certificate. Without the
+ * extension it shows nothing, except in demo mode where it explains what is missing.
+ */
+export function HpkiCardLogin({
+  base,
+  demo,
+  onAvailability,
+}: {
+  /** `/interaction/<uid>` */
+  base: string;
+  demo: boolean;
+  /** Told once the extension check is over, so the chooser knows whether any method works. */
+  onAvailability?: (available: boolean) => void;
+}) {
+  const t = useTranslations();
+  const [available, setAvailable] = useState<boolean | null>(null);
+  const [status, setStatus] = useState<Status>({ kind: 'idle' });
+
+  useEffect(() => {
+    let current = true;
+    void isCardExtensionAvailable(EXTENSION_CHECK_SECONDS).then((ok) => {
+      if (!current) return;
+      setAvailable(ok);
+      onAvailability?.(ok);
+    });
+    return () => {
+      current = false;
+    };
+    // Once per page: the extension either answers or it does not; the callback's identity is irrelevant.
+  }, []);
+
+  async function login() {
+    setStatus({ kind: 'reading' });
+    try {
+      // Nonce and token stay in local variables: never in state, the DOM or the console.
+      const { nonce } = await postJson<{ nonce: string; expiresAt: string }>(`${base}/hpki-card/challenge`);
+      const token = await authenticateWithCard(nonce);
+      setStatus({ kind: 'verifying' });
+      const { redirectTo } = await postJson<{ redirectTo: string }>(`${base}/hpki-card/verify`, { nonce, token });
+      setStatus({ kind: 'done' });
+      window.location.assign(redirectTo);
+    } catch (error) {
+      if (error instanceof CardError) {
+        if (error.code !== 'card_extension_missing') setAvailable(true);
+        setStatus({ kind: 'error', code: error.code, message: t(`errors.${error.code}`), reason: error.reason });
+      } else if (error instanceof ApiError) {
+        setStatus({ kind: 'error', code: error.code, message: error.message });
+      } else {
+        setStatus({ kind: 'error', code: 'internal_error', message: t('errors.internal_error') });
+      }
+    }
+  }
+
+  if (available === null || (available === false && !demo)) return null;
+
+  const busy = status.kind === 'reading' || status.kind === 'verifying' || status.kind === 'done';
+  return (
+    <div className="rounded-lg border border-slate-200 p-4" data-testid="hpki-card-section">
+      <h2 className="text-lg font-semibold">{t('login.hpkiCard.title')}</h2>
+      <p className="mt-1 text-slate-600">{t('login.hpkiCard.description')}</p>
+      {demo ? (
+        <p className="mt-2 rounded bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="hpki-card-demo">
+          {t('login.hpkiCard.demoNotice')}
+        </p>
+      ) : null}
+      {available === false && status.kind !== 'error' ? (
+        <p className="mt-2 text-slate-700" data-testid="hpki-card-missing">
+          {t('login.hpkiCard.extensionMissing')}
+        </p>
+      ) : null}
+      <button
+        type="button"
+        className={`${buttonClass} mt-3 sm:min-w-72`}
+        onClick={login}
+        disabled={busy}
+        aria-describedby={busy ? 'hpki-card-progress' : undefined}
+        data-testid="hpki-card-login"
+      >
+        {t('login.hpkiCard.button')}
+      </button>
+      <div aria-live="polite">
+        {busy ? (
+          <p id="hpki-card-progress" role="status" className="mt-3 flex items-center gap-2 text-slate-800" data-testid="hpki-card-progress">
+            <span className="inline-block h-4 w-4 animate-spin rounded-full border-2 border-sky-700 border-t-transparent" aria-hidden="true" />
+            {status.kind === 'reading' ? t('login.hpkiCard.reading') : t('login.hpkiCard.verifying')}
+          </p>
+        ) : null}
+      </div>
+      {busy && status.kind === 'reading' ? <p className="mt-1 text-sm text-slate-600">{t('login.hpkiCard.readingHint')}</p> : null}
+      {status.kind === 'error' ? (
+        <div className="mt-3">
+          <ErrorNotice message={status.message} code={status.code} />
+          {status.reason && status.reason !== status.code ? (
+            <p className="mt-1 text-xs text-slate-500" data-testid="hpki-card-error-reason">
+              {t('login.hpkiCard.errorReason', { reason: status.reason })}
+            </p>
+          ) : null}
+        </div>
+      ) : null}
+    </div>
+  );
+}
