@@ -10,7 +10,7 @@ import { acrSatisfies, ACR } from '../../src/auth/assurance.ts';
 
 describe('DATABASE_URL', () => {
   it('defaults to embedded PGlite in .data/db', () => {
-    expect(resolveDatabaseTarget(undefined, '/srv/portal')).toEqual({ kind: 'pglite', dir: '/srv/portal/.data/db' });
+    expect(resolveDatabaseTarget('', '/srv/portal')).toEqual({ kind: 'pglite', dir: '/srv/portal/.data/db' });
     expect(resolveDatabaseTarget('pglite:./x', '/srv')).toEqual({ kind: 'pglite', dir: '/srv/x' });
     expect(resolveDatabaseTarget('pglite:memory')).toEqual({ kind: 'pglite', dir: 'memory://' });
   });
