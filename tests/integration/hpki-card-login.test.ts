@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPortal, type TestPortal } from '../support/test-portal.ts';
 import { beginLoginInteraction } from '../support/authorization-request.ts';
 import { upsertClient } from '../../src/clients/clients.ts';
-import { createHpkiTestPki, issuePractitionerCertificate, type HpkiTestPki, type IssuedCertificate } from '../fixtures/pki/index.ts';
+import {
+  createHpkiTestPki,
+  issueCertificate,
+  issuePractitionerCertificate,
+  testCaName,
+  type HpkiTestPki,
+  type IssuedCertificate,
+} from '../fixtures/pki/index.ts';
+import { importTrustCertificates } from '../../src/pki/trust/trust-material-repository.ts';
 import { importTestPki } from '../support/seed-trust.ts';
 import { legacyJwsToken, webEidToken } from '../support/card-tokens.ts';
 
@@ -226,9 +234,40 @@ describe('HPKI card login refuses bad input with a stable code', () => {
     }
   });
 
+  it('a chain longer than allowed → certificate_chain_too_long', async () => {
+    const validity = { notBefore: new Date(Date.now() - 86400_000), notAfter: new Date(Date.now() + 30 * 86400_000) };
+    let issuer = pki.root;
+    for (const level of [1, 2, 3]) {
+      issuer = await issueCertificate({ subject: testCaName(`Deep CA ${level}`), issuer, keyAlgorithm: 'ecdsa-p256', ca: {}, ...validity });
+      await importTrustCertificates(t.portal.prisma, 'hpki', 'intermediate', issuer.der);
+    }
+    t.portal.trust.invalidate('hpki');
+    const deep = await issuePractitionerCertificate({ issuer, kind: 'authentication', keyAlgorithm: 'ecdsa-p256', hcRoles: [{ role: 'Medical Doctor' }], ...validity });
+    const c = await challenge();
+    const res = await c.verify({ nonce: c.nonce, token: await webEidToken(deep, { origin: origin(), nonce: c.nonce }) });
+    expect(res.status).toBe(401);
+    expect(res.body.error).toBe('certificate_chain_too_long');
+  });
+
   it('audits every refused attempt with its code', async () => {
     const codes = (await t.portal.prisma.auditEvent.findMany({ where: { method: 'hpki-card', result: 'failure' } })).map((e) => e.errorCode);
-    for (const code of ['certificate_revoked', 'certificate_untrusted', 'card_challenge_invalid', 'card_signature_invalid', 'card_algorithm_not_allowed']) {
+    for (const code of [
+      'certificate_revoked',
+      'certificate_expired',
+      'certificate_not_yet_valid',
+      'certificate_untrusted',
+      'certificate_signing_not_allowed',
+      'certificate_chain_too_long',
+      'certificate_malformed',
+      'hcrole_malformed',
+      'card_token_invalid',
+      'card_challenge_invalid',
+      'card_signature_invalid',
+      'card_origin_mismatch',
+      'card_token_expired',
+      'card_algorithm_not_allowed',
+      'payload_too_large',
+    ]) {
       expect(codes).toContain(code);
     }
   });

@@ -143,8 +143,9 @@ export async function handleInteractionAction(portal: Portal, req: IncomingMessa
     }
     case 'passkey/verify': {
       if (details.prompt.name !== 'login') throw new PortalError('invalid_request', 400, 'login is not pending');
-      const body = await readJsonBody(req);
-      const auth = await finishMethod(portal, 'passkey', clientId, ctx, () => passkeyLogin(portal.prisma, portal.rp).finish(ctx, body));
+      const auth = await finishMethod(portal, 'passkey', clientId, ctx, async () =>
+        passkeyLogin(portal.prisma, portal.rp).finish(ctx, await readJsonBody(req)),
+      );
       await completeLogin(portal, req, res, details, auth, ctx);
       return;
     }
@@ -157,8 +158,9 @@ export async function handleInteractionAction(portal: Portal, req: IncomingMessa
     case 'hpki-card/verify': {
       if (details.prompt.name !== 'login') throw new PortalError('invalid_request', 400, 'login is not pending');
       await requireMethod(portal, 'hpki-card');
-      const body = await readJsonBody(req);
-      const auth = await finishMethod(portal, 'hpki-card', clientId, ctx, () => hpkiCardLogin(certificateDeps(portal)).finish(ctx, body));
+      const auth = await finishMethod(portal, 'hpki-card', clientId, ctx, async () =>
+        hpkiCardLogin(certificateDeps(portal)).finish(ctx, await readJsonBody(req)),
+      );
       await completeLogin(portal, req, res, details, auth, ctx);
       return;
     }
