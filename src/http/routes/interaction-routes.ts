@@ -121,6 +121,10 @@ async function finishMethod(
   }
 }
 
+function requireLoginPending(details: Details) {
+  if (details.prompt.name !== 'login') throw new PortalError('invalid_request', 400, 'login is not pending');
+}
+
 async function requireMethod(portal: Portal, method: LoginMethodId) {
   if (!(await portal.methods()).includes(method)) throw new PortalError('method_not_available', 400);
 }
@@ -137,12 +141,12 @@ export async function handleInteractionAction(portal: Portal, req: IncomingMessa
 
   switch (action) {
     case 'passkey/options': {
-      if (details.prompt.name !== 'login') throw new PortalError('invalid_request', 400, 'login is not pending');
+      requireLoginPending(details);
       sendJson(res, 200, await passkeyLogin(portal.prisma, portal.rp).begin(ctx));
       return;
     }
     case 'passkey/verify': {
-      if (details.prompt.name !== 'login') throw new PortalError('invalid_request', 400, 'login is not pending');
+      requireLoginPending(details);
       const auth = await finishMethod(portal, 'passkey', clientId, ctx, async () =>
         passkeyLogin(portal.prisma, portal.rp).finish(ctx, await readJsonBody(req)),
       );
@@ -150,13 +154,13 @@ export async function handleInteractionAction(portal: Portal, req: IncomingMessa
       return;
     }
     case 'hpki-card/challenge': {
-      if (details.prompt.name !== 'login') throw new PortalError('invalid_request', 400, 'login is not pending');
+      requireLoginPending(details);
       await requireMethod(portal, 'hpki-card');
       sendJson(res, 200, await hpkiCardLogin(certificateDeps(portal)).begin(ctx));
       return;
     }
     case 'hpki-card/verify': {
-      if (details.prompt.name !== 'login') throw new PortalError('invalid_request', 400, 'login is not pending');
+      requireLoginPending(details);
       await requireMethod(portal, 'hpki-card');
       const auth = await finishMethod(portal, 'hpki-card', clientId, ctx, async () =>
         hpkiCardLogin(certificateDeps(portal)).finish(ctx, await readJsonBody(req)),
