@@ -1,6 +1,8 @@
 import type { Db } from '../db/current.ts';
 import { PortalError } from '../errors/portal-error.ts';
 import { validateCertificate } from '../pki/validation/validateCertificate.ts';
+import { crlRevocationChecker } from '../pki/revocation/crlRevocationChecker.ts';
+import { ocspRevocationChecker } from '../pki/revocation/ocspRevocationChecker.ts';
 import { certificateFingerprint } from '../pki/fingerprint.ts';
 import type { TrustStoreCache } from '../pki/trust/trust-store-cache.ts';
 import { parseStoredHcRoles, type StoredHcRole } from '../practitioners/practitioner.ts';
@@ -13,6 +15,8 @@ export interface CertificateLoginDependencies {
   trust: TrustStoreCache;
   /** Enrol a practitioner from an unknown but valid HPKI certificate (a setting; on in the demo). */
   autoEnrol: boolean;
+  /** Ask the OCSP responder a certificate names before its CRL (the CRL decides when OCSP cannot). */
+  ocsp: boolean;
 }
 
 /** Codes that mean the input itself was broken, as opposed to a certificate that is refused. */
@@ -30,7 +34,12 @@ export async function authenticateHpkiCertificate(
 ): Promise<AuthResult> {
   const trustStore = await deps.trust.get('hpki');
   if (!trustStore) throw new PortalError('trust_store_unavailable', 503);
-  const result = await validateCertificate(der, { trustStore, profile: 'hpki-auth' });
+  const crl = crlRevocationChecker(trustStore);
+  const result = await validateCertificate(der, {
+    trustStore,
+    profile: 'hpki-auth',
+    revocationCheckers: deps.ocsp ? [ocspRevocationChecker(), crl] : [crl],
+  });
   if (!result.ok) throw new PortalError(result.code, MALFORMED.has(result.code) ? 400 : 401, result.detail);
 
   const fingerprint = certificateFingerprint(result.certificate);

@@ -38,6 +38,8 @@ const schema = z.object({
   DEMO_PKI_DIR: z.string().optional(),
   /** Fetch CRLs from their distribution points hourly (default on). */
   CRL_FETCH: z.enum(['true', 'false', '1', '0']).optional(),
+  /** Ask the OCSP responder named in a certificate before its CRL (default on). */
+  OCSP: z.enum(['true', 'false', '1', '0']).optional(),
   /**
    * Origin where the client-certificate login is served: a TLS proxy that asks for the HPKI
    * certificate and forwards it. Default with HTTPS_PORT: https://<PUBLIC_URL host>:<HTTPS_PORT>.
@@ -64,6 +66,7 @@ export interface Environment {
   hpkiAutoEnrol: boolean;
   demoPkiDir: string;
   crlFetch: boolean;
+  ocsp: boolean;
   /** Where the hpki-cert login lives; undefined: the method is not offered. */
   hpkiCertOrigin: string | undefined;
 }
@@ -100,6 +103,7 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
       : e.HTTPS_PORT
         ? `https://${new URL(publicUrl).hostname}:${e.HTTPS_PORT}`
         : undefined,
+    ocsp: e.OCSP === undefined || e.OCSP === 'true' || e.OCSP === '1',
     crlFetch: e.CRL_FETCH === undefined || e.CRL_FETCH === 'true' || e.CRL_FETCH === '1',
     demoPkiDir: path.resolve(cwd, e.DEMO_PKI_DIR ?? '.data/demo-pki'),
     hpkiAutoEnrol: e.HPKI_AUTO_ENROL === undefined ? demo : e.HPKI_AUTO_ENROL === 'true' || e.HPKI_AUTO_ENROL === '1',

@@ -67,6 +67,18 @@ export const pkiErrorMessages = {
     ja: '証明書の失効情報が正しくないため使えません。管理者にお問い合わせください。',
     en: 'The revocation list is invalid and cannot be used. Contact the administrator.',
   },
+  ocsp_unavailable: {
+    ja: '証明書の失効情報を認証局のOCSPサーバーに問い合わせることができませんでした。しばらくしてからもう一度お試しいただき、続く場合は管理者にお問い合わせください。',
+    en: "The certification authority's OCSP server could not be reached to check the revocation status. Try again later; if it persists, contact the administrator.",
+  },
+  ocsp_invalid: {
+    ja: '認証局のOCSPサーバーからの失効情報の応答が正しくないため使えません。しばらくしてからもう一度お試しいただき、続く場合は管理者にお問い合わせください。',
+    en: "The revocation status returned by the certification authority's OCSP server is invalid and cannot be used. Try again later; if it persists, contact the administrator.",
+  },
+  ocsp_unknown_certificate: {
+    ja: '認証局のOCSPサーバーがこの証明書を確認できませんでした。発行元の認証局にお問い合わせください。',
+    en: "The certification authority's OCSP server does not know this certificate. Contact the certification authority that issued it.",
+  },
   hcrole_malformed: {
     ja: '証明書の資格情報(hcRole)を読み取れませんでした。発行元の認証局にお問い合わせください。',
     en: 'The qualification (hcRole) in the certificate could not be read. Contact the certification authority that issued it.',

@@ -11,6 +11,8 @@ export type { CertificateProfile, CertificateProfileId } from './profiles.ts';
 export { CrlIndex, MAX_CRL_BYTES } from './revocation/CrlIndex.ts';
 export type { CrlScope, RevokedCertificateEntry } from './revocation/CrlIndex.ts';
 export { crlRevocationChecker } from './revocation/crlRevocationChecker.ts';
+export { ocspRevocationChecker } from './revocation/ocspRevocationChecker.ts';
+export type { OcspRevocationCheckerOptions } from './revocation/ocspRevocationChecker.ts';
 export type { RevocationChecker, RevocationStatus } from './revocation/RevocationChecker.ts';
 export { normaliseSerialHex } from './serial.ts';
 export { createTrustStore } from './trust/TrustStore.ts';

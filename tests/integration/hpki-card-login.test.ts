@@ -11,6 +11,7 @@ import {
   type IssuedCertificate,
 } from '../fixtures/pki/index.ts';
 import { importTrustCertificates } from '../../src/pki/trust/trust-material-repository.ts';
+import { ocspResponderHandler, startOcspHttpServer, type OcspAnswer } from '../fixtures/pki/ocspResponder.ts';
 import { importTestPki } from '../support/seed-trust.ts';
 import { legacyJwsToken, webEidToken } from '../support/card-tokens.ts';
 
@@ -247,6 +248,23 @@ describe('HPKI card login refuses bad input with a stable code', () => {
     const res = await c.verify({ nonce: c.nonce, token: await webEidToken(deep, { origin: origin(), nonce: c.nonce }) });
     expect(res.status).toBe(401);
     expect(res.body.error).toBe('certificate_chain_too_long');
+  });
+
+  it('asks the OCSP responder the certificate names: revoked there is refused although the CRL says nothing', async () => {
+    let answer: OcspAnswer = { status: 'revoked', revokedAt: new Date(Date.now() - 60_000) };
+    const responder = await startOcspHttpServer(ocspResponderHandler(() => ({ issuer: pki.authCa, answer })));
+    try {
+      const validity = { notBefore: new Date(Date.now() - 86400_000), notAfter: new Date(Date.now() + 30 * 86400_000) };
+      const card = await issuePractitionerCertificate({ issuer: pki.authCa, kind: 'authentication', hcRoles: [{ role: 'Medical Doctor' }], ocspUrl: responder.url, ...validity });
+      const c = await challenge();
+      const refused = await c.verify({ nonce: c.nonce, token: await webEidToken(card, { origin: origin(), nonce: c.nonce }) });
+      expect(refused.body.error).toBe('certificate_revoked');
+      answer = { status: 'good' };
+      const d = await challenge();
+      expect((await d.verify({ nonce: d.nonce, token: await webEidToken(card, { origin: origin(), nonce: d.nonce }) })).status).toBe(200);
+    } finally {
+      await responder.close();
+    }
   });
 
   it('audits every refused attempt with its code', async () => {

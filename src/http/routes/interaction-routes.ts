@@ -201,7 +201,7 @@ export async function handleInteractionAction(portal: Portal, req: IncomingMessa
 }
 
 function certificateDeps(portal: Portal) {
-  return { prisma: portal.prisma, trust: portal.trust, autoEnrol: portal.env.hpkiAutoEnrol };
+  return { prisma: portal.prisma, trust: portal.trust, autoEnrol: portal.env.hpkiAutoEnrol, ocsp: portal.env.ocsp };
 }
 
 /** Records what the practitioner approved: the missing scopes and claims of this request. */

@@ -29,6 +29,9 @@ describe('PKI error catalogue', () => {
         'crl_missing',
         'crl_not_yet_valid',
         'hcrole_malformed',
+        'ocsp_invalid',
+        'ocsp_unavailable',
+        'ocsp_unknown_certificate',
         'validation_failed',
       ].sort(),
     );
