@@ -28,6 +28,26 @@ class CharAsTextPool extends pg.Pool {
   }
 }
 
+/**
+ * adapter-pg runs a migration script by splitting it at every `;`, which breaks PL/pgSQL bodies
+ * (the audit log's append-only trigger). PostgreSQL's simple-query protocol takes the whole
+ * script at once, as `psql` would send it.
+ */
+class WholeScriptPrismaPg extends PrismaPg {
+  override async connect() {
+    const adapter = await super.connect();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    (adapter as any).executeScript = async function (this: any, script: string) {
+      try {
+        await this.client.query(script);
+      } catch (error) {
+        this.onError(error);
+      }
+    };
+    return adapter;
+  }
+}
+
 export interface AdapterOptions {
   /** Migrations need the `"char"` workaround; ordinary queries do not. */
   forMigrations?: boolean;
@@ -94,5 +114,5 @@ export async function openDriverAdapter(target: DatabaseTarget, options: Adapter
   const pool = options.forMigrations ? new CharAsTextPool(poolConfig) : new pg.Pool(poolConfig);
   // An idle connection that the server drops must not crash the process.
   pool.on('error', () => {});
-  return { factory: new PrismaPg(pool), close: () => pool.end() };
+  return { factory: options.forMigrations ? new WholeScriptPrismaPg(pool) : new PrismaPg(pool), close: () => pool.end() };
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPortal, type TestPortal } from '../support/test-portal.ts';
 import { appendAudit, canonicalEntry, chainHash, GENESIS_HASH } from '../../src/audit/audit-log.ts';
 import { consumeChallenge, issueChallenge } from '../../src/auth/challenges.ts';
+import { verifyAuditChain } from '../../src/audit/verify-audit-chain.ts';
 
 let t: TestPortal;
 beforeAll(async () => {
@@ -24,6 +25,28 @@ describe('audit log', () => {
       expect(row.hash).toBe(chainHash(prev, canonicalEntry({ ...row, details: row.details })));
       prev = row.hash;
     }
+  });
+});
+
+describe('audit log is append-only and verifiable', () => {
+  it('the database refuses UPDATE, DELETE and TRUNCATE', async () => {
+    await appendAudit(t.portal.prisma, { event: 'test.append_only', result: 'info' });
+    await expect(t.portal.prisma.auditEvent.updateMany({ data: { result: 'success' } })).rejects.toThrow(/append-only/);
+    await expect(t.portal.prisma.auditEvent.deleteMany({})).rejects.toThrow(/append-only/);
+    await expect(t.portal.prisma.$executeRawUnsafe('TRUNCATE audit_event')).rejects.toThrow(/append-only/);
+  });
+
+  it('the verifier accepts the intact chain and names the first tampered entry', async () => {
+    const intact = await verifyAuditChain(t.portal.prisma, 7);
+    expect(intact).toMatchObject({ ok: true });
+    const rows = await t.portal.prisma.auditEvent.findMany({ orderBy: { seq: 'asc' } });
+    const victim = rows[Math.floor(rows.length / 2)]!;
+    // Tampering needs the owner to switch the guard off first — exactly what the chain is for.
+    await t.portal.prisma.$executeRawUnsafe('ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only');
+    await t.portal.prisma.$executeRawUnsafe(`UPDATE audit_event SET event = 'tampered' WHERE seq = ${victim.seq}`);
+    await t.portal.prisma.$executeRawUnsafe('ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only');
+    const broken = await verifyAuditChain(t.portal.prisma, 7);
+    expect(broken).toMatchObject({ ok: false, brokenAt: victim.seq, reason: 'hash_mismatch' });
   });
 });
 
