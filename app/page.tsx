@@ -1,21 +1,88 @@
 import { getTranslations } from 'next-intl/server';
-import { Card } from '@/app/components/card';
+import { Card, buttonClass, secondaryButtonClass } from '@/app/components/card';
+import { getPortalSession } from '@/app/components/portal-session';
+import { db } from '@/src/db/current';
+import { hcRoleClaim } from '@/src/oidc/account';
+import { parseStoredHcRoles } from '@/src/practitioners/practitioner';
 
-/** The portal's front page; the logged-in home with linked services comes with the portal issue. */
+export const dynamic = 'force-dynamic';
+
+/** Home: the face of the practitioner's license when logged in, otherwise what the portal is. */
 export default async function HomePage() {
   const t = await getTranslations('home');
+  const session = await getPortalSession();
+  if (!session) {
+    return (
+      <div className="space-y-6">
+        <Card>
+          <h1 className="text-2xl font-bold">{t('title')}</h1>
+          <p className="mt-3 text-slate-700">{t('intro')}</p>
+          <ul className="mt-4 list-disc pl-6 text-slate-700">
+            <li>{t('methodHpki')}</li>
+            <li>{t('methodMnc')}</li>
+            <li>{t('methodPasskey')}</li>
+          </ul>
+          <p className="mt-4 text-slate-600">{t('howToStart')}</p>
+          <a className={`${buttonClass} mt-6`} href="/portal/login" data-testid="portal-login">
+            {t('login')}
+          </a>
+        </Card>
+      </div>
+    );
+  }
+  const p = await db().practitioner.findUniqueOrThrow({
+    where: { id: session.practitionerId },
+    include: { passkey: true, certificates: { orderBy: { notAfter: 'desc' }, take: 1 } },
+  });
+  const roles = hcRoleClaim(parseStoredHcRoles(p.hcRoles));
+  const certificate = p.certificates[0];
+  const issuerCn = certificate ? /CN=([^,]+)/.exec(certificate.issuer)?.[1] ?? certificate.issuer : null;
   return (
     <div className="space-y-6">
-      <Card>
-        <h1 className="text-2xl font-bold">{t('title')}</h1>
-        <p className="mt-3 text-slate-700">{t('intro')}</p>
-        <ul className="mt-4 list-disc pl-6 text-slate-700">
-          <li>{t('methodHpki')}</li>
-          <li>{t('methodMnc')}</li>
-          <li>{t('methodPasskey')}</li>
-        </ul>
-        <p className="mt-4 text-slate-600">{t('howToStart')}</p>
+      <Card testId="license">
+        <p className="text-sm text-slate-500">{t('licenseHeading')}</p>
+        <h1 className="mt-1 text-3xl font-bold" data-testid="license-name">
+          {p.familyNameKanji && p.givenNameKanji ? `${p.familyNameKanji} ${p.givenNameKanji}` : `${p.givenName} ${p.familyName}`}
+        </h1>
+        <p className="text-slate-600">{`${p.givenName} ${p.familyName}`}</p>
+        <dl className="mt-4 grid grid-cols-1 gap-3 sm:grid-cols-2">
+          <div>
+            <dt className="text-sm text-slate-500">{t('qualifications')}</dt>
+            <dd className="text-lg font-semibold" data-testid="license-roles">
+              {roles.length ? roles.map((r) => r.displayJa).join('、') : t('noQualification')}
+            </dd>
+          </div>
+          <div>
+            <dt className="text-sm text-slate-500">{t('registrationNumber')}</dt>
+            <dd className="text-lg">{p.registrationNumber}</dd>
+          </div>
+          {p.facility ? (
+            <div>
+              <dt className="text-sm text-slate-500">{t('facility')}</dt>
+              <dd>{p.facility}</dd>
+            </div>
+          ) : null}
+          {issuerCn ? (
+            <div>
+              <dt className="text-sm text-slate-500">{t('issuer')}</dt>
+              <dd className="break-all">{issuerCn}</dd>
+            </div>
+          ) : null}
+        </dl>
       </Card>
+      <Card testId="device">
+        <h2 className="text-xl font-semibold">{t('deviceHeading')}</h2>
+        <p className="mt-2 text-slate-700">
+          {p.passkey
+            ? t('deviceRegistered', { date: p.passkey.createdAt.toISOString().slice(0, 10) })
+            : t('deviceNone')}
+        </p>
+      </Card>
+      <form method="post" action="/portal/logout">
+        <button type="submit" className={secondaryButtonClass} data-testid="portal-logout">
+          {t('logout')}
+        </button>
+      </form>
     </div>
   );
 }

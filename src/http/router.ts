@@ -4,6 +4,7 @@ import { PortalError } from '../errors/portal-error.ts';
 import { handleHpkiCertLogin, handleInteractionAction } from './routes/interaction-routes.ts';
 import { handleRegistrationAction } from './routes/registration-routes.ts';
 import { handleDemoRoute } from './routes/demo-routes.ts';
+import { handlePortalSessionRoute } from './routes/portal-session-routes.ts';
 import { sendError } from './json.ts';
 import { LOCALE_COOKIE } from '../i18n/locale.ts';
 
@@ -17,7 +18,8 @@ const REGISTRATION_ACTION = /^\/api\/register\/([^/]{1,128})\/(password|passkey)
 export async function routeApi(portal: Portal, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> {
   const interaction = INTERACTION_ACTION.exec(pathname);
   const registration = interaction ? null : REGISTRATION_ACTION.exec(pathname);
-  const isApi = interaction || registration || pathname.startsWith('/api/') || pathname.startsWith('/demo/') || pathname === '/lang';
+  const isApi =
+    interaction || registration || pathname.startsWith('/api/') || pathname.startsWith('/demo/') || pathname.startsWith('/portal/') || pathname === '/lang';
   if (!isApi) return false;
   try {
     if (interaction?.[2] === 'hpki-cert') await handleHpkiCertLogin(portal, req, res, interaction[1]!);
@@ -25,6 +27,7 @@ export async function routeApi(portal: Portal, req: IncomingMessage, res: Server
     else if (registration) await handleRegistrationAction(portal, req, res, registration[1]!, registration[2]!);
     else if (pathname === '/lang') switchLanguage(req, res);
     else if (pathname.startsWith('/demo/')) await handleDemoRoute(portal, req, res, pathname);
+    else if (pathname.startsWith('/portal/')) await handlePortalSessionRoute(portal, req, res, pathname);
     else throw new PortalError('not_found', 404);
   } catch (error) {
     sendError(req, res, error, (e) => portal.log(`unexpected error on ${req.method} ${pathname}: ${(e as Error).stack ?? e}`));

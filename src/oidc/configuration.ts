@@ -7,6 +7,7 @@ import { ACR } from '../auth/assurance.ts';
 import { findAccountIn } from './account.ts';
 import { prismaAdapterFactory } from './prisma-adapter.ts';
 import { renderErrorPage, renderLogoutPage, renderLogoutSuccessPage } from './provider-pages.ts';
+import { PORTAL_CLIENT_ID } from '../portal-session/portal-client.ts';
 
 /**
  * Every policy of the OpenID Provider, top to bottom. Behaviour lives in small named functions;
@@ -109,6 +110,17 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
         logoutSource: renderLogoutPage,
         postLogoutSuccessSource: renderLogoutSuccessPage,
       },
+    },
+
+    // The portal itself is first-party: the practitioner is not asked to consent to it.
+    loadExistingGrant: async (ctx) => {
+      const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
+      const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
+      if (existing || ctx.oidc.client!.clientId !== PORTAL_CLIENT_ID || !ctx.oidc.session!.accountId) return existing;
+      const grant = new ctx.oidc.provider.Grant({ clientId: PORTAL_CLIENT_ID, accountId: ctx.oidc.session!.accountId });
+      grant.addOIDCScope('openid profile hcrole');
+      await grant.save();
+      return grant;
     },
 
     interactions: {

@@ -1,6 +1,6 @@
 import type { Db } from '../db/current.ts';
 import type { OidcProvider } from './provider.ts';
-import type { LoginMethodId } from '../auth/assurance.ts';
+import { ACR_RANK, ASSURANCE, type AcrValue, type LoginMethodId } from '../auth/assurance.ts';
 import { CLAIMS } from './configuration.ts';
 import type { InteractionView } from './interaction-view-schema.ts';
 
@@ -17,6 +17,7 @@ export async function buildInteractionView(
   hpkiCertOrigin?: string,
 ): Promise<InteractionView> {
   const clientId = String(details.params.client_id);
+  methods = methodsMeeting(methods, String(details.params.acr_values ?? ''));
   const client = await provider.Client.find(clientId);
   const scopes = String(details.params.scope ?? '').split(' ').filter(Boolean);
   const claims = scopes.flatMap((s) => (CLAIMS as Record<string, string[]>)[s] ?? []).filter((c) => !c.includes('#'));
@@ -45,3 +46,17 @@ export async function buildInteractionView(
   };
 }
 
+
+/**
+ * With `acr_values`, only methods that reach the lowest requested level are offered (e.g. a fresh
+ * HPKI login for a device change). Unknown values are ignored.
+ */
+export function methodsMeeting(methods: LoginMethodId[], acrValues: string): LoginMethodId[] {
+  const ranks = acrValues
+    .split(' ')
+    .map((v) => ACR_RANK[v as AcrValue])
+    .filter((r): r is number => r !== undefined);
+  if (ranks.length === 0) return methods;
+  const minimum = Math.min(...ranks);
+  return methods.filter((m) => ACR_RANK[ASSURANCE[m].acr] >= minimum);
+}

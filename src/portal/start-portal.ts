@@ -13,6 +13,7 @@ import { installPortal, type Portal } from './portal.ts';
 import { TrustStoreCache } from '../pki/trust/trust-store-cache.ts';
 import { deleteOldLoginEvidence } from '../auth/login-evidence.ts';
 import { refreshCrlsFromDistributionPoints } from '../pki/revocation/crl-refresh.ts';
+import { ensurePortalClient } from '../portal-session/portal-client.ts';
 import type { LoginMethodId } from '../auth/assurance.ts';
 
 /** Opens the database (migrating it), loads or creates the secrets and keys, builds the provider. */
@@ -25,6 +26,7 @@ export async function startPortal(env: Environment, log: (line: string) => void 
   const created = await ensureSigningKeys(database.prisma, kek);
   if (created.length) log(`generated signing keys: ${created.join(', ')}`);
   const jwks = await loadSigningJwks(database.prisma, kek);
+  await ensurePortalClient(database.prisma, kek, env.publicUrl);
   const provider = createProvider(
     env.issuer,
     { prisma: () => database.prisma, kek, jwks, privateFetchHosts: env.privateFetchHosts },

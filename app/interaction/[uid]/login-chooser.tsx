@@ -27,8 +27,10 @@ export function LoginChooser({ view }: { view: InteractionView }) {
       let response;
       try {
         response = await startAuthentication({ optionsJSON: options });
-      } catch {
-        setStatus({ kind: 'error', code: 'passkey_cancelled', message: t('errors.passkey_cancelled') });
+      } catch (error) {
+        // The browser's reason (NotAllowedError, SecurityError, …) helps support; no secret in it.
+        const reason = (error as { name?: string }).name;
+        setStatus({ kind: 'error', code: reason ? `passkey_cancelled (${reason})` : 'passkey_cancelled', message: t('errors.passkey_cancelled') });
         return;
       }
       const { redirectTo } = await postJson<{ redirectTo: string }>(`${base}/passkey/verify`, response);

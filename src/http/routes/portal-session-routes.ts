@@ -1,0 +1,105 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Portal } from '../../portal/portal.ts';
+import { PortalError } from '../../errors/portal-error.ts';
+import { PortalRelyingParty, safeReturnPath } from '../../portal-session/portal-relying-party.ts';
+import { endPortalSession, findPortalSession, portalSessionCookieName, PORTAL_SESSION_SECONDS } from '../../portal-session/portal-sessions.ts';
+import { ACR } from '../../auth/assurance.ts';
+import { clientIp } from '../client-ip.ts';
+
+const STATE_COOKIE = 'portal_login';
+const relyingParties = new WeakMap<Portal, PortalRelyingParty>();
+
+export function portalRelyingParty(portal: Portal): PortalRelyingParty {
+  let rp = relyingParties.get(portal);
+  if (!rp) relyingParties.set(portal, (rp = new PortalRelyingParty(portal)));
+  return rp;
+}
+
+export function readCookie(req: IncomingMessage, name: string): string | undefined {
+  const match = new RegExp(`(?:^|;\\s*)${name.replace(/[^A-Za-z0-9_-]/g, '\\$&')}=([^;]*)`).exec(req.headers.cookie ?? '');
+  return match?.[1];
+}
+
+function cookie(portal: Portal, name: string, value: string, maxAgeSeconds: number, path = '/') {
+  const secure = portal.env.publicUrl.startsWith('https:') ? '; Secure' : '';
+  return `${name}=${value}; Path=${path}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure}`;
+}
+
+/** State-changing form posts must come from the portal's own pages. */
+function requireSameOrigin(portal: Portal, req: IncomingMessage) {
+  const origin = req.headers.origin;
+  const site = req.headers['sec-fetch-site'];
+  if (origin ? origin !== new URL(portal.env.publicUrl).origin : site !== undefined && site !== 'same-origin') {
+    throw new PortalError('invalid_request', 403, 'cross-site request');
+  }
+}
+
+/**
+ * The portal's own login: GET /portal/login?return=/path[&reauth=hpki], GET /portal/callback,
+ * POST /portal/logout, POST /portal/backchannel-logout.
+ */
+export async function handlePortalSessionRoute(portal: Portal, req: IncomingMessage, res: ServerResponse, pathname: string) {
+  const url = new URL(req.url ?? '/', 'http://portal.invalid');
+  const rp = portalRelyingParty(portal);
+  const sessionCookie = portalSessionCookieName(portal.env.publicUrl);
+
+  if (pathname === '/portal/login' && req.method === 'GET') {
+    // reauth=hpki: actions that need a card within the last 5 minutes ask for a fresh HPKI login.
+    const hpki = url.searchParams.get('reauth') === 'hpki';
+    const begun = await rp.beginLogin({
+      returnTo: safeReturnPath(url.searchParams.get('return')),
+      ...(hpki ? { maxAge: 0, acrValues: ACR.hpki } : {}),
+    });
+    res.writeHead(303, { location: begun.location, 'set-cookie': cookie(portal, STATE_COOKIE, begun.cookie, 900, '/portal'), 'cache-control': 'no-store' });
+    res.end();
+    return;
+  }
+  if (pathname === '/portal/callback' && req.method === 'GET') {
+    const done = await rp.finishLogin(new URL(req.url ?? '/', portal.env.publicUrl), readCookie(req, STATE_COOKIE));
+    await portal.audit({ event: 'portal.login', result: 'success', practitionerId: done.practitionerId, ip: clientIp(req, portal.env.trustedProxies) });
+    res.writeHead(303, {
+      location: done.returnTo,
+      'set-cookie': [cookie(portal, sessionCookie, done.sessionId, PORTAL_SESSION_SECONDS), cookie(portal, STATE_COOKIE, '', 0, '/portal')],
+      'cache-control': 'no-store',
+    });
+    res.end();
+    return;
+  }
+  if (pathname === '/portal/logout' && req.method === 'POST') {
+    requireSameOrigin(portal, req);
+    const id = readCookie(req, sessionCookie);
+    const session = await findPortalSession(portal.prisma, id);
+    if (id) await endPortalSession(portal.prisma, id);
+    const location = session ? await rp.endSessionUrl(session.idToken) : '/';
+    res.writeHead(303, { location, 'set-cookie': cookie(portal, sessionCookie, '', 0), 'cache-control': 'no-store' });
+    res.end();
+    return;
+  }
+  if (pathname === '/portal/backchannel-logout' && req.method === 'POST') {
+    const body = new URLSearchParams(await readFormBody(req));
+    const token = body.get('logout_token');
+    if (!token) throw new PortalError('invalid_request', 400, 'logout_token missing');
+    try {
+      await rp.backchannelLogout(token);
+    } catch (error) {
+      throw error instanceof PortalError ? error : new PortalError('invalid_request', 400, (error as Error).message);
+    }
+    res.writeHead(200, { 'cache-control': 'no-store' });
+    res.end();
+    return;
+  }
+  throw new PortalError(['/portal/login', '/portal/callback', '/portal/logout', '/portal/backchannel-logout'].includes(pathname) ? 'method_not_allowed' : 'not_found', 405);
+}
+
+async function readFormBody(req: IncomingMessage): Promise<string> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+  if (type !== 'application/x-www-form-urlencoded') throw new PortalError('unsupported_media_type', 415);
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 16 * 1024) throw new PortalError('payload_too_large', 413);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPortal, CookieJar, type TestPortal } from '../support/test-portal.ts';
+import { createHpkiTestPki, type HpkiTestPki } from '../fixtures/pki/index.ts';
+import { importTestPki } from '../support/seed-trust.ts';
+import { webEidToken } from '../support/card-tokens.ts';
+import { findPortalSession, hasRecentHpkiLogin } from '../../src/portal-session/portal-sessions.ts';
+
+/** The portal logs in through its own provider like any other relying party. */
+let t: TestPortal;
+let pki: HpkiTestPki;
+
+beforeAll(async () => {
+  t = await startTestPortal('portal-session', { env: { HPKI_AUTO_ENROL: 'true' } });
+  pki = await createHpkiTestPki();
+  await importTestPki(t.portal.prisma, pki);
+}, 60_000);
+afterAll(() => t?.close());
+
+const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+/** Follows redirects on the portal's origin, as a browser would, until a non-redirect or the stop path. */
+async function follow(jar: CookieJar, url: string, stop: (u: URL) => boolean) {
+  let current = new URL(url, t.url);
+  for (let i = 0; i < 10; i++) {
+    if (stop(current)) return current;
+    const res = await jar.fetch(current.href);
+    const location = res.headers.get('location');
+    if (!location) return current;
+    current = new URL(location, current);
+  }
+  throw new Error('too many redirects');
+}
+
+async function cardLogin(jar: CookieJar, start: string) {
+  const interaction = await follow(jar, start, (u) => u.pathname.startsWith('/interaction/'));
+  const uid = interaction.pathname.split('/')[2]!;
+  const view = (await (await jar.fetch(interaction.href)).json()).view;
+  const { nonce } = await (await jar.fetch(`${t.url}/interaction/${uid}/hpki-card/challenge`, json({}))).json();
+  const token = await webEidToken(pki.practitioners.valid, { origin: t.portal.rp.origin, nonce });
+  const { redirectTo } = await (await jar.fetch(`${t.url}/interaction/${uid}/hpki-card/verify`, json({ nonce, token }))).json();
+  const landed = await follow(jar, redirectTo, (u) => !u.pathname.startsWith('/oidc') && !u.pathname.startsWith('/portal/'));
+  return { view, landed };
+}
+
+describe('portal login through its own provider', () => {
+  it('logs in with no consent page (first party) and returns to the asked path', async () => {
+    const jar = new CookieJar();
+    const { landed } = await cardLogin(jar, `${t.url}/portal/login?return=/devices`);
+    expect(landed.pathname).toBe('/devices');
+    const id = /portal_session=([^;]+)/.exec(jar.header())?.[1];
+    const session = await findPortalSession(t.portal.prisma, id);
+    expect(session?.acr).toBe('urn:hpki-sso:acr:hpki:aal3');
+    expect(session && hasRecentHpkiLogin(session)).toBe(true);
+    expect(await t.portal.prisma.auditEvent.count({ where: { event: 'portal.login' } })).toBe(1);
+  });
+
+  it('reauth=hpki offers only HPKI methods and forces a fresh login', async () => {
+    const jar = new CookieJar();
+    await cardLogin(jar, `${t.url}/portal/login`);
+    const { view } = await cardLogin(jar, `${t.url}/portal/login?reauth=hpki&return=/devices`);
+    expect(view.methods).toEqual(['hpki-card']);
+  });
+
+  it('never returns to another site', async () => {
+    const res = await fetch(`${t.url}/portal/login?return=//evil.example/x`, { redirect: 'manual' });
+    const state = res.headers.get('set-cookie') ?? '';
+    expect(res.status).toBe(303);
+    expect(state).toContain('portal_login=');
+    const jar = new CookieJar();
+    const { landed } = await cardLogin(jar, `${t.url}/portal/login?return=https://evil.example/`);
+    expect(landed.origin + landed.pathname).toBe(`${t.url}/`);
+  });
+
+  it('a callback without a login in progress is refused with a code', async () => {
+    const res = await fetch(`${t.url}/portal/callback?code=x&state=y`, { redirect: 'manual' });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error).toBe('login_required');
+  });
+
+  it('logout ends the portal session and continues to the provider logout', async () => {
+    const jar = new CookieJar();
+    await cardLogin(jar, `${t.url}/portal/login`);
+    const id = /portal_session=([^;]+)/.exec(jar.header())![1]!;
+    const refused = await jar.fetch(`${t.url}/portal/logout`, { method: 'POST', headers: { origin: 'https://evil.example' } });
+    expect(refused.status).toBe(403);
+    const res = await jar.fetch(`${t.url}/portal/logout`, { method: 'POST', headers: { origin: t.url } });
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toContain('/oidc/session/end?');
+    expect(await findPortalSession(t.portal.prisma, id)).toBeNull();
+  });
+
+  it('a back-channel logout from the provider ends the portal session', async () => {
+    const jar = new CookieJar();
+    await cardLogin(jar, `${t.url}/portal/login`);
+    const id = /portal_session=([^;]+)/.exec(jar.header())![1]!;
+    const session = await findPortalSession(t.portal.prisma, id);
+    // RP-initiated logout at the provider from another service's point of view: confirm the form.
+    const end = await jar.fetch(`${t.url}/oidc/session/end?id_token_hint=${session!.idToken}`);
+    const page = await end.text();
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(page)![1]!;
+    const confirm = await jar.fetch(`${t.url}/oidc/session/end/confirm`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
+    });
+    expect(confirm.status).toBe(303);
+    expect(await findPortalSession(t.portal.prisma, id)).toBeNull();
+  });
+
+  it('refuses a forged logout token', async () => {
+    const res = await fetch(`${t.url}/portal/backchannel-logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'logout_token=a.b.c',
+    });
+    expect(res.status).toBe(400);
+  });
+});
