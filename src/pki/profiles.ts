@@ -28,6 +28,15 @@ export const certificateProfiles = {
     maxChainLength: 4,
     revocationScope: 'chain',
   },
+  'jpki-auth': {
+    id: 'jpki-auth',
+    description: 'JPKI user-authentication certificate (利用者証明用電子証明書) of a My Number Card, for login',
+    acceptedPolicyArcs: [OID.jpkiAuthenticationPolicy],
+    signingPolicyArcs: [OID.jpkiSigningArc],
+    // leaf → J-LIS self-signed root is 2; one more leaves room for a link (generation) certificate.
+    maxChainLength: 3,
+    revocationScope: 'chain',
+  },
 } as const satisfies Record<string, CertificateProfile>;
 
 export type CertificateProfileId = keyof typeof certificateProfiles;

@@ -28,6 +28,17 @@ export class CardError extends Error {
 interface LegacyWebEid {
   isAvailable(options?: { timeout?: number }): Promise<string | false>;
   authenticate(nonce: string): Promise<unknown>;
+  /** PC/SC pass-through (SCardConnect); `options` must be an object, the package reads it unguarded. */
+  connect?(options: { protocol?: string; atrs?: ArrayBuffer[] }): Promise<LegacyCardReader>;
+}
+
+/** The package's reader handle: SCardTransmit / SCardDisconnect bound to the reader name. */
+interface LegacyCardReader {
+  name: string;
+  atr: ArrayBuffer;
+  protocol: string;
+  transmit(bytes: Uint8Array): Promise<ArrayBuffer>;
+  disconnect(): Promise<boolean>;
 }
 
 /**
@@ -133,6 +144,93 @@ export async function authenticateWithCard(nonce: string): Promise<string | obje
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The extension may first ask which reader to use, or wait for a card to be inserted. */
+const CONNECT_TIMEOUT_MS = 2 * 60 * 1000;
+/** The slowest JPKI command, the RSA-2048 signature, takes about a second on a real card. */
+const TRANSMIT_TIMEOUT_MS = 30 * 1000;
+
+const silentConsole = () => undefined;
+
+/**
+ * Runs `call` with every console method replaced by a no-op. The package logs `SEND: <message>`
+ * synchronously inside the call, before any await; muting at this point also hides it from
+ * console wrappers installed after our filter (developer tools, error reporters), so a VERIFY
+ * APDU with the PIN reaches no console method at all. The package's `RECV:` line (the card's
+ * answer, never the PIN) arrives later and is dropped by the console filter.
+ */
+function withConsoleMuted<T>(call: () => T): T {
+  const saved = CONSOLE_LEVELS.map((level) => [level, console[level]] as const);
+  for (const level of CONSOLE_LEVELS) console[level] = silentConsole;
+  try {
+    return call();
+  } finally {
+    for (const [level, method] of saved) console[level] = method;
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CardError('card_cancelled', 'timeout')), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** A card reader connected through the extension's PC/SC pass-through. */
+export interface CardReaderConnection {
+  /** The reader name the extension reported. */
+  readonly name: string;
+  /** The card's answer-to-reset. */
+  readonly atr: Uint8Array;
+  /** One command APDU in, the response APDU (status word included) out; rejects with a CardError. */
+  transmit(apdu: Uint8Array): Promise<Uint8Array>;
+  /** Ends the session (the card's PIN state with it); never rejects, safe to call twice. */
+  disconnect(): Promise<void>;
+}
+
+/**
+ * Connects to a card through the extension (web-eid.js `connect()` → `SCardConnect`). No
+ * command or response reaches the console: see {@link withConsoleMuted} and the console filter.
+ * Rejects with a {@link CardError} only (`card_not_present` when no card is in the reader).
+ */
+export async function connectCardReader(): Promise<CardReaderConnection> {
+  let webeid: LegacyWebEid;
+  try {
+    webeid = await loadWebEid();
+  } catch (error) {
+    throw toCardError(error);
+  }
+  if ((await webeid.isAvailable({ timeout: 2 }).catch(() => false)) === false) {
+    throw new CardError('card_extension_missing', 'unavailable');
+  }
+  const connect = webeid.connect;
+  if (typeof connect !== 'function') throw new CardError('card_error', 'web_eid_package_unusable');
+  let reader: LegacyCardReader;
+  try {
+    reader = await withTimeout(withConsoleMuted(() => connect.call(webeid, { protocol: '*', atrs: [] })), CONNECT_TIMEOUT_MS);
+  } catch (error) {
+    throw toCardError(error);
+  }
+  let open = true;
+  return {
+    name: String(reader.name),
+    atr: new Uint8Array(reader.atr),
+    async transmit(apdu) {
+      if (!open) throw new CardError('card_error', 'disconnected');
+      try {
+        return new Uint8Array(await withTimeout(withConsoleMuted(() => reader.transmit(apdu)), TRANSMIT_TIMEOUT_MS));
+      } catch (error) {
+        throw toCardError(error);
+      }
+    },
+    async disconnect() {
+      if (!open) return;
+      open = false;
+      await withTimeout(withConsoleMuted(() => reader.disconnect()), TRANSMIT_TIMEOUT_MS).catch(() => undefined);
+    },
+  };
 }
 
 const CANCELLED = new Set([

@@ -14,10 +14,10 @@ import type { AuthResult, LoginContext } from '../../auth/login-method.ts';
 import { readJsonBody, sendJson } from '../json.ts';
 import { clientIp } from '../client-ip.ts';
 
-type Details = Awaited<ReturnType<Portal['provider']['interactionDetails']>>;
+export type Details = Awaited<ReturnType<Portal['provider']['interactionDetails']>>;
 
 /** The interaction must exist, belong to this browser (cookie) and be the one in the URL. */
-async function requireInteraction(portal: Portal, req: IncomingMessage, res: ServerResponse, uid: string): Promise<Details> {
+export async function requireInteraction(portal: Portal, req: IncomingMessage, res: ServerResponse, uid: string): Promise<Details> {
   let details: Details;
   try {
     details = await portal.provider.interactionDetails(req, res);
@@ -33,7 +33,7 @@ async function finish(portal: Portal, req: IncomingMessage, res: ServerResponse,
   sendJson(res, 200, { redirectTo });
 }
 
-async function completeLogin(
+export async function completeLogin(
   portal: Portal,
   req: IncomingMessage,
   res: ServerResponse,
@@ -98,7 +98,7 @@ export async function handleHpkiCertLogin(portal: Portal, req: IncomingMessage, 
 const KNOWN_ACTIONS = new Set(['passkey/options', 'passkey/verify', 'hpki-card/challenge', 'hpki-card/verify', 'consent', 'abort']);
 
 /** A login method's second step, audited either way. */
-async function finishMethod(
+export async function finishMethod(
   portal: Portal,
   method: LoginMethodId,
   clientId: string,
@@ -121,7 +121,7 @@ async function finishMethod(
   }
 }
 
-function requireLoginPending(details: Details) {
+export function requireLoginPending(details: Details) {
   if (details.prompt.name !== 'login') throw new PortalError('invalid_request', 400, 'login is not pending');
 }
 
