@@ -140,10 +140,16 @@ export function softwareCardScript(options: SoftwareCardOptions): string {
     return Promise.resolve({ error: 'not_supported' });
   }
 
+  // PC/SC pass-through (My Number Card) belongs to another card: stay silent so it can answer.
+  function isPassThrough(request) {
+    return ['SCardConnect', 'SCardTransmit', 'SCardDisconnect', 'SCardReconnect', 'SCardControl'].some(function (k) { return request[k] !== undefined; });
+  }
+
   window.addEventListener('message', function (event) {
     if (event.source !== window) return;
     var request = event.data;
     if (!request || typeof request !== 'object' || request.hwcrypto !== true || typeof request.id !== 'string') return;
+    if (isPassThrough(request)) return;
     answer(request)
       .catch(function () { return { error: 'software_card_failure' }; })
       .then(function (reply) {

@@ -5,6 +5,7 @@ import { handleHpkiCertLogin, handleInteractionAction } from './routes/interacti
 import { handleRegistrationAction } from './routes/registration-routes.ts';
 import { handleDemoRoute } from './routes/demo-routes.ts';
 import { handlePortalSessionRoute } from './routes/portal-session-routes.ts';
+import { handleMyNumberCardRoute } from './routes/my-number-card-routes.ts';
 import { sendError } from './json.ts';
 import { LOCALE_COOKIE } from '../i18n/locale.ts';
 
@@ -28,6 +29,7 @@ export async function routeApi(portal: Portal, req: IncomingMessage, res: Server
     else if (pathname === '/lang') switchLanguage(req, res);
     else if (pathname.startsWith('/demo/')) await handleDemoRoute(portal, req, res, pathname);
     else if (pathname.startsWith('/portal/')) await handlePortalSessionRoute(portal, req, res, pathname);
+    else if (pathname.startsWith('/api/my-number-card/')) await handleMyNumberCardRoute(portal, req, res, pathname.slice('/api/my-number-card/'.length));
     else throw new PortalError('not_found', 404);
   } catch (error) {
     sendError(req, res, error, (e) => portal.log(`unexpected error on ${req.method} ${pathname}: ${(e as Error).stack ?? e}`));

@@ -66,6 +66,8 @@ export async function startPortal(env: Environment, log: (line: string) => void 
       const hpki = await trust.get('hpki').catch(() => null);
       if (hpki) methods.push('hpki-card');
       if (hpki && env.hpkiCertOrigin) methods.push('hpki-cert');
+      // The My Number Card needs JPKI anchors; whether this card is linked is known only at login.
+      if (await trust.get('jpki').catch(() => null)) methods.push('jpki');
       methods.push('passkey');
       return methods;
     },

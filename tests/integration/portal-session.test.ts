@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPortal, CookieJar, type TestPortal } from '../support/test-portal.ts';
 import { createHpkiTestPki, type HpkiTestPki } from '../fixtures/pki/index.ts';
 import { importTestPki } from '../support/seed-trust.ts';
-import { webEidToken } from '../support/card-tokens.ts';
+import { hpkiCardLogin } from '../support/browser-flow.ts';
 import { findPortalSession, hasRecentHpkiLogin } from '../../src/portal-session/portal-sessions.ts';
 
 /** The portal logs in through its own provider like any other relying party. */
@@ -16,31 +16,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => t?.close());
 
-const json = (body: unknown) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-
-/** Follows redirects on the portal's origin, as a browser would, until a non-redirect or the stop path. */
-async function follow(jar: CookieJar, url: string, stop: (u: URL) => boolean) {
-  let current = new URL(url, t.url);
-  for (let i = 0; i < 10; i++) {
-    if (stop(current)) return current;
-    const res = await jar.fetch(current.href);
-    const location = res.headers.get('location');
-    if (!location) return current;
-    current = new URL(location, current);
-  }
-  throw new Error('too many redirects');
-}
-
-async function cardLogin(jar: CookieJar, start: string) {
-  const interaction = await follow(jar, start, (u) => u.pathname.startsWith('/interaction/'));
-  const uid = interaction.pathname.split('/')[2]!;
-  const view = (await (await jar.fetch(interaction.href)).json()).view;
-  const { nonce } = await (await jar.fetch(`${t.url}/interaction/${uid}/hpki-card/challenge`, json({}))).json();
-  const token = await webEidToken(pki.practitioners.valid, { origin: t.portal.rp.origin, nonce });
-  const { redirectTo } = await (await jar.fetch(`${t.url}/interaction/${uid}/hpki-card/verify`, json({ nonce, token }))).json();
-  const landed = await follow(jar, redirectTo, (u) => !u.pathname.startsWith('/oidc') && !u.pathname.startsWith('/portal/'));
-  return { view, landed };
-}
+const cardLogin = (jar: CookieJar, start: string) => hpkiCardLogin(jar, t.url, t.portal.rp.origin, start, pki.practitioners.valid);
 
 describe('portal login through its own provider', () => {
   it('logs in with no consent page (first party) and returns to the asked path', async () => {

@@ -5,6 +5,7 @@ import type { Portal } from '../../portal/portal.ts';
 import { PortalError } from '../../errors/portal-error.ts';
 import { passkeyLogin } from '../../auth/passkey/passkey-login.ts';
 import { hpkiCardLogin } from '../../auth/hpki-card/hpki-card-login.ts';
+import { jpkiLogin } from '../../auth/jpki/jpki-login.ts';
 import { finishHpkiCertLogin } from '../../auth/hpki-cert/hpki-cert-login.ts';
 import { renderStandaloneError } from '../../oidc/provider-pages.ts';
 import { localeFromCookieHeader } from '../../i18n/locale.ts';
@@ -95,7 +96,16 @@ export async function handleHpkiCertLogin(portal: Portal, req: IncomingMessage, 
   }
 }
 
-const KNOWN_ACTIONS = new Set(['passkey/options', 'passkey/verify', 'hpki-card/challenge', 'hpki-card/verify', 'consent', 'abort']);
+const KNOWN_ACTIONS = new Set([
+  'passkey/options',
+  'passkey/verify',
+  'hpki-card/challenge',
+  'hpki-card/verify',
+  'jpki/challenge',
+  'jpki/verify',
+  'consent',
+  'abort',
+]);
 
 /** A login method's second step, audited either way. */
 export async function finishMethod(
@@ -164,6 +174,21 @@ export async function handleInteractionAction(portal: Portal, req: IncomingMessa
       await requireMethod(portal, 'hpki-card');
       const auth = await finishMethod(portal, 'hpki-card', clientId, ctx, async () =>
         hpkiCardLogin(certificateDeps(portal)).finish(ctx, await readJsonBody(req)),
+      );
+      await completeLogin(portal, req, res, details, auth, ctx);
+      return;
+    }
+    case 'jpki/challenge': {
+      requireLoginPending(details);
+      await requireMethod(portal, 'jpki');
+      sendJson(res, 200, await jpkiLogin({ prisma: portal.prisma, trust: portal.trust }).begin(ctx));
+      return;
+    }
+    case 'jpki/verify': {
+      requireLoginPending(details);
+      await requireMethod(portal, 'jpki');
+      const auth = await finishMethod(portal, 'jpki', clientId, ctx, async () =>
+        jpkiLogin({ prisma: portal.prisma, trust: portal.trust }).finish(ctx, await readJsonBody(req)),
       );
       await completeLogin(portal, req, res, details, auth, ctx);
       return;

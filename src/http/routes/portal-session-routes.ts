@@ -25,8 +25,15 @@ function cookie(portal: Portal, name: string, value: string, maxAgeSeconds: numb
   return `${name}=${value}; Path=${path}; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax${secure}`;
 }
 
+/** The logged-in practitioner's portal session for a JSON endpoint, or a 401 with a code. */
+export async function requirePortalSession(portal: Portal, req: IncomingMessage) {
+  const session = await findPortalSession(portal.prisma, readCookie(req, portalSessionCookieName(portal.env.publicUrl)));
+  if (!session) throw new PortalError('login_required', 401);
+  return session;
+}
+
 /** State-changing form posts must come from the portal's own pages. */
-function requireSameOrigin(portal: Portal, req: IncomingMessage) {
+export function requireSameOrigin(portal: Portal, req: IncomingMessage) {
   const origin = req.headers.origin;
   const site = req.headers['sec-fetch-site'];
   if (origin ? origin !== new URL(portal.env.publicUrl).origin : site !== undefined && site !== 'same-origin') {

@@ -1,0 +1,28 @@
+import type { Db } from '../db/current.ts';
+import type { JpkiIdentity } from '../auth/jpki/jpki-proof.ts';
+import { PortalError } from '../errors/portal-error.ts';
+
+/**
+ * One My Number Card per practitioner. A renewed card has a new certificate and needs a new link;
+ * linking replaces the previous one. A card already linked to someone else is refused.
+ */
+export async function linkMyNumberCard(prisma: Db, practitionerId: string, card: JpkiIdentity) {
+  return prisma.$transaction(async (tx) => {
+    const existing = await tx.myNumberCardLink.findUnique({ where: { fingerprint: card.fingerprint } });
+    if (existing && existing.practitionerId !== practitionerId) throw new PortalError('jpki_linked_elsewhere', 409);
+    const replaced = await tx.myNumberCardLink.deleteMany({ where: { practitionerId } });
+    await tx.myNumberCardLink.create({
+      data: { fingerprint: card.fingerprint, practitionerId, jpkiIssuer: card.issuer, jpkiSubject: card.subject },
+    });
+    return { replaced: replaced.count > 0 };
+  });
+}
+
+export async function unlinkMyNumberCard(prisma: Db, practitionerId: string): Promise<boolean> {
+  const { count } = await prisma.myNumberCardLink.deleteMany({ where: { practitionerId } });
+  return count > 0;
+}
+
+export function findMyNumberCardLink(prisma: Db, practitionerId: string) {
+  return prisma.myNumberCardLink.findUnique({ where: { practitionerId } });
+}

@@ -1,0 +1,47 @@
+import crypto from 'node:crypto';
+import { CookieJar } from './test-portal.ts';
+import { webEidToken } from './card-tokens.ts';
+import type { IssuedCertificate } from '../fixtures/pki/index.ts';
+
+/** What a browser does around a login, for integration tests: follow redirects, log in with a card. */
+export const jsonPost = (body: unknown, headers: Record<string, string> = {}) => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+export async function followRedirects(jar: CookieJar, base: string, url: string, stop: (u: URL) => boolean) {
+  let current = new URL(url, base);
+  for (let i = 0; i < 10; i++) {
+    if (stop(current)) return current;
+    const res = await jar.fetch(current.href);
+    const location = res.headers.get('location');
+    if (!location) return current;
+    current = new URL(location, current);
+  }
+  throw new Error('too many redirects');
+}
+
+/** Follows `start` to the login page and logs in with an HPKI card (Node-signed web-eid:1 token). */
+export async function hpkiCardLogin(jar: CookieJar, base: string, origin: string, start: string, card: IssuedCertificate) {
+  const interaction = await followRedirects(jar, base, start, (u) => u.pathname.startsWith('/interaction/'));
+  const uid = interaction.pathname.split('/')[2]!;
+  const view = (await (await jar.fetch(interaction.href)).json()).view;
+  const { nonce } = await (await jar.fetch(`${base}/interaction/${uid}/hpki-card/challenge`, jsonPost({}))).json();
+  const token = await webEidToken(card, { origin, nonce });
+  const verify = await jar.fetch(`${base}/interaction/${uid}/hpki-card/verify`, jsonPost({ nonce, token }));
+  const { redirectTo } = await verify.json();
+  const landed = await followRedirects(jar, base, redirectTo, (u) => !u.pathname.startsWith('/oidc') && !u.pathname.startsWith('/portal/'));
+  return { view, landed, uid };
+}
+
+/** What the My Number Card returns for a challenge: its certificate and RSA PKCS#1 v1.5 over SHA-256(nonce). */
+export async function myNumberCardProof(card: IssuedCertificate, nonce: string, signer: IssuedCertificate = card) {
+  const pkcs8 = await crypto.webcrypto.subtle.exportKey('pkcs8', signer.keys.privateKey);
+  const key = crypto.createPrivateKey({ key: Buffer.from(pkcs8), format: 'der', type: 'pkcs8' });
+  return {
+    nonce,
+    certificate: Buffer.from(card.der).toString('base64'),
+    signature: crypto.sign('sha256', Buffer.from(nonce), key).toString('base64'),
+  };
+}
