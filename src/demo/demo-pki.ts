@@ -4,6 +4,8 @@ import path from 'node:path';
 import {
   issueCrl,
   issueHpkiCaHierarchy,
+  issueJpkiTestRoot,
+  issueJpkiUserCertificate,
   issuePractitionerCertificate,
   type IssuedCertificate,
   type IssuedCrl,
@@ -28,7 +30,13 @@ export interface DemoPki {
   signCa: IssuedCertificate;
   crls: IssuedCrl[];
   cards: DemoCard[];
+  /** A J-LIS-style test root and the demo doctor's My Number Card (PIN 1234), for the JPKI login. */
+  jpkiRoot: IssuedCertificate;
+  jpkiCrl: IssuedCrl;
+  myNumberCard: IssuedCertificate;
 }
+
+export const DEMO_MY_NUMBER_CARD_PIN = '1234';
 
 interface StoredCertificate {
   pem: string;
@@ -115,17 +123,35 @@ async function loadOrCreate(dir: string): Promise<DemoPki> {
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
   }
+  if (!stored.jpkiRoot) {
+    // Added after the first demo release: older demo folders get their JPKI part on next start.
+    const now = new Date();
+    const jpkiRoot = await issueJpkiTestRoot(now);
+    const card = await issueJpkiUserCertificate({
+      issuer: jpkiRoot,
+      cardId: 'DEMO0000MYNUMBER0000001',
+      notBefore: new Date(now.getTime() - DAY),
+      notAfter: new Date(now.getTime() + 3 * 365 * DAY),
+    });
+    stored.jpkiRoot = await store(jpkiRoot);
+    stored.myNumberCard = await store(card);
+    fs.writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+  }
   const root = await restore(stored.root!);
   const authCa = await restore(stored.authCa!);
   const signCa = await restore(stored.signCa!);
   const thisUpdate = new Date(Date.now() - 3600_000);
   const nextUpdate = new Date(Date.now() + 7 * DAY);
-  const crls = await Promise.all([root, authCa, signCa].map((issuer, i) => issueCrl({ issuer, thisUpdate, nextUpdate, crlNumber: Math.floor(Date.now() / 1000) + i })));
+  const jpkiRoot = await restore(stored.jpkiRoot!);
+  const myNumberCard = await restore(stored.myNumberCard!);
+  const [jpkiCrl, ...crls] = await Promise.all(
+    [jpkiRoot, root, authCa, signCa].map((issuer, i) => issueCrl({ issuer, thisUpdate, nextUpdate, crlNumber: Math.floor(Date.now() / 1000) + i })),
+  );
   const cards: DemoCard[] = [];
   for (const holder of DEMO_HOLDERS) {
     cards.push({ holder: holder.holder, registrationNumber: holder.registrationNumber, certificate: await restore(stored[holder.holder]!) });
   }
-  return { root, authCa, signCa, crls, cards };
+  return { root, authCa, signCa, crls, cards, jpkiRoot, jpkiCrl: jpkiCrl!, myNumberCard };
 }
 
 /** The private key of a demo card, for the software card script (demo only). */

@@ -3,7 +3,7 @@ import type { Portal } from '../portal/portal.ts';
 import { createPractitioner, JPKI_HCROLE_SCHEME, type NewPractitioner } from '../practitioners/practitioner.ts';
 import { issueRegistrationCode, registrationUrl } from '../practitioners/registration-codes.ts';
 import { upsertClient } from '../clients/clients.ts';
-import { loadDemoPki } from './demo-pki.ts';
+import { DEMO_MY_NUMBER_CARD_PIN, loadDemoPki } from './demo-pki.ts';
 import { DEMO_PKCS12_PASSWORD, writeDemoClientCertificate } from './demo-tls-files.ts';
 import { importCrl, importTrustCertificates } from '../pki/trust/trust-material-repository.ts';
 import { recordPractitionerCertificate } from '../practitioners/practitioner-certificates.ts';
@@ -60,7 +60,9 @@ export async function seedDemoData(portal: Portal, options: { printQr: boolean }
   await importTrustCertificates(prisma, 'hpki', 'intermediate', pki.authCa.der);
   await importTrustCertificates(prisma, 'hpki', 'intermediate', pki.signCa.der);
   for (const crl of pki.crls) await importCrl(prisma, 'hpki', crl.der, 'demo');
-  portal.trust.invalidate('hpki');
+  await importTrustCertificates(prisma, 'jpki', 'anchor', pki.jpkiRoot.der);
+  await importCrl(prisma, 'jpki', pki.jpkiCrl.der, 'demo');
+  portal.trust.invalidate();
 
   const lines: string[] = [];
   for (const demo of DEMO_PRACTITIONERS) {
@@ -88,5 +90,6 @@ export async function seedDemoData(portal: Portal, options: { printQr: boolean }
     lines.push(`HPKI certificate login (TLS): import ${p12} (password ${DEMO_PKCS12_PASSWORD}) into the browser; it is the demo doctor's card.`);
   }
   lines.push('HPKI card login without a reader: the login page offers a labelled demo software card.');
+  lines.push(`My Number Card: after an HPKI card login, link the demo software My Number Card on /my-number-card (PIN ${DEMO_MY_NUMBER_CARD_PIN}).`);
   portal.log(`demo data ready; demo client "${DEMO_CLIENT.clientId}" (run: npm run demo:rp)\n${lines.join('\n')}`);
 }

@@ -7,6 +7,7 @@ import { Card, ErrorNotice, buttonClass, secondaryButtonClass } from '@/app/comp
 import { ApiError, postJson } from '@/app/components/post-json';
 import { HpkiCardLogin } from './hpki-card-login';
 import { HpkiCertLogin } from './hpki-cert-login';
+import { MyNumberCardLogin } from './my-number-card-login';
 
 type Status = { kind: 'idle' } | { kind: 'working' } | { kind: 'error'; code: string; message: string };
 
@@ -71,6 +72,8 @@ export function LoginChooser({ view }: { view: InteractionView }) {
         <div className="mt-6 space-y-4">
           {cardOffered ? <HpkiCardLogin base={base} demo={view.demo} onAvailability={setCard} /> : null}
           {view.hpkiCertUrl ? <HpkiCertLogin url={view.hpkiCertUrl} /> : null}
+          {/* The My Number Card travels through the same extension as the HPKI card. */}
+          {view.methods.includes('jpki') && (card === true || view.demo) ? <MyNumberCardLogin base={base} /> : null}
           {passkeyOffered ? (
             <div className="rounded-lg border border-slate-200 p-4">
               <h2 className="text-lg font-semibold">{t('login.passkey.title')}</h2>

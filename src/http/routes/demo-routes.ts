@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Portal } from '../../portal/portal.ts';
 import { PortalError } from '../../errors/portal-error.ts';
-import { demoCardKey, loadDemoPki } from '../../demo/demo-pki.ts';
+import crypto from 'node:crypto';
+import { DEMO_MY_NUMBER_CARD_PIN, demoCardKey, loadDemoPki } from '../../demo/demo-pki.ts';
+import { softwareMyNumberCardScript } from '../../demo/software-my-number-card.ts';
 import { softwareCardScript } from '../../demo/software-card-script.ts';
 
 /**
@@ -10,8 +12,16 @@ import { softwareCardScript } from '../../demo/software-card-script.ts';
  * without a reader. Exists only in demo mode; the login page labels it as such.
  */
 export async function handleDemoRoute(portal: Portal, req: IncomingMessage, res: ServerResponse, pathname: string) {
-  if (!portal.env.demo || pathname !== '/demo/software-card.js') throw new PortalError('not_found', 404);
+  if (!portal.env.demo || !['/demo/software-card.js', '/demo/software-my-number-card.js'].includes(pathname)) throw new PortalError('not_found', 404);
   if (req.method !== 'GET') throw new PortalError('method_not_allowed', 405);
+  if (pathname === '/demo/software-my-number-card.js') {
+    const pki = await loadDemoPki(portal.env.demoPkiDir);
+    const pkcs8 = new Uint8Array(await crypto.webcrypto.subtle.exportKey('pkcs8', pki.myNumberCard.keys.privateKey));
+    const script = softwareMyNumberCardScript({ certificateDer: pki.myNumberCard.der, privateKeyPkcs8: pkcs8, pin: DEMO_MY_NUMBER_CARD_PIN });
+    res.writeHead(200, { 'content-type': 'application/javascript; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(`/* DEMO ONLY: software My Number Card (PIN ${DEMO_MY_NUMBER_CARD_PIN}); never in production. */\n${script}`);
+    return;
+  }
   const url = new URL(req.url ?? '/', 'http://portal.invalid');
   const holder = url.searchParams.get('holder') ?? 'doctor';
   const format = url.searchParams.get('format') === 'web-eid:1' ? 'web-eid:1' : 'jws';

@@ -1,0 +1,51 @@
+'use client';
+import { useState } from 'react';
+import { useTranslations } from 'next-intl';
+import { ErrorNotice, secondaryButtonClass } from '@/app/components/card';
+import { ApiError, postJson } from '@/app/components/post-json';
+import { MyNumberCardForm } from '@/app/components/card/my-number-card-form';
+
+export function LinkMyNumberCard() {
+  const t = useTranslations('myNumberCard');
+  const [done, setDone] = useState(false);
+  if (done) {
+    return (
+      <p className="rounded-lg bg-emerald-50 p-4 font-semibold text-emerald-800" data-testid="mnc-linked">
+        {t('linkedDone')}
+      </p>
+    );
+  }
+  return (
+    <MyNumberCardForm
+      testId="mnc-link"
+      challengeUrl="/api/my-number-card/challenge"
+      submitUrl="/api/my-number-card/link"
+      submitLabel={t('link')}
+      onDone={() => {
+        setDone(true);
+        window.location.reload();
+      }}
+    />
+  );
+}
+
+export function UnlinkMyNumberCard() {
+  const t = useTranslations('myNumberCard');
+  const [error, setError] = useState<ApiError | null>(null);
+  async function unlink() {
+    try {
+      await postJson('/api/my-number-card/unlink');
+      window.location.reload();
+    } catch (e) {
+      setError(e instanceof ApiError ? e : new ApiError('internal_error', String(e), {}));
+    }
+  }
+  return (
+    <div className="mt-3">
+      <button className={secondaryButtonClass} onClick={unlink} data-testid="mnc-unlink">
+        {t('unlink')}
+      </button>
+      {error ? <ErrorNotice message={error.message} code={error.code} /> : null}
+    </div>
+  );
+}
