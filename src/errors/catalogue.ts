@@ -15,9 +15,8 @@ export function isErrorCode(code: string): code is ErrorCode {
   return Object.prototype.hasOwnProperty.call(ja.errors, code) || Object.prototype.hasOwnProperty.call(moduleMessages, code);
 }
 
-export function errorMessage(code: string, locale: 'ja' | 'en'): string {
+export function errorMessage(code: string, locale: 'ja' | 'en', params?: Record<string, string>): string {
   const table = (locale === 'en' ? en.errors : ja.errors) as Record<string, string>;
-  if (table[code]) return table[code];
-  const fromModule = moduleMessages[code];
-  return fromModule ? fromModule[locale] : table.internal_error!;
+  const text = table[code] ?? moduleMessages[code]?.[locale] ?? table.internal_error!;
+  return params ? text.replace(/\{(\w+)\}/g, (whole, key: string) => params[key] ?? whole) : text;
 }

@@ -6,12 +6,14 @@ export class PortalError extends Error {
     readonly code: ErrorCode,
     readonly status: number = 400,
     readonly detail?: string,
+    /** Values for the message's {placeholders}, e.g. the qualification a service requires. */
+    readonly params?: Record<string, string>,
   ) {
     super(`${code}${detail ? `: ${detail}` : ''}`);
     this.name = 'PortalError';
   }
 
   toJSON(locale: 'ja' | 'en' = 'ja') {
-    return { error: this.code, message: errorMessage(this.code, locale) };
+    return { error: this.code, message: errorMessage(this.code, locale, this.params) };
   }
 }

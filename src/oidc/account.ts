@@ -1,5 +1,6 @@
 import type { Account, KoaContextWithOIDC } from 'oidc-provider';
 import { findLoginEvidence, type LoginEvidence } from '../auth/login-evidence.ts';
+import { readServicePolicy } from '../clients/service-policy.ts';
 import type { Db } from '../db/current.ts';
 import { describeHcRole } from '../pki/hcrole/displayNames.ts';
 import { parseStoredHcRoles, type StoredHcRole } from '../practitioners/practitioner.ts';
@@ -30,23 +31,31 @@ export function findAccountIn(prisma: () => Db) {
     const p = await prisma().practitioner.findUnique({ where: { id: sub } });
     if (!p || p.lockedAt) return undefined;
     const loginTs = await loginTimeOf(ctx, token);
+    // Only what the service's policy releases (all but birthdate when it says nothing).
+    const released = readServicePolicy(ctx.oidc.client?.metadata()).released_claims ?? ['profile', 'hcRole', 'hpki'];
     const evidence: LoginEvidence | null = loginTs ? await findLoginEvidence(prisma(), p.id, loginTs) : null;
     return {
       accountId: p.id,
       async claims() {
         const kanji = p.familyNameKanji && p.givenNameKanji ? `${p.familyNameKanji} ${p.givenNameKanji}` : undefined;
+        const profile = released.includes('profile')
+          ? {
+              name: `${p.givenName} ${p.familyName}`,
+              family_name: p.familyName,
+              given_name: p.givenName,
+              'name#ja-Hani-JP': kanji,
+              'family_name#ja-Hani-JP': p.familyNameKanji ?? undefined,
+              'given_name#ja-Hani-JP': p.givenNameKanji ?? undefined,
+            }
+          : {};
         return {
           sub: p.id,
-          name: `${p.givenName} ${p.familyName}`,
-          family_name: p.familyName,
-          given_name: p.givenName,
-          'name#ja-Hani-JP': kanji,
-          'family_name#ja-Hani-JP': p.familyNameKanji ?? undefined,
-          'given_name#ja-Hani-JP': p.givenNameKanji ?? undefined,
+          ...profile,
+          birthdate: released.includes('birthdate') ? (p.birthDate ?? undefined) : undefined,
           // A certificate login states the qualification of the certificate used; other methods the
           // qualifications that HPKI certificates established on the record.
-          hcRole: hcRoleClaim(evidence?.hcRoles ?? parseStoredHcRoles(p.hcRoles)),
-          hpki: evidence?.certificate ?? undefined,
+          hcRole: released.includes('hcRole') ? hcRoleClaim(evidence?.hcRoles ?? parseStoredHcRoles(p.hcRoles)) : undefined,
+          hpki: released.includes('hpki') ? (evidence?.certificate ?? undefined) : undefined,
         };
       },
     };

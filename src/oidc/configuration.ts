@@ -8,6 +8,8 @@ import { findAccountIn } from './account.ts';
 import { prismaAdapterFactory } from './prisma-adapter.ts';
 import { renderErrorPage, renderLogoutPage, renderLogoutSuccessPage } from './provider-pages.ts';
 import { PORTAL_CLIENT_ID } from '../portal-session/portal-client.ts';
+import { SERVICE_POLICY_PROPERTIES, validateServicePolicyProperty } from '../clients/service-policy.ts';
+import { errors } from 'oidc-provider';
 
 /**
  * Every policy of the OpenID Provider, top to bottom. Behaviour lives in small named functions;
@@ -40,6 +42,7 @@ export const CLAIMS = {
   // How and when the person authenticated travels with every ID token.
   openid: ['sub', 'acr', 'amr', 'auth_time'],
   profile: [
+    'birthdate',
     'name',
     'family_name',
     'given_name',
@@ -95,6 +98,14 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       dPoPSigningAlgValues: ['ES256', 'PS256', 'RS256'],
     },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
+    // Per-service policy set by administrators: allowed hcRoles, minimum acr, methods, released claims.
+    extraClientMetadata: {
+      properties: [...SERVICE_POLICY_PROPERTIES],
+      validator(_ctx, key, value) {
+        const problem = validateServicePolicyProperty(key, value);
+        if (problem) throw new errors.InvalidClientMetadata(problem);
+      },
+    },
 
     features: {
       devInteractions: { enabled: false },

@@ -3,6 +3,7 @@ import type { OidcProvider } from './provider.ts';
 import { ACR_RANK, ASSURANCE, type AcrValue, type LoginMethodId } from '../auth/assurance.ts';
 import { CLAIMS } from './configuration.ts';
 import type { InteractionView } from './interaction-view-schema.ts';
+import { methodsForService, readServicePolicy } from '../clients/service-policy.ts';
 
 export { INTERACTION_VIEW_HEADER, encodeInteractionView } from './interaction-view-schema.ts';
 
@@ -17,8 +18,8 @@ export async function buildInteractionView(
   hpkiCertOrigin?: string,
 ): Promise<InteractionView> {
   const clientId = String(details.params.client_id);
-  methods = methodsMeeting(methods, String(details.params.acr_values ?? ''));
   const client = await provider.Client.find(clientId);
+  methods = methodsMeeting(methodsForService(methods, readServicePolicy(client?.metadata())), String(details.params.acr_values ?? ''));
   const scopes = String(details.params.scope ?? '').split(' ').filter(Boolean);
   const claims = scopes.flatMap((s) => (CLAIMS as Record<string, string[]>)[s] ?? []).filter((c) => !c.includes('#'));
   let account: InteractionView['account'] = null;

@@ -56,13 +56,13 @@ export async function renderLogoutSuccessPage(ctx: KoaContextWithOIDC): Promise<
 }
 
 /** An error page outside any oidc-provider request (e.g. an interaction whose cookie is gone). */
-export function renderStandaloneError(locale: Locale, code: string, backTo?: string): string {
+export function renderStandaloneError(locale: Locale, code: string, backTo?: string, params?: Record<string, string>): string {
   const t = text(locale);
   const back = backTo ? `<p><a href="${escapeHtml(backTo)}" data-testid="back-to-login">${escapeHtml(t.backToLogin)}</a></p>` : '';
   return page(
     locale,
     t.errorTitle,
-    `<h1>${escapeHtml(t.errorTitle)}</h1><p>${escapeHtml(errorMessage(code, locale))}</p>
+    `<h1>${escapeHtml(t.errorTitle)}</h1><p>${escapeHtml(errorMessage(code, locale, params))}</p>
 <p>${escapeHtml(t.errorCode)}: <code data-testid="error-code">${escapeHtml(code)}</code></p>${back}`,
   );
 }

@@ -9,6 +9,9 @@ import { jpkiLogin } from '../../auth/jpki/jpki-login.ts';
 import { finishHpkiCertLogin } from '../../auth/hpki-cert/hpki-cert-login.ts';
 import { renderStandaloneError } from '../../oidc/provider-pages.ts';
 import { localeFromCookieHeader } from '../../i18n/locale.ts';
+import { checkServicePolicy, readServicePolicy, serviceAllowsMethod } from '../../clients/service-policy.ts';
+import { parseStoredHcRoles, JPKI_HCROLE_SCHEME } from '../../practitioners/practitioner.ts';
+import { describeHcRole } from '../../pki/hcrole/displayNames.ts';
 import { recordLoginEvidence } from '../../auth/login-evidence.ts';
 import type { LoginMethodId } from '../../auth/assurance.ts';
 import type { AuthResult, LoginContext } from '../../auth/login-method.ts';
@@ -43,6 +46,7 @@ export async function completeLogin(
   ctx: LoginContext,
   respond: 'json' | 'redirect' = 'json',
 ) {
+  await enforceServicePolicy(portal, details, auth, ctx);
   const loginTs = Math.floor(Date.now() / 1000);
   await recordLoginEvidence(portal.prisma, auth, loginTs);
   await portal.audit({
@@ -65,15 +69,42 @@ export async function completeLogin(
 }
 
 /**
+ * The service's policy decides after the person is known: a practitioner without an allowed
+ * qualification, or a login below the service's minimum, is refused with a page that says what is
+ * needed — never a login.
+ */
+async function enforceServicePolicy(portal: Portal, details: Details, auth: AuthResult, ctx: LoginContext) {
+  const clientId = String(details.params.client_id);
+  const client = await portal.provider.Client.find(clientId);
+  const policy = readServicePolicy(client?.metadata());
+  const practitioner = await portal.prisma.practitioner.findUnique({ where: { id: auth.practitionerId } });
+  const refusal = checkServicePolicy(policy, {
+    method: auth.method,
+    acr: auth.acr,
+    hcRoles: auth.hcRoles ?? parseStoredHcRoles(practitioner?.hcRoles),
+  });
+  if (!refusal) return;
+  await portal.audit({ event: 'login', result: 'failure', method: auth.method, practitionerId: auth.practitionerId, clientId, ip: ctx.ip, errorCode: refusal.code });
+  // Japanese name and the certificate's own string, readable in either language.
+  const required =
+    refusal.code === 'service_hcrole_required'
+      ? refusal.required.map((r) => `${describeHcRole(r, JPKI_HCROLE_SCHEME).displayJa} (${r})`).join('、')
+      : refusal.code === 'service_acr_too_low'
+        ? refusal.required
+        : '';
+  throw new PortalError(refusal.code, 403, undefined, { required });
+}
+
+/**
  * GET /interaction/:uid/hpki-cert — a top-level navigation to the TLS listener (or through the
  * certificate-requesting proxy): success continues the authorization, failure is a page that says
  * what to do and links back to the method chooser.
  */
 export async function handleHpkiCertLogin(portal: Portal, req: IncomingMessage, res: ServerResponse, uid: string) {
   const locale = localeFromCookieHeader(req.headers.cookie);
-  const fail = (code: string, status: number) => {
+  const fail = (code: string, status: number, params?: Record<string, string>) => {
     res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(renderStandaloneError(locale, code, `${portal.env.publicUrl}/interaction/${encodeURIComponent(uid)}`));
+    res.end(renderStandaloneError(locale, code, `${portal.env.publicUrl}/interaction/${encodeURIComponent(uid)}`, params));
   };
   if (req.method !== 'GET') return fail('method_not_allowed', 405);
   if (!portal.env.hpkiCertOrigin) return fail('method_not_available', 400);
@@ -92,7 +123,7 @@ export async function handleHpkiCertLogin(portal: Portal, req: IncomingMessage, 
     await completeLogin(portal, req, res, details, auth, ctx, 'redirect');
   } catch (error) {
     if (!(error instanceof PortalError)) throw error;
-    fail(error.code, error.status >= 500 ? 503 : error.status);
+    fail(error.code, error.status >= 500 ? 503 : error.status, error.params);
   }
 }
 
@@ -135,8 +166,11 @@ export function requireLoginPending(details: Details) {
   if (details.prompt.name !== 'login') throw new PortalError('invalid_request', 400, 'login is not pending');
 }
 
-async function requireMethod(portal: Portal, method: LoginMethodId) {
+/** The method must be offered by this installation and by the service asking for the login. */
+async function requireMethod(portal: Portal, method: LoginMethodId, details: Details) {
   if (!(await portal.methods()).includes(method)) throw new PortalError('method_not_available', 400);
+  const client = await portal.provider.Client.find(String(details.params.client_id));
+  if (!serviceAllowsMethod(readServicePolicy(client?.metadata()), method)) throw new PortalError('method_not_available', 400);
 }
 
 const consentBody = z.object({ decision: z.enum(['approve', 'deny']) });
@@ -152,11 +186,13 @@ export async function handleInteractionAction(portal: Portal, req: IncomingMessa
   switch (action) {
     case 'passkey/options': {
       requireLoginPending(details);
+      await requireMethod(portal, 'passkey', details);
       sendJson(res, 200, await passkeyLogin(portal.prisma, portal.rp).begin(ctx));
       return;
     }
     case 'passkey/verify': {
       requireLoginPending(details);
+      await requireMethod(portal, 'passkey', details);
       const auth = await finishMethod(portal, 'passkey', clientId, ctx, async () =>
         passkeyLogin(portal.prisma, portal.rp).finish(ctx, await readJsonBody(req)),
       );
@@ -165,13 +201,13 @@ export async function handleInteractionAction(portal: Portal, req: IncomingMessa
     }
     case 'hpki-card/challenge': {
       requireLoginPending(details);
-      await requireMethod(portal, 'hpki-card');
+      await requireMethod(portal, 'hpki-card', details);
       sendJson(res, 200, await hpkiCardLogin(certificateDeps(portal)).begin(ctx));
       return;
     }
     case 'hpki-card/verify': {
       requireLoginPending(details);
-      await requireMethod(portal, 'hpki-card');
+      await requireMethod(portal, 'hpki-card', details);
       const auth = await finishMethod(portal, 'hpki-card', clientId, ctx, async () =>
         hpkiCardLogin(certificateDeps(portal)).finish(ctx, await readJsonBody(req)),
       );
@@ -180,13 +216,13 @@ export async function handleInteractionAction(portal: Portal, req: IncomingMessa
     }
     case 'jpki/challenge': {
       requireLoginPending(details);
-      await requireMethod(portal, 'jpki');
+      await requireMethod(portal, 'jpki', details);
       sendJson(res, 200, await jpkiLogin({ prisma: portal.prisma, trust: portal.trust }).begin(ctx));
       return;
     }
     case 'jpki/verify': {
       requireLoginPending(details);
-      await requireMethod(portal, 'jpki');
+      await requireMethod(portal, 'jpki', details);
       const auth = await finishMethod(portal, 'jpki', clientId, ctx, async () =>
         jpkiLogin({ prisma: portal.prisma, trust: portal.trust }).finish(ctx, await readJsonBody(req)),
       );
