@@ -4,6 +4,11 @@ import { getPortalSession } from '@/app/components/portal-session';
 import { db } from '@/src/db/current';
 import { hcRoleClaim } from '@/src/oidc/account';
 import { parseStoredHcRoles } from '@/src/practitioners/practitioner';
+import { servicesForPractitioner } from '@/src/clients/service-links';
+import { findMyNumberCardLink } from '@/src/practitioners/my-number-card-links';
+import { PORTAL_CLIENT_ID } from '@/src/portal-session/portal-client';
+import { currentPortal } from '@/src/portal/portal';
+import { RequestLinkButton } from './components/request-link-button';
 
 export const dynamic = 'force-dynamic';
 
@@ -35,6 +40,13 @@ export default async function HomePage() {
     include: { passkey: true, certificates: { orderBy: { notAfter: 'desc' }, take: 1 } },
   });
   const roles = hcRoleClaim(parseStoredHcRoles(p.hcRoles));
+  const [services, mnc, signIns] = await Promise.all([
+    servicesForPractitioner(db(), p.id, [PORTAL_CLIENT_ID]),
+    findMyNumberCardLink(db(), p.id),
+    db().auditEvent.findMany({ where: { practitionerId: p.id, event: 'login' }, orderBy: { seq: 'desc' }, take: 8 }),
+  ]);
+  const clientNames = new Map(services.map((s) => [s.clientId, s.name]));
+  const issuer = currentPortal().env.issuer;
   const certificate = p.certificates[0];
   const issuerCn = certificate ? /CN=([^,]+)/.exec(certificate.issuer)?.[1] ?? certificate.issuer : null;
   return (
@@ -70,6 +82,27 @@ export default async function HomePage() {
           ) : null}
         </dl>
       </Card>
+      <Card testId="services">
+        <h2 className="text-xl font-semibold">{t('servicesHeading')}</h2>
+        <ul className="mt-3 divide-y divide-slate-200">
+          {services.map((service) => (
+            <li key={service.clientId} className="flex flex-wrap items-center justify-between gap-3 py-3" data-testid={`service-${service.clientId}`}>
+              <span className="font-medium">{service.name}</span>
+              <span className="flex items-center gap-3">
+                {service.link?.status === 'approved' ? <span className="text-sm text-emerald-700">{t('linkApproved')}</span> : null}
+                {service.link?.status === 'requested' ? <span className="text-sm text-amber-700" data-testid="link-requested">{t('linkRequested')}</span> : null}
+                {service.link?.status === 'rejected' ? <span className="text-sm text-red-700">{t('linkRejected')}</span> : null}
+                {!service.link || service.link.status === 'rejected' ? <RequestLinkButton clientId={service.clientId} /> : null}
+                {service.launchUri ? (
+                  <a className={buttonClass} href={`${service.launchUri}${service.launchUri.includes('?') ? '&' : '?'}iss=${encodeURIComponent(issuer)}`}>
+                    {t('launch')}
+                  </a>
+                ) : null}
+              </span>
+            </li>
+          ))}
+        </ul>
+      </Card>
       <Card testId="device">
         <h2 className="text-xl font-semibold">{t('deviceHeading')}</h2>
         <p className="mt-2 text-slate-700">
@@ -77,6 +110,27 @@ export default async function HomePage() {
             ? t('deviceRegistered', { date: p.passkey.createdAt.toISOString().slice(0, 10) })
             : t('deviceNone')}
         </p>
+        <a className="mt-3 inline-block text-sky-800 underline" href="/devices">
+          {t('deviceManage')}
+        </a>
+      </Card>
+      <Card testId="mnc">
+        <h2 className="text-xl font-semibold">{t('mncHeading')}</h2>
+        <p className="mt-2 text-slate-700">{mnc ? t('mncLinked', { date: mnc.linkedAt.toISOString().slice(0, 10) }) : t('mncNone')}</p>
+        <a className="mt-3 inline-block text-sky-800 underline" href="/my-number-card">
+          {t('mncManage')}
+        </a>
+      </Card>
+      <Card testId="sign-ins">
+        <h2 className="text-xl font-semibold">{t('signInsHeading')}</h2>
+        <ul className="mt-3 space-y-1 text-sm">
+          {signIns.map((e) => (
+            <li key={String(e.seq)} className={e.result === 'success' ? 'text-slate-700' : 'text-red-800'}>
+              {e.at.toISOString().replace('T', ' ').slice(0, 16)} UTC · {e.method ?? '-'} · {clientNames.get(e.clientId ?? '') ?? e.clientId ?? ''} ·{' '}
+              {e.result === 'success' ? t('signInOk') : `${t('signInFailed')} (${e.errorCode})`}
+            </li>
+          ))}
+        </ul>
       </Card>
       <form method="post" action="/portal/logout">
         <button type="submit" className={secondaryButtonClass} data-testid="portal-logout">

@@ -3,13 +3,19 @@ import type { Portal } from '../portal/portal.ts';
 import { PortalError } from '../errors/portal-error.ts';
 import { handleHpkiCertLogin, handleInteractionAction } from './routes/interaction-routes.ts';
 import { handleRegistrationAction } from './routes/registration-routes.ts';
+import { handleCrossDeviceAction } from './routes/cross-device-routes.ts';
+import { handleDeviceAction } from './routes/device-routes.ts';
 import { handleDemoRoute } from './routes/demo-routes.ts';
 import { handlePortalSessionRoute } from './routes/portal-session-routes.ts';
 import { handleMyNumberCardRoute } from './routes/my-number-card-routes.ts';
+import { handleServiceLinkRequest } from './routes/service-link-routes.ts';
 import { sendError } from './json.ts';
 import { LOCALE_COOKIE } from '../i18n/locale.ts';
 
+const CROSS_DEVICE_ACTION = /^\/(?:interaction\/([^/]{1,128})\/cross-device|api\/approve\/([^/]{1,128}))\/([a-z]{1,16})$/;
+const DEVICE_ACTION = /^\/api\/devices\/(passkey\/options|passkey\/verify|registration-code)$/;
 const INTERACTION_ACTION = /^\/interaction\/([^/]{1,128})\/(.{1,64})$/;
+const SERVICE_LINK_REQUEST = /^\/api\/services\/([^/]{1,64})\/link-request$/;
 const REGISTRATION_ACTION = /^\/api\/register\/([^/]{1,128})\/(password|passkey)$/;
 
 /**
@@ -23,13 +29,18 @@ export async function routeApi(portal: Portal, req: IncomingMessage, res: Server
     interaction || registration || pathname.startsWith('/api/') || pathname.startsWith('/demo/') || pathname.startsWith('/portal/') || pathname === '/lang';
   if (!isApi) return false;
   try {
-    if (interaction?.[2] === 'hpki-cert') await handleHpkiCertLogin(portal, req, res, interaction[1]!);
+    const crossDevice = CROSS_DEVICE_ACTION.exec(pathname);
+    const device = DEVICE_ACTION.exec(pathname);
+    if (crossDevice) await handleCrossDeviceAction(portal, req, res, crossDevice[1], crossDevice[2], crossDevice[3]!);
+    else if (device) await handleDeviceAction(portal, req, res, device[1]!);
+    else if (interaction?.[2] === 'hpki-cert') await handleHpkiCertLogin(portal, req, res, interaction[1]!);
     else if (interaction) await handleInteractionAction(portal, req, res, interaction[1]!, interaction[2]!);
     else if (registration) await handleRegistrationAction(portal, req, res, registration[1]!, registration[2]!);
     else if (pathname === '/lang') switchLanguage(req, res);
     else if (pathname.startsWith('/demo/')) await handleDemoRoute(portal, req, res, pathname);
     else if (pathname.startsWith('/portal/')) await handlePortalSessionRoute(portal, req, res, pathname);
     else if (pathname.startsWith('/api/my-number-card/')) await handleMyNumberCardRoute(portal, req, res, pathname.slice('/api/my-number-card/'.length));
+    else if (SERVICE_LINK_REQUEST.test(pathname)) await handleServiceLinkRequest(portal, req, res, SERVICE_LINK_REQUEST.exec(pathname)![1]!);
     else throw new PortalError('not_found', 404);
   } catch (error) {
     sendError(req, res, error, (e) => portal.log(`unexpected error on ${req.method} ${pathname}: ${(e as Error).stack ?? e}`));

@@ -1,6 +1,7 @@
 import type { Account, KoaContextWithOIDC } from 'oidc-provider';
 import { findLoginEvidence, type LoginEvidence } from '../auth/login-evidence.ts';
 import { readServicePolicy } from '../clients/service-policy.ts';
+import { linkedAccountFor } from '../clients/service-links.ts';
 import type { Db } from '../db/current.ts';
 import { describeHcRole } from '../pki/hcrole/displayNames.ts';
 import { parseStoredHcRoles, type StoredHcRole } from '../practitioners/practitioner.ts';
@@ -32,7 +33,9 @@ export function findAccountIn(prisma: () => Db) {
     if (!p || p.lockedAt) return undefined;
     const loginTs = await loginTimeOf(ctx, token);
     // Only what the service's policy releases (all but birthdate when it says nothing).
-    const released = readServicePolicy(ctx.oidc.client?.metadata()).released_claims ?? ['profile', 'hcRole', 'hpki'];
+    const released = readServicePolicy(ctx.oidc.client?.metadata()).released_claims ?? ['profile', 'hcRole', 'hpki', 'linked_account'];
+    const clientId = ctx.oidc.client?.clientId;
+    const linkedAccount = clientId && released.includes('linked_account') ? await linkedAccountFor(prisma(), p.id, clientId) : undefined;
     const evidence: LoginEvidence | null = loginTs ? await findLoginEvidence(prisma(), p.id, loginTs) : null;
     return {
       accountId: p.id,
@@ -56,6 +59,8 @@ export function findAccountIn(prisma: () => Db) {
           // qualifications that HPKI certificates established on the record.
           hcRole: released.includes('hcRole') ? hcRoleClaim(evidence?.hcRoles ?? parseStoredHcRoles(p.hcRoles)) : undefined,
           hpki: released.includes('hpki') ? (evidence?.certificate ?? undefined) : undefined,
+          // The service's own user ID, only ever for the service that linked it.
+          linked_account: linkedAccount,
         };
       },
     };

@@ -49,6 +49,7 @@ export const CLAIMS = {
     'name#ja-Hani-JP',
     'family_name#ja-Hani-JP',
     'given_name#ja-Hani-JP',
+    'linked_account',
   ],
   hcrole: ['hcRole', 'hpki'],
 };

@@ -49,3 +49,12 @@ export async function endPortalSessionsBySid(prisma: Db, sid: string): Promise<n
 export function hasRecentHpkiLogin(session: PortalSessionView, seconds = 300, now = Date.now()): boolean {
   return session.acr === 'urn:hpki-sso:acr:hpki:aal3' && now - session.authTime.getTime() <= seconds * 1000;
 }
+
+/**
+ * Whether the session's login used a card within `seconds`: an HPKI card or certificate, or a linked
+ * My Number Card (SPEC §8: what a device change needs).
+ */
+export function hasRecentCardLogin(session: PortalSessionView, seconds = 300, now = Date.now()): boolean {
+  const card = session.acr === 'urn:hpki-sso:acr:hpki:aal3' || session.acr === 'urn:hpki-sso:acr:jpki:aal3';
+  return card && now - session.authTime.getTime() <= seconds * 1000;
+}

@@ -45,3 +45,35 @@ export async function myNumberCardProof(card: IssuedCertificate, nonce: string, 
     signature: crypto.sign('sha256', Buffer.from(nonce), key).toString('base64'),
   };
 }
+
+/**
+ * After a login method answered `redirectTo`: follow the provider, approve consent if asked, and
+ * exchange the code at the token endpoint as the client would. Returns the token response.
+ */
+export async function finishAuthorization(
+  jar: CookieJar,
+  base: string,
+  redirectTo: string,
+  client: { id: string; secret: string; redirectUri: string },
+  verifier: string,
+) {
+  let landed = await followRedirects(jar, base, redirectTo, (u) => u.href.startsWith(client.redirectUri) || u.pathname.startsWith('/interaction/'));
+  if (landed.pathname.startsWith('/interaction/')) {
+    const uid = landed.pathname.split('/')[2]!;
+    const { redirectTo: next } = await (await jar.fetch(`${base}/interaction/${uid}/consent`, jsonPost({ decision: 'approve' }))).json();
+    landed = await followRedirects(jar, base, next, (u) => u.href.startsWith(client.redirectUri));
+  }
+  const code = landed.searchParams.get('code');
+  if (!code) throw new Error(`no code: ${landed.href}`);
+  const res = await fetch(`${base}/oidc/token`, {
+    method: 'POST',
+    headers: {
+      authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: client.redirectUri, code_verifier: verifier }),
+  });
+  const tokens = (await res.json()) as { id_token: string; access_token: string };
+  const claims = JSON.parse(Buffer.from(tokens.id_token.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+  return { tokens, claims };
+}

@@ -8,6 +8,7 @@ import { ApiError, postJson } from '@/app/components/post-json';
 import { HpkiCardLogin } from './hpki-card-login';
 import { HpkiCertLogin } from './hpki-cert-login';
 import { MyNumberCardLogin } from './my-number-card-login';
+import { CrossDeviceLogin } from './cross-device-login';
 
 type Status = { kind: 'idle' } | { kind: 'working' } | { kind: 'error'; code: string; message: string };
 
@@ -74,6 +75,7 @@ export function LoginChooser({ view }: { view: InteractionView }) {
           {view.hpkiCertUrl ? <HpkiCertLogin url={view.hpkiCertUrl} /> : null}
           {/* The My Number Card travels through the same extension as the HPKI card. */}
           {view.methods.includes('jpki') && (card === true || view.demo) ? <MyNumberCardLogin base={base} /> : null}
+          {view.methods.includes('passkey') ? <CrossDeviceLogin base={base} /> : null}
           {passkeyOffered ? (
             <div className="rounded-lg border border-slate-200 p-4">
               <h2 className="text-lg font-semibold">{t('login.passkey.title')}</h2>

@@ -1,4 +1,4 @@
-import { generateAuthenticationOptions, verifyAuthenticationResponse } from '@simplewebauthn/server';
+import { generateAuthenticationOptions } from '@simplewebauthn/server';
 import type { Db } from '../../db/current.ts';
 import { PortalError } from '../../errors/portal-error.ts';
 import { ASSURANCE } from '../assurance.ts';
@@ -6,6 +6,7 @@ import { consumeChallenge, issueChallenge } from '../challenges.ts';
 import type { AuthResult, LoginContext, LoginMethod } from '../login-method.ts';
 import { PASSKEY_CEREMONY_SECONDS, type RelyingParty } from './relying-party.ts';
 import { authenticationResponseSchema, challengeFromClientData } from './response-schemas.ts';
+import { verifyPasskeyAssertion } from './verify-passkey-assertion.ts';
 
 /**
  * Same-device passkey login: a discoverable credential with user verification, so the person picks
@@ -33,38 +34,8 @@ export function passkeyLogin(prisma: Db, rp: RelyingParty): LoginMethod {
       const spent = await consumeChallenge(prisma, 'passkey-login', ctx.interactionUid, challenge);
       if (!spent.ok) throw new PortalError('passkey_challenge_invalid', 400, spent.reason);
 
-      const credential = await prisma.passkeyCredential.findUnique({
-        where: { id: response.id },
-        include: { practitioner: true },
-      });
-      if (!credential) throw new PortalError('passkey_unknown_credential', 401);
-      if (credential.practitioner.lockedAt) throw new PortalError('practitioner_locked', 403);
-
-      let verification;
-      try {
-        verification = await verifyAuthenticationResponse({
-          response,
-          expectedChallenge: challenge,
-          expectedOrigin: rp.origin,
-          expectedRPID: rp.id,
-          requireUserVerification: true,
-          credential: {
-            id: credential.id,
-            publicKey: new Uint8Array(credential.publicKey),
-            counter: Number(credential.counter),
-            transports: credential.transports as AuthenticatorTransport[],
-          },
-        });
-      } catch (error) {
-        throw new PortalError('passkey_verification_failed', 401, (error as Error).message);
-      }
-      if (!verification.verified) throw new PortalError('passkey_verification_failed', 401);
-
-      await prisma.passkeyCredential.update({
-        where: { id: credential.id },
-        data: { counter: BigInt(verification.authenticationInfo.newCounter), lastUsedAt: new Date() },
-      });
-      return { practitionerId: credential.practitionerId, method: 'passkey', ...ASSURANCE.passkey };
+      const { practitionerId } = await verifyPasskeyAssertion(prisma, rp, response, challenge);
+      return { practitionerId, method: 'passkey', ...ASSURANCE.passkey };
     },
   };
 }

@@ -1,0 +1,50 @@
+'use client';
+import { useState } from 'react';
+import { useTranslations } from 'next-intl';
+import { ErrorNotice, buttonClass } from '@/app/components/card';
+import { ApiError, postJson } from '@/app/components/post-json';
+
+interface Issued {
+  url: string;
+  qrDataUrl: string;
+  expiresAt: string;
+}
+
+/** Seed 001 A4: a new registration QR on this screen at once; every earlier code stops working. */
+export function RegistrationReissue() {
+  const t = useTranslations();
+  const [issued, setIssued] = useState<Issued | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  async function reissue() {
+    setBusy(true);
+    setError(null);
+    try {
+      setIssued(await postJson<Issued>('/api/devices/registration-code'));
+    } catch (e) {
+      setError(e instanceof ApiError ? e : new ApiError('internal_error', t('errors.internal_error'), {}));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="mt-4 space-y-3">
+      <button className={buttonClass} onClick={reissue} disabled={busy} data-testid="reissue-button">
+        {t('devices.reissueButton')}
+      </button>
+      {issued ? (
+        <div className="space-y-3" data-testid="reissue-result">
+          <p className="font-semibold">{t('devices.reissueShown')}</p>
+          <img src={issued.qrDataUrl} alt={t('devices.reissueQrAlt')} width={280} height={280} className="rounded border border-slate-200" data-testid="reissue-qr" />
+          <p className="break-all rounded bg-slate-100 p-2 font-mono text-sm" data-testid="reissue-url">
+            {issued.url}
+          </p>
+          <p data-testid="reissue-expires">{t('devices.reissueExpires', { date: issued.expiresAt.slice(0, 10) })}</p>
+        </div>
+      ) : null}
+      {error ? <ErrorNotice message={error.message} code={error.code} /> : null}
+    </div>
+  );
+}
