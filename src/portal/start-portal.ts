@@ -37,6 +37,8 @@ export async function startPortal(env: Environment, log: (line: string) => void 
       deleteExpiredOidcPayloads(database.prisma),
       deleteExpiredChallenges(database.prisma),
       deleteOldLoginEvidence(database.prisma),
+      // Cross-device requests live 2 minutes; a day later they serve no one.
+      database.prisma.crossDeviceRequest.deleteMany({ where: { expiresAt: { lt: new Date(Date.now() - 24 * 3600_000) } } }),
     ]).catch(() => {});
   }, 10 * 60 * 1000);
   housekeeping.unref();

@@ -159,12 +159,12 @@ describe('device change', () => {
     expect(crossDevice.status).toBe(200);
 
     // Both halves are audited.
-    const removed = await t.portal.prisma.auditEvent.findFirstOrThrow({ where: { event: 'device.removed' } });
+    const removed = await t.portal.prisma.auditEvent.findFirstOrThrow({ where: { event: 'device.removed', details: { path: ['reason'], equals: 'device_change' } } });
     expect(removed.details).toMatchObject({ credentialId: oldPhone.credentialIds[0], cancelledApprovals: 1, endedPortalSessions: 2 });
     expect((removed.details as { endedProviderSessions: number }).endedProviderSessions).toBeGreaterThanOrEqual(1);
     // The portal, a linked service of its own provider, heard it by back-channel logout.
     expect((removed.details as { backchannelLogouts: unknown[] }).backchannelLogouts).toContainEqual({ clientId: 'hpki-sso-portal', ok: true });
-    const registered = await t.portal.prisma.auditEvent.findFirstOrThrow({ where: { event: 'device.registered' } });
+    const registered = await t.portal.prisma.auditEvent.findFirstOrThrow({ where: { event: 'device.registered', details: { path: ['via'], equals: 'device_change' } } });
     expect(registered.details).toMatchObject({ credentialId: newPhone.credentialIds[0], replaced: oldPhone.credentialIds[0], authorisedBy: ACR.hpki });
     expect(removed.seq < registered.seq).toBe(true);
     oldPhone = newPhone;

@@ -7,10 +7,11 @@ import { consumeChallenge, issueChallenge } from '../../auth/challenges.ts';
 import { PASSKEY_CEREMONY_SECONDS } from '../../auth/passkey/relying-party.ts';
 import { passkeyRegistrationOptions } from '../../auth/passkey/registration-options.ts';
 import { readRegistrationResponse, verifyPasskeyRegistration } from '../../auth/passkey/verify-passkey-registration.ts';
-import { replacePasskeyDevice, type EndedProviderSession } from '../../practitioners/passkey-device.ts';
+import { replacePasskeyDevice } from '../../practitioners/passkey-device.ts';
 import { issueRegistrationCode, registrationUrl } from '../../practitioners/registration-codes.ts';
 import { aaguidName } from '../../practitioners/aaguid-names.ts';
 import { readJsonBody, sendJson } from '../json.ts';
+import { recordDeviceReplacement } from '../../practitioners/device-replacement-effects.ts';
 import { clientIp } from '../client-ip.ts';
 import { readCookie, requireSameOrigin } from './portal-session-routes.ts';
 import { qrDataUrl } from './cross-device-routes.ts';
@@ -54,32 +55,7 @@ export async function handleDeviceAction(portal: Portal, req: IncomingMessage, r
       if (!spent.ok) throw new PortalError('passkey_challenge_invalid', 400, spent.reason);
       const device = await verifyPasskeyRegistration(portal.rp, response, challenge);
       const replacement = await portal.prisma.$transaction((tx) => replacePasskeyDevice(tx, practitionerId, device));
-      const backchannel = await notifyLoggedOutServices(portal, replacement.endedProviderSessions);
-      if (replacement.removed) {
-        await portal.audit({
-          event: 'device.removed',
-          result: 'success',
-          practitionerId,
-          ip,
-          details: {
-            credentialId: replacement.removed.id,
-            aaguid: replacement.removed.aaguid,
-            reason: 'device_change',
-            cancelledApprovals: replacement.cancelledApprovals,
-            endedPortalSessions: replacement.endedPortalSessions,
-            endedProviderSessions: replacement.endedProviderSessions.length,
-            backchannelLogouts: backchannel,
-          },
-        });
-      }
-      await portal.audit({
-        event: 'device.registered',
-        result: 'success',
-        method: 'passkey',
-        practitionerId,
-        ip,
-        details: { credentialId: device.id, aaguid: device.aaguid, via: 'device_change', authorisedBy: session.acr, replaced: replacement.removed?.id ?? null },
-      });
+      await recordDeviceReplacement(portal, replacement, { practitionerId, ip, via: 'device_change', authorisedBy: session.acr });
       sendJson(res, 200, { ok: true, device: { label: aaguidName(device.aaguid), aaguid: device.aaguid } });
       return;
     }
@@ -101,24 +77,3 @@ export async function handleDeviceAction(portal: Portal, req: IncomingMessage, r
   }
 }
 
-/** Linked services of the ended provider sessions hear it by back-channel logout (best effort). */
-async function notifyLoggedOutServices(portal: Portal, ended: EndedProviderSession[]) {
-  const sent: { clientId: string; ok: boolean }[] = [];
-  await Promise.all(
-    ended.flatMap((session) =>
-      Object.entries(session.authorizations).map(async ([clientId, { sid }]) => {
-        const client = await portal.provider.Client.find(clientId).catch(() => undefined);
-        if (!client?.backchannelLogoutUri) return;
-        const logout = client as unknown as { backchannelLogout(sub: string, sid?: string): Promise<void> };
-        try {
-          await logout.backchannelLogout(session.accountId, sid);
-          sent.push({ clientId, ok: true });
-        } catch (error) {
-          portal.log(`back-channel logout to ${clientId} after a device change failed: ${(error as Error).message}`);
-          sent.push({ clientId, ok: false });
-        }
-      }),
-    ),
-  );
-  return sent;
-}

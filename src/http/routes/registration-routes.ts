@@ -6,6 +6,7 @@ import { checkRegistrationPassword, findRegistrationCode } from '../../practitio
 import { beginPasskeyRegistration, finishPasskeyRegistration } from '../../auth/passkey/passkey-registration.ts';
 import { readJsonBody, sendJson } from '../json.ts';
 import { clientIp } from '../client-ip.ts';
+import { recordDeviceReplacement } from '../../practitioners/device-replacement-effects.ts';
 import { errorMessage } from '../../errors/catalogue.ts';
 import { localeFromCookieHeader } from '../../i18n/locale.ts';
 
@@ -49,6 +50,7 @@ export async function handleRegistrationAction(portal: Portal, req: IncomingMess
         ip,
         details: { credentialId: done.credentialId, replacedDevice: done.replacedDevice },
       });
+      await recordDeviceReplacement(portal, done.replacement, { practitionerId: done.practitionerId, ip, via: 'registration_code' });
       sendJson(res, 200, { ok: true });
       return;
     }
