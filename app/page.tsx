@@ -9,6 +9,8 @@ import { findMyNumberCardLink } from '@/src/practitioners/my-number-card-links';
 import { PORTAL_CLIENT_ID } from '@/src/portal-session/portal-client';
 import { currentPortal } from '@/src/portal/portal';
 import { RequestLinkButton } from './components/request-link-button';
+import { SigningAuthorisations } from './components/signing-authorisations';
+import { activeSigningAuthorisations } from '@/src/signing/signing-authorisations';
 
 export const dynamic = 'force-dynamic';
 
@@ -40,10 +42,11 @@ export default async function HomePage() {
     include: { passkey: true, certificates: { orderBy: { notAfter: 'desc' }, take: 1 } },
   });
   const roles = hcRoleClaim(parseStoredHcRoles(p.hcRoles));
-  const [services, mnc, signIns] = await Promise.all([
+  const [services, mnc, signIns, authorisations] = await Promise.all([
     servicesForPractitioner(db(), p.id, [PORTAL_CLIENT_ID]),
     findMyNumberCardLink(db(), p.id),
     db().auditEvent.findMany({ where: { practitionerId: p.id, event: 'login' }, orderBy: { seq: 'desc' }, take: 8 }),
+    activeSigningAuthorisations(db(), p.id),
   ]);
   const clientNames = new Map(services.map((s) => [s.clientId, s.name]));
   const issuer = currentPortal().env.issuer;
@@ -102,6 +105,19 @@ export default async function HomePage() {
             </li>
           ))}
         </ul>
+      </Card>
+      <Card testId="signing">
+        <h2 className="text-xl font-semibold">{t('signingHeading')}</h2>
+        <SigningAuthorisations
+          rows={authorisations.map((a) => ({
+            grantId: a.grantId,
+            service: clientNames.get(a.clientId) ?? a.clientId,
+            documentTypes: a.documentTypes,
+            expiresAt: a.expiresAt.toISOString(),
+            signatures: a.signatures,
+            maxSignatures: a.maxSignatures,
+          }))}
+        />
       </Card>
       <Card testId="device">
         <h2 className="text-xl font-semibold">{t('deviceHeading')}</h2>

@@ -40,11 +40,18 @@ const schema = z.object({
   CRL_FETCH: z.enum(['true', 'false', '1', '0']).optional(),
   /** Ask the OCSP responder named in a certificate before its CRL (default on). */
   OCSP: z.enum(['true', 'false', '1', '0']).optional(),
+  /** Remote-signing consent lifetime in hours (seed 003: about a day; default 18, at most 24). */
+  SIGNING_AUTHORISATION_HOURS: z.coerce.number().positive().max(24).optional(),
   /**
    * Origin where the client-certificate login is served: a TLS proxy that asks for the HPKI
    * certificate and forwards it. Default with HTTPS_PORT: https://<PUBLIC_URL host>:<HTTPS_PORT>.
    */
   HPKI_CERT_ORIGIN: z.string().url().optional(),
+  /** PKCS#11 library holding the remote-signing keys (e.g. /usr/lib/softhsm/libsofthsm2.so); unset: software key store. */
+  PKCS11_MODULE: z.string().min(1).optional(),
+  /** Label of the token in that library, and its user PIN. */
+  PKCS11_TOKEN_LABEL: z.string().min(1).max(32).optional(),
+  PKCS11_PIN: z.string().min(1).optional(),
 });
 
 export interface Environment {
@@ -67,8 +74,11 @@ export interface Environment {
   demoPkiDir: string;
   crlFetch: boolean;
   ocsp: boolean;
+  signingHours: number;
   /** Where the hpki-cert login lives; undefined: the method is not offered. */
   hpkiCertOrigin: string | undefined;
+  /** The PKCS#11 token for remote-signing keys; undefined: the software key store. */
+  pkcs11?: { module: string; tokenLabel: string; pin: string };
 }
 
 export function readEnvironment(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): Environment {
@@ -82,6 +92,7 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
   const embedded = !e.DATABASE_URL || e.DATABASE_URL.startsWith('pglite:');
   const demo = e.DEMO === undefined ? embedded : e.DEMO === 'true' || e.DEMO === '1';
   if (!e.HTTPS_CERT_FILE !== !e.HTTPS_KEY_FILE) throw new Error('Invalid configuration: HTTPS_CERT_FILE and HTTPS_KEY_FILE go together');
+  if (e.PKCS11_MODULE && (!e.PKCS11_TOKEN_LABEL || !e.PKCS11_PIN)) throw new Error('Invalid configuration: PKCS11_MODULE needs PKCS11_TOKEN_LABEL and PKCS11_PIN');
   return {
     port: e.PORT,
     host: e.HOST,
@@ -103,9 +114,11 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
       : e.HTTPS_PORT
         ? `https://${new URL(publicUrl).hostname}:${e.HTTPS_PORT}`
         : undefined,
+    signingHours: e.SIGNING_AUTHORISATION_HOURS ?? 18,
     ocsp: e.OCSP === undefined || e.OCSP === 'true' || e.OCSP === '1',
     crlFetch: e.CRL_FETCH === undefined || e.CRL_FETCH === 'true' || e.CRL_FETCH === '1',
     demoPkiDir: path.resolve(cwd, e.DEMO_PKI_DIR ?? '.data/demo-pki'),
+    ...(e.PKCS11_MODULE ? { pkcs11: { module: e.PKCS11_MODULE, tokenLabel: e.PKCS11_TOKEN_LABEL!, pin: e.PKCS11_PIN! } } : {}),
     hpkiAutoEnrol: e.HPKI_AUTO_ENROL === undefined ? demo : e.HPKI_AUTO_ENROL === 'true' || e.HPKI_AUTO_ENROL === '1',
     privateFetchHosts: e.PRIVATE_FETCH_HOSTS !== undefined ? list(e.PRIVATE_FETCH_HOSTS) : embedded && e.DEMO !== 'false' ? ['localhost'] : [],
   };

@@ -25,6 +25,8 @@ export const DEMO_PRACTITIONERS: NewPractitioner[] = [
     birthDate: '1980-04-01',
     facility: 'HPKI DEMO UNIVERSITY HOSPITAL',
     hcRoles: [{ role: 'Medical Doctor', codingScheme: JPKI_HCROLE_SCHEME }],
+    // The demo's administrator: the console at /admin.
+    isAdmin: true,
   },
   {
     registrationNumber: 'DEMO-PH-000002',
@@ -71,6 +73,7 @@ export async function seedDemoData(portal: Portal, options: { printQr: boolean }
       include: { passkey: true },
     });
     const practitioner = existing ?? (await createPractitioner(prisma, demo));
+    if (demo.isAdmin && !practitioner.isAdmin) await prisma.practitioner.update({ where: { id: practitioner.id }, data: { isAdmin: true } });
     const card = pki.cards.find((c) => c.registrationNumber === demo.registrationNumber);
     if (card) await recordPractitionerCertificate(prisma, practitioner.id, card.certificate.der, 'authentication');
     if (existing?.passkey) {

@@ -74,7 +74,7 @@ async function renderInteraction(portal: Portal, req: IncomingMessage, res: Serv
     res.end(renderStandaloneError(localeFromCookieHeader(req.headers.cookie), details ? 'interaction_mismatch' : 'interaction_expired'));
     return;
   }
-  const view = await buildInteractionView(portal.provider, portal.prisma, details, await portal.methods(), portal.env.demo, portal.env.hpkiCertOrigin);
+  const view = await buildInteractionView(portal.provider, portal.prisma, details, await portal.methods(), portal.env.demo, portal.env.hpkiCertOrigin, portal.env.signingHours);
   req.headers[INTERACTION_VIEW_HEADER] = encodeInteractionView(view);
   res.setHeader('cache-control', 'no-store');
   await pages(req, res);

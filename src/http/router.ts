@@ -9,12 +9,18 @@ import { handleDemoRoute } from './routes/demo-routes.ts';
 import { handlePortalSessionRoute } from './routes/portal-session-routes.ts';
 import { handleMyNumberCardRoute } from './routes/my-number-card-routes.ts';
 import { handleServiceLinkRequest } from './routes/service-link-routes.ts';
+import { handleSigningAuthorisationRevoke } from './routes/signing-routes.ts';
+import { handleCscRequest } from '../signing/csc/csc-api.ts';
+import { signWithKeyStores } from '../signing/sign-with-credential.ts';
+import { handleAdminRoute } from './routes/admin-routes.ts';
 import { sendError } from './json.ts';
 import { LOCALE_COOKIE } from '../i18n/locale.ts';
 
 const CROSS_DEVICE_ACTION = /^\/(?:interaction\/([^/]{1,128})\/cross-device|api\/approve\/([^/]{1,128}))\/([a-z]{1,16})$/;
 const DEVICE_ACTION = /^\/api\/devices\/(passkey\/options|passkey\/verify|registration-code)$/;
 const INTERACTION_ACTION = /^\/interaction\/([^/]{1,128})\/(.{1,64})$/;
+const CSC_METHOD = /^\/csc\/v2\/(info|credentials\/list|credentials\/info|signatures\/signHash)$/;
+const SIGNING_REVOKE = /^\/api\/signing\/authorisations\/([^/]{1,128})\/revoke$/;
 const SERVICE_LINK_REQUEST = /^\/api\/services\/([^/]{1,64})\/link-request$/;
 const REGISTRATION_ACTION = /^\/api\/register\/([^/]{1,128})\/(password|passkey)$/;
 
@@ -25,6 +31,13 @@ const REGISTRATION_ACTION = /^\/api\/register\/([^/]{1,128})\/(password|passkey)
 export async function routeApi(portal: Portal, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> {
   const interaction = INTERACTION_ACTION.exec(pathname);
   const registration = interaction ? null : REGISTRATION_ACTION.exec(pathname);
+  const csc = CSC_METHOD.exec(pathname);
+  if (csc || pathname.startsWith('/csc/')) {
+    // The signing API answers in its own (CSC) error format, never via Next.js.
+    if (csc) await handleCscRequest(portal, req, res, csc[1]!, signWithKeyStores(portal.keyStores));
+    else sendError(req, res, new PortalError('not_found', 404), () => {});
+    return true;
+  }
   const isApi =
     interaction || registration || pathname.startsWith('/api/') || pathname.startsWith('/demo/') || pathname.startsWith('/portal/') || pathname === '/lang';
   if (!isApi) return false;
@@ -40,7 +53,9 @@ export async function routeApi(portal: Portal, req: IncomingMessage, res: Server
     else if (pathname.startsWith('/demo/')) await handleDemoRoute(portal, req, res, pathname);
     else if (pathname.startsWith('/portal/')) await handlePortalSessionRoute(portal, req, res, pathname);
     else if (pathname.startsWith('/api/my-number-card/')) await handleMyNumberCardRoute(portal, req, res, pathname.slice('/api/my-number-card/'.length));
+    else if (SIGNING_REVOKE.test(pathname)) await handleSigningAuthorisationRevoke(portal, req, res, SIGNING_REVOKE.exec(pathname)![1]!);
     else if (SERVICE_LINK_REQUEST.test(pathname)) await handleServiceLinkRequest(portal, req, res, SERVICE_LINK_REQUEST.exec(pathname)![1]!);
+    else if (pathname.startsWith('/api/admin/')) await handleAdminRoute(portal, req, res, pathname.slice('/api/admin/'.length));
     else throw new PortalError('not_found', 404);
   } catch (error) {
     sendError(req, res, error, (e) => portal.log(`unexpected error on ${req.method} ${pathname}: ${(e as Error).stack ?? e}`));

@@ -10,6 +10,8 @@ import { renderErrorPage, renderLogoutPage, renderLogoutSuccessPage } from './pr
 import { PORTAL_CLIENT_ID } from '../portal-session/portal-client.ts';
 import { SERVICE_POLICY_PROPERTIES, validateServicePolicyProperty } from '../clients/service-policy.ts';
 import { errors } from 'oidc-provider';
+import { SIGNING_DETAIL_TYPE, isSigningDetail, signingDetailProblem } from '../signing/signing-authorisation-details.ts';
+import { recordSigningAuthorisation, signingTokenSeconds } from '../signing/signing-authorisations.ts';
 
 /**
  * Every policy of the OpenID Provider, top to bottom. Behaviour lives in small named functions;
@@ -21,6 +23,10 @@ export interface ProviderDependencies {
   jwks: { keys: JWK[] };
   /** Hosts exempt from oidc-provider's SSRF guard against private and loopback addresses. */
   privateFetchHosts: string[];
+  /** Lifetime of a remote-signing access token (18 h by default, never above 24 h). */
+  signingHours: number;
+  /** Resource indicator of the CSC signing API (PUBLIC_URL/csc/v2). */
+  signingResource: string;
 }
 
 /** Lifetimes in seconds. Sessions on shared hospital terminals end within a working day (AAL3: ≤ 12 h). */
@@ -56,6 +62,7 @@ export const CLAIMS = {
 
 export function providerConfiguration(deps: ProviderDependencies): Configuration {
   const pairwiseSalt = deps.kek.derive('pairwise-subject');
+  const signingResource = deps.signingResource;
   return {
     adapter: prismaAdapterFactory(deps.prisma),
     findAccount: findAccountIn(deps.prisma),
@@ -90,7 +97,14 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     // Every refresh hands out a new refresh token; the old one is spent (reuse revokes the grant).
     rotateRefreshToken: true,
-    ttl: { ...TTL },
+    ttl: {
+      ...TTL,
+      // A remote-signing consent lasts the working day (seed 003), or less when the EHR asked less.
+      AccessToken: (_ctx, token) => {
+        const signing = (token.rar ?? []).filter(isSigningDetail);
+        return signing.length === 0 ? TTL.AccessToken : signingTokenSeconds(signing, deps.signingHours);
+      },
+    },
     enabledJWA: {
       idTokenSigningAlgValues: ['RS256', 'PS256', 'ES256'],
       userinfoSigningAlgValues: ['RS256', 'PS256', 'ES256'],
@@ -117,6 +131,54 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       introspection: { enabled: true },
       claimsParameter: { enabled: true },
       backchannelLogout: { enabled: true },
+      // The signing API is the one resource server: remote-signing tokens are minted for it.
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: async (ctx, _client, oneOf) => oneOf ?? (ctx.oidc.params?.authorization_details ? signingResource : undefined),
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx, resource) => {
+          if (resource !== signingResource) throw new errors.InvalidTarget('unknown resource');
+          return { scope: 'signing', audience: signingResource, accessTokenFormat: 'opaque' };
+        },
+      },
+      // Remote signing consent (RFC 9396), CSC API v2 `credential`-shaped details.
+      richAuthorizationRequests: {
+        enabled: true,
+        types: {
+          [SIGNING_DETAIL_TYPE]: {
+            async validate(_ctx, detail, client) {
+              const problem = signingDetailProblem(detail);
+              if (problem) throw new errors.InvalidAuthorizationDetails(problem);
+              // Only a confidential EHR server with sender-constrained tokens may ask to sign.
+              if (client.clientAuthMethod !== 'private_key_jwt' || !client.dpopBoundAccessTokens) {
+                throw new errors.InvalidAuthorizationDetails('remote signing needs private_key_jwt and DPoP-bound access tokens');
+              }
+            },
+          },
+        },
+        authorizationDetailsForGrantSource: (ctx) => ctx.oidc.grant?.rar ?? [],
+        async authorizationDetailsForAccessToken(ctx, token, source, grantType) {
+          // A signing authorisation is never extended by a refresh: one consent, one window.
+          if (grantType === 'refresh_token') return [];
+          const details = (source?.rar ?? []).filter(isSigningDetail);
+          if (details.length) {
+            if (!token.jkt) throw new errors.InvalidGrant('remote-signing access tokens must be DPoP-bound');
+            // Recorded before the token is returned, so the first signHash finds it.
+            await recordSigningAuthorisation(
+              deps.prisma(),
+              {
+                grantId: String((token as { grantId?: string }).grantId),
+                accountId: String((token as { accountId?: string }).accountId),
+                clientId: ctx.oidc.client!.clientId,
+                expiresAt: new Date(Date.now() + signingTokenSeconds(details, deps.signingHours) * 1000),
+              },
+              details,
+            );
+          }
+          return source?.rar ?? [];
+        },
+        authorizationDetailsForIntrospection: (_ctx, token) => token.rar ?? [],
+      },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: renderLogoutPage,

@@ -14,6 +14,18 @@ export const interactionViewSchema = z.object({
   demo: z.boolean().default(false),
   /** Where the browser goes for the TLS client-certificate login of this interaction. */
   hpkiCertUrl: z.string().nullable().default(null),
+  /** A remote-signing request (RFC 9396): what the consent page must show before approval. */
+  signing: z
+    .object({
+      credentialId: z.string().nullable(),
+      certificate: z.object({ subject: z.string(), issuer: z.string(), notBefore: z.string(), notAfter: z.string() }).nullable(),
+      problem: z.enum(['signing_credential_missing', 'signing_credential_mismatch']).nullable(),
+      documentTypes: z.array(z.string()),
+      numSignatures: z.number().nullable(),
+      until: z.string(),
+    })
+    .nullable()
+    .default(null),
 });
 export type InteractionView = z.infer<typeof interactionViewSchema>;
 

@@ -4,6 +4,7 @@ import { ACR_RANK, ASSURANCE, type AcrValue, type LoginMethodId } from '../auth/
 import { CLAIMS } from './configuration.ts';
 import type { InteractionView } from './interaction-view-schema.ts';
 import { methodsForService, readServicePolicy } from '../clients/service-policy.ts';
+import { describeSigningRequest } from '../signing/signing-consent.ts';
 
 export { INTERACTION_VIEW_HEADER, encodeInteractionView } from './interaction-view-schema.ts';
 
@@ -16,12 +17,14 @@ export async function buildInteractionView(
   methods: LoginMethodId[],
   demo: boolean,
   hpkiCertOrigin?: string,
+  signingHours = 18,
 ): Promise<InteractionView> {
   const clientId = String(details.params.client_id);
   const client = await provider.Client.find(clientId);
   methods = methodsMeeting(methodsForService(methods, readServicePolicy(client?.metadata())), String(details.params.acr_values ?? ''));
   const scopes = String(details.params.scope ?? '').split(' ').filter(Boolean);
   const claims = scopes.flatMap((s) => (CLAIMS as Record<string, string[]>)[s] ?? []).filter((c) => !c.includes('#'));
+  const rar = (details.prompt.details as { rar?: unknown[] }).rar;
   let account: InteractionView['account'] = null;
   const accountId = details.session?.accountId;
   if (accountId) {
@@ -44,6 +47,7 @@ export async function buildInteractionView(
     account,
     demo,
     hpkiCertUrl: hpkiCertOrigin && methods.includes('hpki-cert') ? `${hpkiCertOrigin}/interaction/${details.uid}/hpki-cert` : null,
+    signing: rar?.length && accountId ? await describeSigningRequest(prisma, accountId, rar, signingHours) : null,
   };
 }
 

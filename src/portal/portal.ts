@@ -6,6 +6,7 @@ import type { RelyingParty } from '../auth/passkey/relying-party.ts';
 import type { LoginMethodId } from '../auth/assurance.ts';
 import type { AuditEntry } from '../audit/audit-log.ts';
 import type { TrustStoreCache } from '../pki/trust/trust-store-cache.ts';
+import type { KeyStores } from '../signing/key-store-factory.ts';
 
 /** Everything the running portal is made of, built once at start-up by startPortal(). */
 export interface Portal {
@@ -16,6 +17,8 @@ export interface Portal {
   rp: RelyingParty;
   /** Trust anchors and CRLs from the database, per scheme. */
   trust: TrustStoreCache;
+  /** Where the second certificates' private keys live (PKCS#11 token or the sealed software store). */
+  keyStores: KeyStores;
   /** Login methods this installation offers now, in the order the chooser shows them. */
   methods(): Promise<LoginMethodId[]>;
   audit(entry: AuditEntry): Promise<void>;

@@ -14,6 +14,7 @@ import { TrustStoreCache } from '../pki/trust/trust-store-cache.ts';
 import { deleteOldLoginEvidence } from '../auth/login-evidence.ts';
 import { refreshCrlsFromDistributionPoints } from '../pki/revocation/crl-refresh.ts';
 import { ensurePortalClient } from '../portal-session/portal-client.ts';
+import { createKeyStore } from '../signing/key-store-factory.ts';
 import type { LoginMethodId } from '../auth/assurance.ts';
 
 /** Opens the database (migrating it), loads or creates the secrets and keys, builds the provider. */
@@ -29,7 +30,7 @@ export async function startPortal(env: Environment, log: (line: string) => void 
   await ensurePortalClient(database.prisma, kek, env.publicUrl);
   const provider = createProvider(
     env.issuer,
-    { prisma: () => database.prisma, kek, jwks, privateFetchHosts: env.privateFetchHosts },
+    { prisma: () => database.prisma, kek, jwks, privateFetchHosts: env.privateFetchHosts, signingHours: env.signingHours, signingResource: `${env.publicUrl}/csc/v2` },
     { trustProxy: env.trustedProxies.length > 0 });
 
   const housekeeping = setInterval(() => {
@@ -44,6 +45,7 @@ export async function startPortal(env: Environment, log: (line: string) => void 
   housekeeping.unref();
 
   const trust = new TrustStoreCache(() => database.prisma);
+  const keyStores = await createKeyStore(env, { prisma: database.prisma, kek, log });
   // CRLs from their distribution points: now (in the background) and every hour.
   const refreshCrls = () =>
     refreshCrlsFromDistributionPoints(database.prisma, 'hpki')
@@ -62,6 +64,7 @@ export async function startPortal(env: Environment, log: (line: string) => void 
     provider,
     rp: relyingPartyFor(env.publicUrl),
     trust,
+    keyStores,
     async methods() {
       const methods: LoginMethodId[] = [];
       // The card is offered only where HPKI trust anchors are configured.
@@ -78,6 +81,7 @@ export async function startPortal(env: Environment, log: (line: string) => void 
     async close() {
       clearInterval(housekeeping);
       if (crlTimer) clearInterval(crlTimer);
+      await keyStores.close();
       installPortal(undefined);
       installDatabase(undefined);
       await database.close();

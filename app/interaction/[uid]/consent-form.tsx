@@ -41,13 +41,14 @@ export function ConsentForm({ view }: { view: InteractionView }) {
         ))}
         {view.scopes.includes('offline_access') ? <li>{t('consent.offlineAccess')}</li> : null}
       </ul>
+      {view.signing ? <SigningRequest view={view} /> : null}
       {error ? (
         <div className="mt-4">
           <ErrorNotice message={error.message} code={error.code} />
         </div>
       ) : null}
       <div className="mt-6 flex flex-col gap-3 sm:flex-row">
-        <button className={buttonClass} disabled={busy} onClick={() => decide('approve')} data-testid="consent-approve">
+        <button className={buttonClass} disabled={busy || Boolean(view.signing?.problem)} onClick={() => decide('approve')} data-testid="consent-approve">
           {t('consent.approve')}
         </button>
         <button className={secondaryButtonClass} disabled={busy} onClick={() => decide('deny')} data-testid="consent-deny">
@@ -55,5 +56,43 @@ export function ConsentForm({ view }: { view: InteractionView }) {
         </button>
       </div>
     </Card>
+  );
+}
+
+/** Which service, which certificate, which documents and until when (issue 7: the consent page). */
+function SigningRequest({ view }: { view: InteractionView }) {
+  const t = useTranslations();
+  const signing = view.signing!;
+  const date = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return (
+    <section className="mt-6 rounded-lg border border-amber-300 bg-amber-50 p-4" data-testid="signing-consent">
+      <h2 className="text-lg font-semibold">{t('signingConsent.title')}</h2>
+      <p className="mt-2">{t('signingConsent.question', { service: view.client.name })}</p>
+      {signing.problem ? (
+        <div className="mt-3">
+          <ErrorNotice message={t(`errors.${signing.problem}`)} code={signing.problem} />
+        </div>
+      ) : null}
+      <dl className="mt-3 grid grid-cols-1 gap-2 text-sm sm:grid-cols-[10rem_1fr]">
+        {signing.certificate ? (
+          <>
+            <dt className="font-semibold">{t('signingConsent.certificate')}</dt>
+            <dd data-testid="signing-certificate">
+              {t('signingConsent.subject')}: {signing.certificate.subject}
+              <br />
+              {t('signingConsent.issuer')}: {signing.certificate.issuer}
+              <br />
+              {t('signingConsent.validity')}: {signing.certificate.notBefore.slice(0, 10)} – {signing.certificate.notAfter.slice(0, 10)}
+            </dd>
+          </>
+        ) : null}
+        <dt className="font-semibold">{t('signingConsent.documents')}</dt>
+        <dd data-testid="signing-documents">{signing.documentTypes.map((d) => t(`signingConsent.docTypes.${d}`)).join('、')}</dd>
+        <dt className="font-semibold">{t('signingConsent.until')}</dt>
+        <dd data-testid="signing-until">{date(signing.until)}</dd>
+        <dt className="font-semibold">{t('signingConsent.count')}</dt>
+        <dd>{signing.numSignatures ?? t('signingConsent.unlimited')}</dd>
+      </dl>
+    </section>
   );
 }

@@ -12,6 +12,7 @@ import { localeFromCookieHeader } from '../../i18n/locale.ts';
 import { checkServicePolicy, readServicePolicy, serviceAllowsMethod } from '../../clients/service-policy.ts';
 import { parseStoredHcRoles, JPKI_HCROLE_SCHEME } from '../../practitioners/practitioner.ts';
 import { describeHcRole } from '../../pki/hcrole/displayNames.ts';
+import { approvedSigningDetails } from '../../signing/signing-consent.ts';
 import { recordLoginEvidence } from '../../auth/login-evidence.ts';
 import type { LoginMethodId } from '../../auth/assurance.ts';
 import type { AuthResult, LoginContext } from '../../auth/login-method.ts';
@@ -274,7 +275,12 @@ async function saveGrant(portal: Portal, details: Details, accountId: string, cl
     missingOIDCScope?: string[];
     missingOIDCClaims?: string[];
     missingResourceScopes?: Record<string, string[]>;
+    rar?: unknown[];
   };
+  // A remote-signing request: the practitioner's own second certificate, within the window.
+  if (missing.rar?.length) {
+    for (const detail of await approvedSigningDetails(portal.prisma, accountId, missing.rar, portal.env.signingHours)) grant.addRar(detail);
+  }
   if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
   if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
   for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {

@@ -1,0 +1,14 @@
+import { ACR, LOGIN_METHODS } from '@/src/auth/assurance';
+import { RELEASABLE_CLAIMS } from '@/src/clients/service-policy';
+import { hcRoleDisplayNames } from '@/src/pki/hcrole/displayNames';
+
+/** What the service editor offers to pick from, passed from the server to the client component. */
+export function editorChoices() {
+  return {
+    hcRoles: Object.entries(hcRoleDisplayNames).map(([role, d]) => ({ role, ja: d.ja, en: d.en })),
+    acrs: [ACR.passkey, ACR.jpki, ACR.hpki],
+    methods: [...LOGIN_METHODS],
+    claims: [...RELEASABLE_CLAIMS],
+  };
+}
+export type EditorChoices = ReturnType<typeof editorChoices>;

@@ -1,0 +1,386 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { Portal } from '../../portal/portal.ts';
+import { PortalError } from '../../errors/portal-error.ts';
+import { findPortalSession, portalSessionCookieName } from '../../portal-session/portal-sessions.ts';
+import { approveServiceLink, rejectServiceLink, serviceUserIdSchema } from '../../clients/service-links.ts';
+import { issueRegistrationCode, registrationUrl } from '../../practitioners/registration-codes.ts';
+import { unlinkMyNumberCard } from '../../practitioners/my-number-card-links.ts';
+import { verifyAuditChain } from '../../audit/verify-audit-chain.ts';
+import { requireAdmin } from '../../admin/require-admin.ts';
+import { createService, updateService } from '../../admin/save-service.ts';
+import { rotateServiceSecret } from '../../admin/rotate-service-secret.ts';
+import { setServiceEnabled } from '../../admin/set-service-enabled.ts';
+import { listLinkRequests, listServices } from '../../admin/list-services.ts';
+import { importPractitionersCsv } from '../../admin/import-practitioners-csv.ts';
+import { importPractitionerCertificate } from '../../admin/import-practitioner-certificate.ts';
+import { endAllSessions, lockPractitioner, unlockPractitioner } from '../../admin/lock-practitioner.ts';
+import { removePractitionerDevice } from '../../admin/remove-practitioner-device.ts';
+import { searchPractitioners } from '../../admin/search-practitioners.ts';
+import { notifyBackchannelLogout } from '../../admin/notify-backchannel-logout.ts';
+import type { EndedSessions } from '../../admin/end-practitioner-sessions.ts';
+import { decodeUpload, uploadSchema, UPLOAD_MAX_BYTES } from '../../admin/decode-upload.ts';
+import { listTrustMaterial, trustSchemeSchema, trustUploadKindSchema, uploadTrustMaterial } from '../../admin/trust-material.ts';
+import { auditFilterSchema, exportAuditCsv, queryAudit } from '../../admin/audit-query.ts';
+import { sendJson } from '../json.ts';
+import { clientIp } from '../client-ip.ts';
+import { readCookie, requireSameOrigin } from './portal-session-routes.ts';
+import { qrDataUrl } from './cross-device-routes.ts';
+
+/** What a handler gives back: the JSON answer and what the audit entry says about the action. */
+interface Outcome {
+  status?: number;
+  body?: unknown;
+  /** The response was written by the handler (CSV export). */
+  streamed?: boolean;
+  audit?: { clientId?: string | null; targetPractitionerId?: string | null; details?: Record<string, unknown> };
+  /** Reads that are not actions are not audited when they succeed (failures always are). */
+  quiet?: boolean;
+}
+
+interface Context {
+  portal: Portal;
+  req: IncomingMessage;
+  res: ServerResponse;
+  adminId: string;
+  params: string[];
+  query: URLSearchParams;
+  body: () => Promise<unknown>;
+}
+
+interface Route {
+  method: 'GET' | 'POST';
+  pattern: RegExp;
+  event: string;
+  handle(ctx: Context): Promise<Outcome>;
+}
+
+const ID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
+const CLIENT = '([A-Za-z0-9._-]{3,64})';
+const MAX_BODY_BYTES = Math.ceil((UPLOAD_MAX_BYTES * 4) / 3) + 64 * 1024;
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+    throw new PortalError('admin_input_invalid', 400, detail, { detail });
+  }
+  return parsed.data;
+}
+
+const empty = z.object({}).strict();
+
+/** oidc-provider's own validation of client metadata, the same it applies when it loads the client. */
+const validateWith = (portal: Portal) => (metadata: Record<string, unknown>) =>
+  portal.provider.Client.validate(metadata as unknown as Parameters<Portal['provider']['Client']['validate']>[0]);
+
+/** After sessions end in the database, the services that had them hear it on the back channel. */
+async function tellServices(portal: Portal, ended: EndedSessions) {
+  const backchannel = await notifyBackchannelLogout(portal.provider, ended.providerSessions, portal.log);
+  return { endedPortalSessions: ended.portalSessions, endedProviderSessions: ended.providerSessions.length, backchannelLogouts: backchannel };
+}
+
+const routes: Route[] = [
+  {
+    method: 'GET',
+    pattern: /^services$/,
+    event: 'admin.service.list',
+    handle: async ({ portal }) => ({ body: { services: await listServices(portal.prisma) }, quiet: true }),
+  },
+  {
+    method: 'POST',
+    pattern: /^services$/,
+    event: 'admin.service.create',
+    async handle({ portal, body }) {
+      const created = await createService(portal.prisma, validateWith(portal), await body());
+      return {
+        status: 201,
+        body: created,
+        audit: { clientId: created.clientId, details: { secretIssued: created.clientSecret !== undefined } },
+      };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^services/${CLIENT}$`),
+    event: 'admin.service.update',
+    async handle({ portal, body, params }) {
+      const updated = await updateService(portal.prisma, validateWith(portal), params[0]!, await body());
+      return { body: updated, audit: { clientId: updated.clientId, details: { secretIssued: updated.clientSecret !== undefined } } };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^services/${CLIENT}/rotate-secret$`),
+    event: 'admin.service.rotate_secret',
+    async handle({ portal, body, params }) {
+      parse(empty, await body());
+      const rotated = await rotateServiceSecret(portal.prisma, params[0]!);
+      return { body: rotated, audit: { clientId: rotated.clientId } };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^services/${CLIENT}/enabled$`),
+    event: 'admin.service.set_enabled',
+    async handle({ portal, body, params }) {
+      const { enabled } = parse(z.object({ enabled: z.boolean() }).strict(), await body());
+      const { changed } = await setServiceEnabled(portal.prisma, params[0]!, enabled);
+      return { body: { clientId: params[0], enabled, changed }, audit: { clientId: params[0], details: { enabled, changed } } };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: new RegExp(`^services/${CLIENT}/link-requests$`),
+    event: 'admin.link.list',
+    handle: async ({ portal, params }) => ({ body: { requests: await listLinkRequests(portal.prisma, params[0]!) }, quiet: true }),
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^link-requests/${ID}/(approve|reject)$`),
+    event: 'admin.link.decide',
+    async handle({ portal, body, params, adminId }) {
+      const [linkId, decision] = params as [string, 'approve' | 'reject'];
+      const link = await portal.prisma.serviceLink.findUnique({ where: { id: linkId } });
+      if (!link) throw new PortalError('admin_link_not_found', 404);
+      const audit = { clientId: link.clientId, targetPractitionerId: link.practitionerId };
+      if (link.status !== 'requested') throw Object.assign(new PortalError('admin_link_not_pending', 409), { audit });
+      if (decision === 'approve') {
+        const { serviceUserId } = parse(z.object({ serviceUserId: serviceUserIdSchema }).strict(), await body());
+        await approveServiceLink(portal.prisma, linkId, serviceUserId, `admin:${adminId}`);
+        return { body: { id: linkId, status: 'approved' }, audit: { ...audit, details: { decision, serviceUserId } } };
+      }
+      parse(empty, await body());
+      await rejectServiceLink(portal.prisma, linkId, `admin:${adminId}`);
+      return { body: { id: linkId, status: 'rejected' }, audit: { ...audit, details: { decision } } };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^practitioners$/,
+    event: 'admin.practitioner.search',
+    async handle({ portal, query }) {
+      const q = parse(z.string().max(100), query.get('q') ?? '');
+      const found = await searchPractitioners(portal.prisma, q);
+      // Looking people up is access to personal data: recorded like an action.
+      return { body: { practitioners: found }, audit: { details: { query: q, results: found.length } } };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^practitioners\/import-csv$/,
+    event: 'admin.practitioner.import_csv',
+    async handle({ portal, body }) {
+      const { csv, fileName } = parse(z.object({ csv: z.string().min(1), fileName: z.string().max(200).optional() }).strict(), await body());
+      const result = await importPractitionersCsv(portal.prisma, csv);
+      return { body: result, audit: { details: { fileName: fileName ?? null, imported: result.imported } } };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^practitioners\/import-certificate$/,
+    event: 'admin.practitioner.import_certificate',
+    async handle({ portal, body }) {
+      const input = parse(
+        z
+          .object({
+            file: uploadSchema,
+            registrationNumber: z.string().trim().max(64).optional(),
+            birthDate: z
+              .string()
+              .regex(/^(\d{4}-\d{2}-\d{2})?$/, 'birth date as YYYY-MM-DD')
+              .optional(),
+          })
+          .strict(),
+        await body(),
+      );
+      const result = await importPractitionerCertificate(portal.prisma, await portal.trust.get('hpki'), decodeUpload(input.file), input);
+      return { status: result.created ? 201 : 200, body: result, audit: { targetPractitionerId: result.practitioner.id, details: { created: result.created, fingerprint: result.fingerprint, hcRoles: result.hcRoles } } };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: new RegExp(`^practitioners/${ID}/(lock|unlock|end-sessions|remove-device|remove-my-number-card|registration-code)$`),
+    event: 'admin.practitioner',
+    async handle({ portal, body, params, adminId }) {
+      parse(empty, await body());
+      const [id, action] = params as [string, string];
+      const audit = (details: Record<string, unknown>) => ({ targetPractitionerId: id, details });
+      if (action === 'lock') {
+        const locked = await lockPractitioner(portal.prisma, id, adminId);
+        const told = await tellServices(portal, locked);
+        return { body: { locked: true, changed: locked.changed, ...told }, audit: audit({ changed: locked.changed, ...told }) };
+      }
+      if (action === 'unlock') {
+        const { changed } = await unlockPractitioner(portal.prisma, id);
+        return { body: { locked: false, changed }, audit: audit({ changed }) };
+      }
+      if (action === 'end-sessions') {
+        const told = await tellServices(portal, await endAllSessions(portal.prisma, id));
+        return { body: told, audit: audit(told) };
+      }
+      if (action === 'remove-device') {
+        const removed = await removePractitionerDevice(portal.prisma, id);
+        const told = await tellServices(portal, removed);
+        const details = { credentialId: removed.removed.id, aaguid: removed.removed.aaguid, cancelledApprovals: removed.cancelledApprovals, ...told };
+        return { body: details, audit: audit(details) };
+      }
+      if (action === 'remove-my-number-card') {
+        if (!(await portal.prisma.practitioner.findUnique({ where: { id } }))) throw new PortalError('admin_practitioner_not_found', 404);
+        if (!(await unlinkMyNumberCard(portal.prisma, id))) throw new PortalError('admin_no_my_number_card', 404);
+        return { body: { removed: true }, audit: audit({}) };
+      }
+      // registration-code: a new registration QR; every earlier code stops working.
+      if (!(await portal.prisma.practitioner.findUnique({ where: { id } }))) throw new PortalError('admin_practitioner_not_found', 404);
+      const issued = await issueRegistrationCode(portal.prisma, id);
+      const url = registrationUrl(portal.env.publicUrl, issued.code);
+      return {
+        body: { url, qrDataUrl: await qrDataUrl(url), expiresAt: issued.expiresAt.toISOString() },
+        audit: audit({ codeId: issued.id, by: 'admin', expiresAt: issued.expiresAt.toISOString() }),
+      };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^trust$/,
+    event: 'admin.trust.list',
+    handle: async ({ portal }) => ({ body: await listTrustMaterial(portal.prisma), quiet: true }),
+  },
+  {
+    method: 'POST',
+    pattern: /^trust$/,
+    event: 'admin.trust.upload',
+    async handle({ portal, body }) {
+      const input = parse(z.object({ scheme: trustSchemeSchema, kind: trustUploadKindSchema, file: uploadSchema, fileName: z.string().max(200).optional() }).strict(), await body());
+      const result = await uploadTrustMaterial(portal.prisma, input.scheme, input.kind, decodeUpload(input.file));
+      portal.trust.invalidate(input.scheme);
+      return { status: 201, body: result, audit: { details: { scheme: input.scheme, fileName: input.fileName ?? null, ...JSON.parse(JSON.stringify(result)) } } };
+    },
+  },
+  {
+    method: 'GET',
+    pattern: /^audit$/,
+    event: 'admin.audit.search',
+    handle: async ({ portal, query }) => ({ body: await queryAudit(portal.prisma, parse(auditFilterSchema, Object.fromEntries(query))), quiet: true }),
+  },
+  {
+    method: 'GET',
+    pattern: /^audit\/export\.csv$/,
+    event: 'admin.audit.export',
+    async handle({ portal, query, res, adminId, req }) {
+      const filter = parse(auditFilterSchema, Object.fromEntries(query));
+      // Recorded before the rows are read, so the export names itself when it covers the present.
+      await portal.audit({ event: 'admin.audit.export', result: 'success', practitionerId: adminId, ip: clientIp(req, portal.env.trustedProxies), details: { filter: JSON.parse(JSON.stringify(filter)) } });
+      res.writeHead(200, {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="audit-${new Date().toISOString().slice(0, 10)}.csv"`,
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
+      for await (const chunk of exportAuditCsv(portal.prisma, filter)) res.write(chunk);
+      res.end();
+      return { streamed: true, quiet: true };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: /^audit\/verify$/,
+    event: 'admin.audit.verify',
+    async handle({ portal, body }) {
+      parse(empty, await body());
+      const report = await verifyAuditChain(portal.prisma);
+      const view = report.ok
+        ? { ok: true, entries: report.entries, lastHash: report.lastHash }
+        : { ok: false, entries: report.entries, brokenAt: report.brokenAt.toString(), reason: report.reason, expected: report.expected, found: report.found };
+      return { body: view, audit: { details: view } };
+    },
+  },
+];
+
+/** A JSON body of up to the upload size, content type checked first (a cross-site form cannot send JSON). */
+async function readAdminBody(req: IncomingMessage): Promise<unknown> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') throw new PortalError('unsupported_media_type', 415);
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw new PortalError('payload_too_large', 413);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new PortalError('payload_too_large', 413);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new PortalError('invalid_request', 400, 'body is not valid JSON');
+  }
+}
+
+/**
+ * The administration console's JSON endpoints under /api/admin/ (SPEC §9). Each one: a portal
+ * session of a practitioner with the admin role (else 403 admin_required), same-origin (CSRF),
+ * JSON bodies parsed with zod, a stable code per failure, and an `admin.*` audit entry.
+ */
+export async function handleAdminRoute(portal: Portal, req: IncomingMessage, res: ServerResponse, path: string) {
+  const url = new URL(req.url ?? '/', 'http://portal.invalid');
+  const ip = clientIp(req, portal.env.trustedProxies);
+  const matches = routes.map((r) => ({ route: r, match: r.pattern.exec(path) })).filter((m) => m.match);
+  const found = matches.find((m) => m.route.method === req.method);
+  let event = found?.route.event ?? matches[0]?.route.event ?? 'admin.request';
+  if (found?.route.event === 'admin.practitioner') event = `admin.practitioner.${found.match![2]!.replaceAll('-', '_')}`;
+  let adminId: string | undefined;
+  let actorId: string | undefined;
+  let bodyRead = false;
+  try {
+    requireSameOrigin(portal, req);
+    const session = await findPortalSession(portal.prisma, readCookie(req, portalSessionCookieName(portal.env.publicUrl)));
+    actorId = session?.practitionerId;
+    adminId = (await requireAdmin(portal.prisma, actorId)).id;
+    if (!found) throw new PortalError(matches.length ? 'method_not_allowed' : 'not_found', matches.length ? 405 : 404);
+    const outcome = await found.route.handle({
+      portal,
+      req,
+      res,
+      adminId,
+      params: found.match!.slice(1),
+      query: url.searchParams,
+      body: async () => {
+        if (bodyRead) throw new Error('body read twice');
+        bodyRead = true;
+        return readAdminBody(req);
+      },
+    });
+    if (!outcome.quiet) {
+      await portal.audit({
+        event,
+        result: 'success',
+        practitionerId: adminId,
+        clientId: outcome.audit?.clientId ?? null,
+        ip,
+        details: { ...(outcome.audit?.targetPractitionerId ? { targetPractitionerId: outcome.audit.targetPractitionerId } : {}), ...outcome.audit?.details },
+      });
+    }
+    if (!outcome.streamed) sendJson(res, outcome.status ?? 200, outcome.body ?? {});
+  } catch (error) {
+    const code = error instanceof PortalError ? error.code : 'internal_error';
+    const context = (error as { audit?: Outcome['audit'] }).audit;
+    const clientId = context?.clientId ?? (found && /^services\//.test(path) ? found.match![1] : null);
+    const target = context?.targetPractitionerId ?? (found?.route.event === 'admin.practitioner' ? found.match![1] : null);
+    await portal.audit({
+      event,
+      result: 'failure',
+      practitionerId: actorId ?? null,
+      clientId: clientId ?? null,
+      ip,
+      errorCode: code,
+      details: { path, method: req.method, ...(target ? { targetPractitionerId: target } : {}), ...(adminId ? {} : { refused: true }) },
+    });
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    throw error;
+  }
+}

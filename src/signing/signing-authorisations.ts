@@ -1,0 +1,76 @@
+import type { Db } from '../db/current.ts';
+import type { SigningDetail } from './signing-authorisation-details.ts';
+
+/** Seed 001/003: after one authentication, signing works for 18 hours; never more than 24. */
+export const DEFAULT_SIGNING_HOURS = 18;
+export const MAX_SIGNING_HOURS = 24;
+
+/** How long a remote-signing access token lives: the configured window, or less if the EHR asked less. */
+export function signingTokenSeconds(details: SigningDetail[], signingHours: number): number {
+  return Math.min(Math.min(signingHours, MAX_SIGNING_HOURS) * 3600, ...details.map((d) => d.validity ?? Number.POSITIVE_INFINITY));
+}
+
+/**
+ * Records the authorisation an access token carries, keyed by its grant, when the token is issued:
+ * the portal lists it with a countdown and revocation, and every signHash checks it.
+ */
+export async function recordSigningAuthorisation(
+  prisma: Db,
+  token: { grantId: string; accountId: string; clientId: string; expiresAt: Date },
+  details: SigningDetail[],
+): Promise<void> {
+  const credentialId = details.find((d) => d.credentialID)?.credentialID;
+  if (!credentialId) return;
+  const documentTypes = [...new Set(details.flatMap((d) => d.documentTypes))];
+  const maxSignatures = details.every((d) => d.numSignatures) ? details.reduce((n, d) => n + (d.numSignatures ?? 0), 0) : null;
+  await prisma.signingAuthorisation.upsert({
+    where: { grantId: token.grantId },
+    create: {
+      grantId: token.grantId,
+      practitionerId: token.accountId,
+      clientId: token.clientId,
+      credentialId,
+      documentTypes,
+      maxSignatures,
+      expiresAt: token.expiresAt,
+    },
+    // The same grant re-used by another token: the newest expiry applies, counts carry on.
+    update: { expiresAt: token.expiresAt, documentTypes, maxSignatures },
+  });
+}
+
+export async function activeSigningAuthorisations(prisma: Db, practitionerId: string, now = new Date()) {
+  return prisma.signingAuthorisation.findMany({
+    where: { practitionerId, revokedAt: null, expiresAt: { gt: now } },
+    orderBy: { expiresAt: 'asc' },
+  });
+}
+
+/**
+ * Counts `count` more signatures against the authorisation in one conditional UPDATE, so parallel
+ * requests cannot exceed the authorised number; false when revoked, expired or over the limit.
+ */
+export async function reserveSignatures(prisma: Db, grantId: string, count: number, now = new Date()): Promise<boolean> {
+  const updated = await prisma.$executeRaw`
+    UPDATE signing_authorisation SET signatures = signatures + ${count}
+     WHERE grant_id = ${grantId} AND revoked_at IS NULL AND expires_at > ${now}::timestamp
+       AND (max_signatures IS NULL OR signatures + ${count} <= max_signatures)`;
+  return updated === 1;
+}
+
+/**
+ * The practitioner withdraws an authorisation: it is marked revoked and the provider forgets the
+ * grant and every token minted from it, so the EHR's next signHash is refused at once.
+ */
+export async function revokeSigningAuthorisation(
+  prisma: Db,
+  provider: { Grant: { find(id: string): Promise<{ destroy(): Promise<void> } | undefined> }; AccessToken: { revokeByGrantId(id: string): Promise<void> } },
+  practitionerId: string,
+  grantId: string,
+): Promise<boolean> {
+  const { count } = await prisma.signingAuthorisation.updateMany({ where: { grantId, practitionerId, revokedAt: null }, data: { revokedAt: new Date() } });
+  if (count === 0) return false;
+  await provider.AccessToken.revokeByGrantId(grantId);
+  await (await provider.Grant.find(grantId))?.destroy();
+  return true;
+}
