@@ -209,11 +209,11 @@ test('the browser console stays clean during a card login', async ({ browser }) 
     // The filter lets every other line through: the collection itself works.
     await page.evaluate(() => console.info('console-probe'));
 
-    const challenge = page.waitForResponse((r) => r.url().endsWith('/hpki-card/challenge'));
+    // The verify request carries both the nonce and the token; reading it needs no response body,
+    // which the browser drops once the page navigates on.
     const verify = page.waitForRequest((r) => r.url().endsWith('/hpki-card/verify'));
     await page.getByTestId('hpki-card-login').click();
-    const { nonce } = (await (await challenge).json()) as { nonce: string };
-    const { token } = (await verify).postDataJSON() as { token: string };
+    const { nonce, token } = (await verify).postDataJSON() as { nonce: string; token: string };
     await approveConsentIfAsked(page);
 
     expect(lines).toContain('console-probe');
