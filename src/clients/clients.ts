@@ -42,3 +42,35 @@ export async function upsertClient(prisma: Db, input: NewClient): Promise<{ clie
   });
   return { clientId: c.clientId, clientSecret };
 }
+
+/**
+ * An EHR server that may ask for remote-signing consent: confidential with private_key_jwt (its
+ * public keys by JWKS URI or inline JWKS), DPoP-bound tokens, PAR required, `credential` details.
+ */
+export async function upsertSigningClient(
+  prisma: Db,
+  input: { clientId: string; name: string; redirectUris: string[]; jwksUri?: string; jwks?: { keys: object[] }; backchannelLogoutUri?: string },
+) {
+  if (!input.jwksUri === !input.jwks) throw new Error('an EHR signing client needs exactly one of jwksUri and jwks');
+  const metadata = {
+    client_id: input.clientId,
+    client_name: input.name,
+    redirect_uris: input.redirectUris,
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: 'ES256',
+    ...(input.jwksUri ? { jwks_uri: input.jwksUri } : { jwks: input.jwks }),
+    dpop_bound_access_tokens: true,
+    require_pushed_authorization_requests: true,
+    authorization_details_types: ['credential'],
+    subject_type: 'public',
+    scope: 'openid profile hcrole',
+    ...(input.backchannelLogoutUri ? { backchannel_logout_uri: input.backchannelLogoutUri } : {}),
+  };
+  await prisma.oidcClient.upsert({
+    where: { clientId: input.clientId },
+    create: { clientId: input.clientId, name: input.name, metadata },
+    update: { name: input.name, metadata },
+  });
+}

@@ -2,7 +2,9 @@ import QRCode from 'qrcode';
 import type { Portal } from '../portal/portal.ts';
 import { createPractitioner, JPKI_HCROLE_SCHEME, type NewPractitioner } from '../practitioners/practitioner.ts';
 import { issueRegistrationCode, registrationUrl } from '../practitioners/registration-codes.ts';
-import { upsertClient } from '../clients/clients.ts';
+import { upsertClient, upsertSigningClient } from '../clients/clients.ts';
+import { createSigningKey } from '../signing/signing-credentials.ts';
+import { issueSecondCertificateWithTestCa } from './second-certificate-issuer.ts';
 import { DEMO_MY_NUMBER_CARD_PIN, loadDemoPki } from './demo-pki.ts';
 import { DEMO_PKCS12_PASSWORD, writeDemoClientCertificate } from './demo-tls-files.ts';
 import { importCrl, importTrustCertificates } from '../pki/trust/trust-material-repository.ts';
@@ -14,6 +16,8 @@ export const DEMO_CLIENT = {
   secret: 'demo-rp-secret-not-for-production',
   port: 3001,
 };
+
+export const DEMO_EHR_CLIENT_ID = 'demo-ehr';
 
 export const DEMO_PRACTITIONERS: NewPractitioner[] = [
   {
@@ -66,6 +70,14 @@ export async function seedDemoData(portal: Portal, options: { printQr: boolean }
   await importCrl(prisma, 'jpki', pki.jpkiCrl.der, 'demo');
   portal.trust.invalidate();
 
+  // The demo EHR (npm run demo:rp, /ehr): remote-signing consent with private_key_jwt and DPoP.
+  await upsertSigningClient(prisma, {
+    clientId: DEMO_EHR_CLIENT_ID,
+    name: 'デモ電子カルテ (Demo EHR, remote signing)',
+    redirectUris: [`${rpOrigin}/ehr/callback`],
+    jwksUri: `${rpOrigin}/ehr/jwks`,
+  });
+
   const lines: string[] = [];
   for (const demo of DEMO_PRACTITIONERS) {
     const existing = await prisma.practitioner.findUnique({
@@ -76,6 +88,11 @@ export async function seedDemoData(portal: Portal, options: { printQr: boolean }
     if (demo.isAdmin && !practitioner.isAdmin) await prisma.practitioner.update({ where: { id: practitioner.id }, data: { isAdmin: true } });
     const card = pki.cards.find((c) => c.registrationNumber === demo.registrationNumber);
     if (card) await recordPractitionerCertificate(prisma, practitioner.id, card.certificate.der, 'authentication');
+    // The second certificate: a key in the key store, certified by the demo signing CA.
+    if (!(await prisma.signingCredential.findUnique({ where: { practitionerId: practitioner.id } }))) {
+      const credential = await createSigningKey(prisma, portal.keyStores.primary, practitioner.id);
+      await issueSecondCertificateWithTestCa(prisma, credential.id, pki.signCa, [pki.root.der]);
+    }
     if (existing?.passkey) {
       lines.push(`${demo.familyNameKanji} ${demo.givenNameKanji} (${demo.hcRoles?.[0]?.role}): device registered`);
       continue;
