@@ -1,7 +1,7 @@
 import http from 'node:http';
 import crypto from 'node:crypto';
 import * as oidc from 'openid-client';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 
 /**
  * A small relying party (a stand-in for a regional EHR network) built only on `openid-client`:
@@ -14,6 +14,8 @@ export interface SampleRpOptions {
   clientSecret: string;
   port: number;
   scope?: string;
+  /** Also act as an EHR server that obtains remote-signing consent (client registered with jwks_uri /ehr/jwks). */
+  ehr?: { clientId: string };
 }
 
 interface RpSession {
@@ -31,6 +33,8 @@ export interface SampleRp {
   url: string;
   /** Every logout token received on the back channel, verified, newest last. */
   backchannelLogouts: { sid?: string; sub?: string }[];
+  /** The EHR part, when enabled. */
+  ehr?: SampleEhr;
   close(): Promise<void>;
 }
 
@@ -59,9 +63,15 @@ export async function startSampleRelyingParty(options: SampleRpOptions): Promise
     return id ? { id, session: sessions.get(id) } : { id: undefined, session: undefined };
   };
 
+  const ehr = options.ehr ? await createSampleEhr(options.issuer, options.ehr.clientId, rpUrl, insecure) : undefined;
+
   const handler: http.RequestListener = async (req, res) => {
     const url = new URL(req.url ?? '/', rpUrl);
     try {
+      if (ehr && url.pathname.startsWith('/ehr')) {
+        await ehr.handle(req, res, url, sessionOf(req).id);
+        return;
+      }
       if (url.pathname === '/login') {
         const id = crypto.randomBytes(16).toString('base64url');
         const session: RpSession = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier() };
@@ -175,6 +185,7 @@ export async function startSampleRelyingParty(options: SampleRpOptions): Promise
   return {
     url: rpUrl,
     backchannelLogouts,
+    ehr,
     close: () =>
       Promise.all(
         servers.map(
@@ -197,4 +208,136 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * The EHR server side of remote signing (seed 003): it obtains the practitioner's consent once
+ * (PAR with authorization_details, private_key_jwt, DPoP), keeps the access token centrally so the
+ * physician can move between terminals, and signs e-prescriptions through the CSC API.
+ */
+export interface SampleEhr {
+  jwks: { keys: object[] };
+  handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL, rpSession: string | undefined): Promise<void>;
+  /** Signs `count` sample e-prescriptions with the stored authorisation; each signature verified. */
+  sign(count: number): Promise<{ signed: number; verified: number; certificateSubject: string; error?: string }>;
+}
+
+async function createSampleEhr(issuer: string, clientId: string, rpUrl: string, insecure: boolean): Promise<SampleEhr> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'demo-ehr-1', use: 'sig', alg: 'ES256' };
+  const config = await oidc.discovery(new URL(issuer), clientId, { token_endpoint_auth_signing_alg: 'ES256' }, oidc.PrivateKeyJwt({ key: privateKey, kid: jwk.kid }), {
+    execute: insecure ? [oidc.allowInsecureRequests] : [],
+  });
+  const dpopKeys = await oidc.randomDPoPKeyPair('ES256');
+  const dpop = oidc.getDPoPHandle(config, dpopKeys);
+  const cscBase = `${new URL(issuer).origin}/csc/v2`;
+  const pending = new Map<string, { verifier: string; state: string; nonce: string }>();
+  // "Central token management" (seed 003): one authorisation for the EHR, whichever terminal asks.
+  let authorisation: { accessToken: string; expiresAt: number; credentialId: string } | undefined;
+
+  const csc = async (method: string, body: unknown) => {
+    const res = await oidc.fetchProtectedResource(config, authorisation!.accessToken, new URL(`${cscBase}/${method}`), 'POST', JSON.stringify(body), new Headers({ 'content-type': 'application/json' }), { DPoP: dpop });
+    const json = (await res.json()) as Record<string, unknown>;
+    if (!res.ok) throw new Error(String(json.error ?? res.status));
+    return json;
+  };
+
+  async function sign(count: number) {
+    if (!authorisation || authorisation.expiresAt < Date.now()) return { signed: 0, verified: 0, certificateSubject: '', error: 'no authorisation' };
+    let signed = 0;
+    let verified = 0;
+    let subject = '';
+    try {
+      const info = (await csc('credentials/info', { credentialID: authorisation.credentialId, certificates: 'chain', certInfo: true })) as {
+        cert: { certificates: string[]; subjectDN: string };
+      };
+      subject = info.cert.subjectDN;
+      const certificate = new crypto.X509Certificate(Buffer.from(info.cert.certificates[0]!, 'base64'));
+      for (let i = 1; i <= count; i++) {
+        const prescription = JSON.stringify({ type: 'e-prescription', number: i, drug: 'アムロジピン錠5mg', days: 28, at: new Date().toISOString() });
+        const hash = crypto.createHash('sha256').update(prescription).digest();
+        const { signatures } = (await csc('signatures/signHash', {
+          credentialID: authorisation.credentialId,
+          hashes: [hash.toString('base64')],
+          hashAlgorithmOID: '2.16.840.1.101.3.4.2.1',
+          signAlgo: certificate.publicKey.asymmetricKeyType === 'ec' ? '1.2.840.10045.4.3.2' : '1.2.840.113549.1.1.1',
+          documentType: 'e-prescription',
+        })) as { signatures: string[] };
+        signed++;
+        if (crypto.verify('sha256', Buffer.from(prescription), certificate.publicKey, Buffer.from(signatures[0]!, 'base64'))) verified++;
+      }
+    } catch (error) {
+      // A refused token comes back as a WWW-Authenticate challenge; the CSC error code otherwise.
+      const challenge = (error as { cause?: { parameters?: { error?: string } }[] }).cause;
+      const code = Array.isArray(challenge) ? challenge[0]?.parameters?.error : undefined;
+      return { signed, verified, certificateSubject: subject, error: code ?? (error as Error).message };
+    }
+    return { signed, verified, certificateSubject: subject };
+  }
+
+  return {
+    jwks: { keys: [jwk] },
+    sign,
+    async handle(req, res, url, rpSession) {
+      if (url.pathname === '/ehr/jwks') {
+        res.writeHead(200, { 'content-type': 'application/jwk-set+json' });
+        res.end(JSON.stringify({ keys: [jwk] }));
+        return;
+      }
+      if (url.pathname === '/ehr/authorize') {
+        const state = oidc.randomState();
+        const check = { verifier: oidc.randomPKCECodeVerifier(), state, nonce: oidc.randomNonce() };
+        pending.set(state, check);
+        const target = await oidc.buildAuthorizationUrlWithPAR(config, {
+          redirect_uri: `${rpUrl}/ehr/callback`,
+          scope: 'openid',
+          code_challenge: await oidc.calculatePKCECodeChallenge(check.verifier),
+          code_challenge_method: 'S256',
+          state,
+          nonce: check.nonce,
+          authorization_details: JSON.stringify([
+            { type: 'credential', signatureQualifier: 'hpki-second-certificate', documentTypes: ['e-prescription'] },
+          ]),
+        });
+        res.writeHead(302, { location: target.href });
+        res.end();
+        return;
+      }
+      if (url.pathname === '/ehr/callback') {
+        const check = pending.get(url.searchParams.get('state') ?? '');
+        if (!check) throw new Error('no signing consent in progress');
+        pending.delete(check.state);
+        const tokens = await oidc.authorizationCodeGrant(config, url, { pkceCodeVerifier: check.verifier, expectedState: check.state, expectedNonce: check.nonce }, undefined, { DPoP: dpop });
+        const details = (tokens.authorization_details ?? []) as { credentialID?: string }[];
+        authorisation = { accessToken: tokens.access_token, expiresAt: Date.now() + (tokens.expires_in ?? 0) * 1000, credentialId: String(details[0]?.credentialID) };
+        res.writeHead(302, { location: '/ehr' });
+        res.end();
+        return;
+      }
+      if (url.pathname === '/ehr/sign' && req.method === 'POST') {
+        const count = Math.min(1000, Math.max(1, Number(url.searchParams.get('count') ?? 1)));
+        const result = await sign(count);
+        res.writeHead(result.error && result.signed === 0 ? 409 : 200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(result));
+        return;
+      }
+      if (url.pathname === '/ehr') {
+        void rpSession;
+        const active = authorisation && authorisation.expiresAt > Date.now();
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(
+          html(
+            'デモ電子カルテ（リモート署名）',
+            active
+              ? `<p data-testid="ehr-status">authorised</p><p>認可の期限: <span data-testid="ehr-until">${new Date(authorisation!.expiresAt).toISOString()}</span></p>
+<form method="post" action="/ehr/sign?count=1"><button class="button" data-testid="ehr-sign">処方箋に署名</button></form>`
+              : `<p data-testid="ehr-status">not-authorised</p><a class="button" href="/ehr/authorize" data-testid="ehr-authorize">リモート署名を認可する（1日1回）</a>`,
+          ),
+        );
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+    },
+  };
 }

@@ -14,6 +14,8 @@ export class PortalProcess {
   private output = '';
   readonly url: string;
   private readonly secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hpki-kek-'));
+  /** The key-encryption key file this portal uses (a seed that seals keys must use the same one). */
+  readonly keyEncryptionKeyFile = path.join(this.secretsDir, 'kek');
 
   constructor(
     readonly port: number,
@@ -38,7 +40,7 @@ export class PortalProcess {
         HOST: '127.0.0.1',
         PUBLIC_URL: this.url,
         DATABASE_URL: this.databaseUrl,
-        KEY_ENCRYPTION_KEY_FILE: path.join(this.secretsDir, 'kek'),
+        KEY_ENCRYPTION_KEY_FILE: this.keyEncryptionKeyFile,
         DEMO: 'false',
         PRIVATE_FETCH_HOSTS: 'localhost',
         NEXT_TELEMETRY_DISABLED: '1',
