@@ -6,16 +6,16 @@ import { localeFromCookieHeader } from '../i18n/locale.ts';
 const MAX_JSON_BYTES = 64 * 1024;
 
 /** Reads a JSON body: the content type, size and syntax are checked before anything else sees it. */
-export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+export async function readJsonBody(req: IncomingMessage, maxBytes = MAX_JSON_BYTES): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/json') throw new PortalError('unsupported_media_type', 415);
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_JSON_BYTES) throw new PortalError('payload_too_large', 413);
+  if (declared > maxBytes) throw new PortalError('payload_too_large', 413);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_JSON_BYTES) throw new PortalError('payload_too_large', 413);
+    if (size > maxBytes) throw new PortalError('payload_too_large', 413);
     chunks.push(chunk as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');

@@ -1,5 +1,6 @@
 import type { Portal } from '../portal/portal.ts';
-import type { DeviceReplacement, EndedProviderSession } from './passkey-device.ts';
+import type { DeviceReplacement } from './passkey-device.ts';
+import { notifyBackchannelLogout } from '../oidc/notify-backchannel-logout.ts';
 
 /**
  * What follows a committed device replacement, whichever way it came (device-change page or a
@@ -11,7 +12,7 @@ export async function recordDeviceReplacement(
   replacement: DeviceReplacement,
   context: { practitionerId: string; ip?: string; via: 'device_change' | 'registration_code'; authorisedBy?: string },
 ): Promise<void> {
-  const backchannel = await notifyLoggedOutServices(portal, replacement.endedProviderSessions);
+  const backchannel = await notifyBackchannelLogout(portal.provider, replacement.endedProviderSessions, portal.log);
   if (replacement.removed) {
     await portal.audit({
       event: 'device.removed',
@@ -43,25 +44,4 @@ export async function recordDeviceReplacement(
       replaced: replacement.removed?.id ?? null,
     },
   });
-}
-
-async function notifyLoggedOutServices(portal: Portal, ended: EndedProviderSession[]) {
-  const sent: { clientId: string; ok: boolean }[] = [];
-  await Promise.all(
-    ended.flatMap((session) =>
-      Object.entries(session.authorizations).map(async ([clientId, { sid }]) => {
-        const client = await portal.provider.Client.find(clientId).catch(() => undefined);
-        if (!client?.backchannelLogoutUri) return;
-        const logout = client as unknown as { backchannelLogout(sub: string, sid?: string): Promise<void> };
-        try {
-          await logout.backchannelLogout(session.accountId, sid);
-          sent.push({ clientId, ok: true });
-        } catch (error) {
-          portal.log(`back-channel logout to ${clientId} after a device change failed: ${(error as Error).message}`);
-          sent.push({ clientId, ok: false });
-        }
-      }),
-    ),
-  );
-  return sent;
 }

@@ -17,7 +17,8 @@ import { importPractitionerCertificate } from '../../admin/import-practitioner-c
 import { endAllSessions, lockPractitioner, unlockPractitioner } from '../../admin/lock-practitioner.ts';
 import { removePractitionerDevice } from '../../admin/remove-practitioner-device.ts';
 import { searchPractitioners } from '../../admin/search-practitioners.ts';
-import { notifyBackchannelLogout } from '../../admin/notify-backchannel-logout.ts';
+import { readJsonBody } from '../json.ts';
+import { notifyBackchannelLogout } from '../../oidc/notify-backchannel-logout.ts';
 import type { EndedSessions } from '../../admin/end-practitioner-sessions.ts';
 import { decodeUpload, uploadSchema, UPLOAD_MAX_BYTES } from '../../admin/decode-upload.ts';
 import { listTrustMaterial, trustSchemeSchema, trustUploadKindSchema, uploadTrustMaterial } from '../../admin/trust-material.ts';
@@ -298,24 +299,8 @@ const routes: Route[] = [
 ];
 
 /** A JSON body of up to the upload size, content type checked first (a cross-site form cannot send JSON). */
-async function readAdminBody(req: IncomingMessage): Promise<unknown> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') throw new PortalError('unsupported_media_type', 415);
-  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw new PortalError('payload_too_large', 413);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new PortalError('payload_too_large', 413);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new PortalError('invalid_request', 400, 'body is not valid JSON');
-  }
+function readAdminBody(req: IncomingMessage): Promise<unknown> {
+  return readJsonBody(req, MAX_BODY_BYTES);
 }
 
 /**

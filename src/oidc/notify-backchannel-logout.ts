@@ -1,4 +1,4 @@
-import type { OidcProvider } from '../oidc/provider.ts';
+import type { OidcProvider } from './provider.ts';
 import type { EndedProviderSession } from '../practitioners/passkey-device.ts';
 
 export interface BackchannelResult {
