@@ -1,0 +1,318 @@
+/**
+ * npm run bench [-- --seconds 12 --cards 50 --skip-crl --profile]
+ *
+ * Builds the pages if needed, makes a fresh database (PGlite folder, or a new PostgreSQL database
+ * when DATABASE_URL=postgres://… is set), seeds it in a tsx child process, starts the portal
+ * (server.ts, production mode) as its own process and drives it over HTTP from another process
+ * (bench/driver.ts: undici for the login flow, autocannon for refresh grants and signHash). Then
+ * measures the crypto ceiling (bench/ceiling.ts) and revocation at 1,000,000 serials
+ * (bench/crl.ts), prints one table and writes bench/results.json.
+ * On a machine with ≥ 2 cores the portal is pinned to CPU 1 and the driver to CPU 0 (taskset).
+ * --profile: run the portal with --cpu-prof during one login run and summarise the profile instead.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createTestDatabase } from '../tests/support/test-database.ts';
+import { printProfileSummary, summariseProfile, type ProfileSummary } from './profile-summary.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+const args = process.argv.slice(2);
+const flag = (name: string) => args.includes(`--${name}`);
+const value = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const SECONDS = value('seconds', 12);
+const CARDS = value('cards', 50);
+const PROFILE = flag('profile');
+const LOGIN_CONCURRENCY = PROFILE ? [4] : [1, 4, 16];
+const HTTP_CONNECTIONS = 16;
+const cpus = os.cpus().length;
+const hasTaskset = spawnSync('taskset', ['-V']).status === 0;
+const pin = (cpu: number, cmd: string[]) => (cpus >= 2 && hasTaskset ? ['taskset', '-c', String(cpu), ...cmd] : cmd);
+const log = (line: string) => console.log(`[bench] ${line}`);
+
+// ---------------------------------------------------------------------------------------------
+
+function machine() {
+  const cpuinfo = fs.readFileSync('/proc/cpuinfo', 'utf8');
+  const meminfo = fs.readFileSync('/proc/meminfo', 'utf8');
+  return {
+    cpuModel: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model,
+    cores: cpus,
+    ramGb: Math.round(Number(/MemTotal:\s+(\d+)/.exec(meminfo)?.[1] ?? 0) / 1048576),
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+    pinning: cpus >= 2 && hasTaskset ? 'portal on CPU 1, driver and ceiling on CPU 0/1 (taskset); database server unpinned' : 'none',
+  };
+}
+
+function newestMtime(p: string): number {
+  if (!fs.existsSync(p)) return 0;
+  const stat = fs.statSync(p);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = 0;
+  for (const entry of fs.readdirSync(p)) if (entry !== 'generated') newest = Math.max(newest, newestMtime(path.join(p, entry)));
+  return newest;
+}
+
+/** Same rule as `npm start`: build when .next is missing or older than the sources. */
+function buildIfNeeded() {
+  const buildId = path.join(root, '.next/BUILD_ID');
+  const builtAt = fs.existsSync(buildId) ? fs.statSync(buildId).mtimeMs : 0;
+  const sources = ['app', 'src', 'public', 'next.config.ts', 'postcss.config.mjs', 'package-lock.json'];
+  if (builtAt > 0 && !sources.some((s) => newestMtime(path.join(root, s)) > builtAt)) return false;
+  log('building the pages (next build)…');
+  const build = spawnSync('npx', ['--no-install', 'next', 'build'], { cwd: root, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
+  if (build.status !== 0) throw new Error('next build failed');
+  return true;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Runs a tsx child to completion and returns the JSON after its `RESULT ` line. */
+function runChild<T>(label: string, cmd: string[], env: Record<string, string> = {}, timeoutMs = 600_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd[0]!, cmd.slice(1), { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.stdout.on('data', (c) => (out += c));
+    child.stderr.on('data', (c) => (err += c));
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code === 0 && line) resolve(JSON.parse(line.slice(7)) as T);
+      else if (code === 0 && label === 'seed' && out.includes('SEEDED')) resolve(undefined as T);
+      else reject(new Error(`${label} failed (${code ?? signal}):\n${out.slice(-3000)}\n${err.slice(-3000)}`));
+    });
+  });
+}
+
+const tsx = (script: string, nodeArgs: string[] = []) => [process.execPath, ...nodeArgs, '--import', 'tsx', script];
+
+class Portal {
+  child?: ChildProcess;
+  output = '';
+  constructor(
+    readonly port: number,
+    readonly env: Record<string, string>,
+    readonly nodeArgs: string[],
+  ) {}
+  get url() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+  async start() {
+    const cmd = pin(1, [process.execPath, ...this.nodeArgs, '--import', 'tsx', 'server.ts']);
+    const child = spawn(cmd[0]!, cmd.slice(1), {
+      cwd: root,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        PORT: String(this.port),
+        HOST: '127.0.0.1',
+        PUBLIC_URL: this.url,
+        DEMO: 'false',
+        HPKI_AUTO_ENROL: 'false',
+        CRL_FETCH: 'false',
+        PRIVATE_FETCH_HOSTS: 'localhost',
+        NEXT_TELEMETRY_DISABLED: '1',
+        ...this.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`portal not ready after 120 s:\n${this.output}`)), 120_000);
+      const onData = (chunk: Buffer) => {
+        this.output += chunk.toString();
+        if (this.output.length > 200_000) this.output = this.output.slice(-100_000);
+        if (this.output.includes('ready on')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`portal exited with ${code}:\n${this.output}`));
+      });
+    });
+  }
+  /** The node process's pid (under taskset, taskset execs node, so it is the same pid). */
+  get pid() {
+    return this.child!.pid!;
+  }
+  async stop() {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+  }
+}
+
+function procStatus(pid: number): { rssMb: number; hwmMb: number } {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0);
+    return { rssMb: Math.round(kb('VmRSS') / 1024), hwmMb: Math.round(kb('VmHWM') / 1024) };
+  } catch {
+    return { rssMb: 0, hwmMb: 0 };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+type Throughput = { perSecond: number; p50Ms: number; p99Ms: number; completed: number; errorCount: number; [k: string]: unknown };
+type Ceiling = { ops: Record<string, { name: string; perSecond: number; microsEach: number }>; flows: Record<string, { operations: string[]; perSecond: number }> };
+
+const started = Date.now();
+const info = machine();
+const built = buildIfNeeded();
+const database = await createTestDatabase('bench');
+const secrets = fs.mkdtempSync(path.join(os.tmpdir(), 'hpki-bench-'));
+const kekFile = path.join(secrets, 'kek');
+const stateFile = path.join(secrets, 'state.json');
+const tokensFile = path.join(secrets, 'refresh-tokens.json');
+const profileDir = path.join(secrets, 'profile');
+log(`machine: ${info.cpuModel}, ${info.cores} cores, ${info.ramGb} GB, Node ${info.node}; database ${database.kind}${built ? ' (pages rebuilt)' : ''}`);
+
+const results: Record<string, unknown> = { startedAt: new Date(started).toISOString(), machine: { ...info, database: database.kind } };
+const portal = new Portal(await freePort(), { DATABASE_URL: database.url, KEY_ENCRYPTION_KEY_FILE: kekFile }, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+let sampler: NodeJS.Timeout | undefined;
+try {
+  let t = Date.now();
+  await runChild('seed', tsx('bench/seed.ts'), { BENCH_DATABASE_URL: database.url, BENCH_KEK_FILE: kekFile, BENCH_STATE_FILE: stateFile, BENCH_CARDS: String(CARDS) });
+  log(`seeded ${CARDS} card practitioners, clients and a signing credential in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  await portal.start();
+  const idle = procStatus(portal.pid);
+  log(`portal ready on ${portal.url} (pid ${portal.pid}, RSS ${idle.rssMb} MB)`);
+
+  const driver = (mode: string, opts: Record<string, unknown>) =>
+    runChild<Throughput>(`driver ${mode}`, pin(0, tsx('bench/driver.ts').concat([mode, JSON.stringify({ base: portal.url, stateFile, ...opts })])));
+
+  // Warm-up (not measured): JIT, Next.js page modules, connection pools.
+  const warm = await driver('login', { concurrency: 2, seconds: 3, tokensFile });
+  log(`warm-up: ${warm.completed} logins, ${warm.errorCount} errors`);
+  const afterWarm = procStatus(portal.pid);
+
+  let peakRss = 0;
+  sampler = setInterval(() => (peakRss = Math.max(peakRss, procStatus(portal.pid).rssMb)), 100);
+  const logins: Throughput[] = [];
+  for (const concurrency of LOGIN_CONCURRENCY) {
+    const r = await driver('login', { concurrency, seconds: SECONDS, tokensFile });
+    logins.push(r);
+    log(`logins c=${concurrency}: ${r.perSecond.toFixed(1)}/s p50 ${r.p50Ms.toFixed(1)} ms p99 ${r.p99Ms.toFixed(1)} ms, ${r.errorCount} errors`);
+  }
+  clearInterval(sampler);
+  const afterLogins = procStatus(portal.pid);
+  results.memory = {
+    rssIdleAfterStartMb: idle.rssMb,
+    rssAfterWarmupMb: afterWarm.rssMb,
+    peakRssDuringLoginsMb: Math.max(peakRss, afterLogins.rssMb),
+    vmHwmAfterLoginsMb: afterLogins.hwmMb,
+  };
+  results.logins = logins;
+
+  if (!PROFILE) {
+    const refresh = await driver('refresh', { concurrency: HTTP_CONNECTIONS, seconds: SECONDS, tokensFile });
+    log(`refresh grants: ${refresh.perSecond.toFixed(1)}/s, ${refresh.errorCount} errors`);
+    const signHash = await driver('signhash', { concurrency: HTTP_CONNECTIONS, seconds: SECONDS });
+    log(`signHash: ${signHash.perSecond.toFixed(1)}/s, ${signHash.errorCount} errors`);
+    results.refresh = refresh;
+    results.signHash = signHash;
+    results.memory = { ...(results.memory as object), vmHwmAtEndMb: procStatus(portal.pid).hwmMb };
+  }
+  await portal.stop();
+
+  if (PROFILE) {
+    const file = fs.readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) throw new Error('no .cpuprofile written');
+    const summary: ProfileSummary = summariseProfile(path.join(profileDir, file), 30);
+    const keep = path.join(os.tmpdir(), `hpki-bench-login-${database.kind}-${Date.now()}.cpuprofile`);
+    fs.copyFileSync(path.join(profileDir, file), keep);
+    summary.file = keep;
+    printProfileSummary(summary);
+    results.profile = summary;
+  } else {
+    t = Date.now();
+    results.ceiling = await runChild<Ceiling>('ceiling', pin(1, tsx('bench/ceiling.ts')));
+    log(`crypto ceiling measured in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    if (!flag('skip-crl')) {
+      t = Date.now();
+      log('revocation: issuing and loading a CRL with 1,000,000 revoked serials (takes a minute or two)…');
+      results.crl = await runChild('crl', pin(1, tsx('bench/crl.ts', ['--max-old-space-size=16384', '--expose-gc'])), {}, 900_000);
+      log(`revocation measured in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    }
+  }
+} catch (error) {
+  console.error(portal.output.slice(-4000));
+  throw error;
+} finally {
+  if (sampler) clearInterval(sampler);
+  await portal.stop();
+  await database.drop();
+  fs.rmSync(secrets, { recursive: true, force: true });
+}
+results.totalSeconds = (Date.now() - started) / 1000;
+
+// ---------------------------------------------------------------------------------------------
+// Table and results file.
+
+const fmt = (n: number | undefined, d = 1) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(d));
+if (!PROFILE) {
+  const ceiling = results.ceiling as Ceiling;
+  const rows: string[][] = [['row', 'per second', 'p50 ms', 'p99 ms', 'ceiling /s', 'of ceiling', 'errors']];
+  const ratio = (x: number, c: number) => `${((100 * x) / c).toFixed(1)} %`;
+  for (const l of results.logins as Throughput[]) {
+    rows.push([`HPKI card login, c=${l.concurrency} (incl. consent)`, fmt(l.perSecond), fmt(l.p50Ms), fmt(l.p99Ms), fmt(ceiling.flows.login!.perSecond, 0), ratio(l.perSecond, ceiling.flows.login!.perSecond), String(l.errorCount)]);
+  }
+  const r = results.refresh as Throughput;
+  rows.push([`refresh grant, ${HTTP_CONNECTIONS} conns`, fmt(r.perSecond), fmt(r.p50Ms), fmt(r.p99Ms), fmt(ceiling.flows.refresh!.perSecond, 0), ratio(r.perSecond, ceiling.flows.refresh!.perSecond), String(r.errorCount)]);
+  const s = results.signHash as Throughput;
+  rows.push([`signHash (1 hash), ${HTTP_CONNECTIONS} conns`, fmt(s.perSecond), fmt(s.p50Ms), fmt(s.p99Ms), fmt(ceiling.flows.signHash!.perSecond, 0), ratio(s.perSecond, ceiling.flows.signHash!.perSecond), String(s.errorCount)]);
+  const crl = results.crl as
+    | { revokedSerials: number; crlBytes: number; loadSeconds: number; issueSeconds: number; peakRssDuringLoadMb: number; heapAfterLoadMb: number; lookupPresent: { meanNs: number; p99Ns: number }; lookupAbsent: { meanNs: number; p99Ns: number } }
+    | undefined;
+  if (crl) {
+    rows.push([`CRL load, ${crl.revokedSerials.toLocaleString('en')} serials (${(crl.crlBytes / 1048576).toFixed(0)} MB)`, `${fmt(crl.loadSeconds)} s`, '', '', '', '', `peak RSS ${crl.peakRssDuringLoadMb} MB, heap after ${crl.heapAfterLoadMb} MB`]);
+    rows.push(['revocation lookup, present serial', `${fmt(crl.lookupPresent.meanNs, 0)} ns`, '', `${crl.lookupPresent.p99Ns} ns`, '', '', '']);
+    rows.push(['revocation lookup, absent serial', `${fmt(crl.lookupAbsent.meanNs, 0)} ns`, '', `${crl.lookupAbsent.p99Ns} ns`, '', '', '']);
+  }
+  const m = results.memory as { peakRssDuringLoginsMb: number; rssIdleAfterStartMb: number };
+  rows.push(['portal peak RSS during logins', `${m.peakRssDuringLoginsMb} MB`, '', '', '', '', `idle after start ${m.rssIdleAfterStartMb} MB`]);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
+  const line = (row: string[]) => `| ${row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  console.log(`\nMachine: ${info.cpuModel}, ${info.cores} cores, ${info.ramGb} GB RAM, Node ${info.node}, database ${database.kind}; ${info.pinning}`);
+  console.log(line(rows[0]!));
+  console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
+  for (const row of rows.slice(1)) console.log(line(row));
+  console.log('\nCrypto ceiling (node:crypto, one thread):');
+  for (const op of Object.values(ceiling.ops)) console.log(`  ${fmt(op.perSecond, 0).padStart(9)}/s  ${fmt(op.microsEach, 1).padStart(7)} µs  ${op.name}`);
+  for (const [name, flow] of Object.entries(ceiling.flows)) console.log(`  ${name}: ${fmt(flow.perSecond, 0)}/s = 1/Σ(${flow.operations.join(' + ')})`);
+}
+
+const resultsFile = path.join(root, 'bench/results.json');
+const previous = fs.existsSync(resultsFile) ? (JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as { runs?: Record<string, unknown>; profiles?: Record<string, unknown> }) : {};
+const key = database.kind;
+const merged = PROFILE
+  ? { ...previous, profiles: { ...previous.profiles, [key]: results } }
+  : { ...previous, latest: results, runs: { ...previous.runs, [key]: results } };
+fs.writeFileSync(resultsFile, `${JSON.stringify(merged, null, 2)}\n`);
+log(`wrote bench/results.json (${key}${PROFILE ? ', profile' : ''}) in ${fmt(results.totalSeconds as number)} s total`);
