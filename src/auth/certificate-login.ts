@@ -73,11 +73,13 @@ export async function authenticateHpkiCertificate(
     notAfter: result.notAfter,
     lastUsedAt: new Date(),
   };
-  await prisma.$transaction([
-    prisma.practitionerCertificate.upsert({ where: { fingerprint }, create: { fingerprint, ...certificateRow }, update: { lastUsedAt: new Date(), hcRoles } }),
-    // The record keeps every qualification an HPKI certificate has proven (one role per card, JAHIS).
-    prisma.practitioner.update({ where: { id: practitioner.id }, data: { hcRoles: mergeRoles(parseStoredHcRoles(practitioner.hcRoles), hcRoles) } }),
-  ]);
+  await retryOnUniqueConflict(() =>
+    prisma.$transaction([
+      prisma.practitionerCertificate.upsert({ where: { fingerprint }, create: { fingerprint, ...certificateRow }, update: { lastUsedAt: new Date(), hcRoles } }),
+      // The record keeps every qualification an HPKI certificate has proven (one role per card, JAHIS).
+      prisma.practitioner.update({ where: { id: practitioner.id }, data: { hcRoles: mergeRoles(parseStoredHcRoles(practitioner.hcRoles), hcRoles) } }),
+    ]),
+  );
 
   return {
     practitionerId: practitioner.id,
@@ -102,8 +104,25 @@ function mergeRoles(existing: StoredHcRole[], proven: StoredHcRole[]): StoredHcR
 
 type Validated = Extract<Awaited<ReturnType<typeof validateCertificate>>, { ok: true }>;
 
+/**
+ * Prisma's upsert is a read then a write: two first logins with the same new card at once can both
+ * try the insert. The loser's unique violation (P2002) means the row now exists: do it again.
+ */
+async function retryOnUniqueConflict<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'P2002') throw error;
+    return operation();
+  }
+}
+
 /** A practitioner made from the certificate's subject: romanised CN, kanji from subjectAltName. */
 async function enrolFromCertificate(prisma: Db, cert: Validated) {
+  return retryOnUniqueConflict(() => createFromCertificate(prisma, cert));
+}
+
+async function createFromCertificate(prisma: Db, cert: Validated) {
   const cn = cert.subject.commonName ?? cert.subject.serialNumber ?? 'Unknown';
   const [given, ...rest] = cn.split(/\s+/);
   const family = rest.length ? rest.join(' ') : given!;

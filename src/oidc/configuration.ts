@@ -186,15 +186,34 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       },
     },
 
-    // The portal itself is first-party: the practitioner is not asked to consent to it.
+    // A practitioner consents to a service once, not once per browser session: the newest live
+    // grant of this account and client is reused. The portal itself is first-party (no consent).
+    // A remote-signing request is asked every time regardless (oidc-provider's rar_prompt).
     loadExistingGrant: async (ctx) => {
-      const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session!.grantIdFor(ctx.oidc.client!.clientId);
+      const { client, session } = ctx.oidc;
+      const consented = ctx.oidc.result?.consent?.grantId;
+      if (consented) return ctx.oidc.provider.Grant.find(consented);
+      // A remote-signing request starts from a fresh grant: earlier authorisations never come back.
+      if (ctx.oidc.params?.authorization_details) return undefined;
+      const grantId = session!.grantIdFor(client!.clientId);
       const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
-      if (existing || ctx.oidc.client!.clientId !== PORTAL_CLIENT_ID || !ctx.oidc.session!.accountId) return existing;
-      const grant = new ctx.oidc.provider.Grant({ clientId: PORTAL_CLIENT_ID, accountId: ctx.oidc.session!.accountId });
-      grant.addOIDCScope('openid profile hcrole');
-      await grant.save();
-      return grant;
+      if (existing || !session!.accountId) return existing;
+      if (client!.clientId === PORTAL_CLIENT_ID) {
+        const grant = new ctx.oidc.provider.Grant({ clientId: PORTAL_CLIENT_ID, accountId: session!.accountId });
+        grant.addOIDCScope('openid profile hcrole');
+        await grant.save();
+        return grant;
+      }
+      const earlier = await deps.prisma().oidcPayload.findFirst({
+        where: {
+          model: 'Grant',
+          expiresAt: { gt: new Date() },
+          AND: [{ payload: { path: ['accountId'], equals: session!.accountId } }, { payload: { path: ['clientId'], equals: client!.clientId } }],
+        },
+        orderBy: { expiresAt: 'desc' },
+        select: { id: true },
+      });
+      return earlier ? ctx.oidc.provider.Grant.find(earlier.id) : undefined;
     },
 
     interactions: {

@@ -75,6 +75,25 @@ describe('HPKI card login', () => {
     expect((await c.verify({ nonce: c.nonce, token })).status).toBe(200);
   });
 
+  it('ten simultaneous first logins with the same new card enrol one practitioner, all succeed', async () => {
+    const card = await issuePractitionerCertificate({
+      issuer: pki.authCa,
+      kind: 'authentication',
+      hcRoles: [{ role: 'Medical Doctor' }],
+      practitioner: { romanisedName: 'Saburo Heiretsu', kanjiFamilyName: '並列', kanjiGivenName: '三郎', facilityEn: 'X', facilityJa: 'X', hpkiId: 'Test000321' },
+      notBefore: new Date(Date.now() - 86400_000),
+      notAfter: new Date(Date.now() + 30 * 86400_000),
+    });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const c = await challenge();
+        return c.verify({ nonce: c.nonce, token: await webEidToken(card, { origin: origin(), nonce: c.nonce }) });
+      }),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
+    expect(await t.portal.prisma.practitioner.count({ where: { registrationNumber: 'hpki:Test000321' } })).toBe(1);
+  });
+
   it('enrols the holder from the certificate and records what it proved', async () => {
     const cert = await t.portal.prisma.practitionerCertificate.findFirstOrThrow({ include: { practitioner: true } });
     expect(cert.practitioner.familyName).toBe('Iryo');

@@ -21,6 +21,8 @@ export class PortalProcess {
     readonly port: number,
     readonly databaseUrl: string,
     private readonly extraEnv: Record<string, string> = {},
+    /** The script the child runs (server.ts; tests may run a process without Next.js pages). */
+    private readonly entry = 'server.ts',
   ) {
     this.url = `http://localhost:${port}`;
   }
@@ -31,7 +33,7 @@ export class PortalProcess {
 
   async start(): Promise<void> {
     this.output = '';
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', this.entry], {
       cwd: root,
       env: {
         ...process.env,
@@ -68,6 +70,11 @@ export class PortalProcess {
       child.kill(signal);
     });
     this.child = undefined;
+  }
+
+  /** True while the child process has not exited (a crash shows here). */
+  isRunning(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   async restart(): Promise<void> {

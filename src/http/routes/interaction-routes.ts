@@ -157,7 +157,8 @@ export async function finishMethod(
       clientId,
       ip: ctx.ip,
       errorCode: error instanceof PortalError ? error.code : 'internal_error',
-      details: error instanceof PortalError && error.detail ? { detail: error.detail.slice(0, 300) } : {},
+      // A detail can quote the refused input; PostgreSQL's jsonb cannot store U+0000, so it is escaped.
+      details: error instanceof PortalError && error.detail ? { detail: error.detail.replaceAll('\u0000', '\\0').slice(0, 300) } : {},
     });
     throw error;
   }
