@@ -38,6 +38,8 @@ async function practitionerPage(browser: Browser, code: string, password: string
 async function createServiceInConsole(page: Page, clientId: string, name: string, rpPort: number, roles: string[] = []) {
   await page.goto(`${portal.url}/admin/services`);
   await page.getByTestId('service-new').click();
+  // The form is a client component: typing before React hydrates it would be lost.
+  await page.waitForLoadState('networkidle');
   await page.getByTestId('service-client-id').fill(clientId);
   await page.getByTestId('service-name').fill(name);
   await page.getByTestId('service-redirect-uris').fill(`http://localhost:${rpPort}/callback`);
@@ -46,6 +48,7 @@ async function createServiceInConsole(page: Page, clientId: string, name: string
   // oidc-provider wants an https initiate_login_uri: the launch link of the home page.
   await page.getByTestId('service-initiate-uri').fill(`https://ehr-${clientId}.example/launch`);
   for (const role of roles) await page.getByTestId(`service-role-${role.replaceAll(' ', '-')}`).check();
+  await expect(page.getByTestId('service-client-id')).toHaveValue(clientId);
   await page.getByTestId('service-save').click();
   await expect(page.getByTestId('secret-once')).toBeVisible();
   await expect(page.getByTestId('secret-client-id')).toHaveText(clientId);
