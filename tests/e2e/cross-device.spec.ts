@@ -6,6 +6,7 @@ import { test, expect, type Browser, type BrowserContext, type Page } from '@pla
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { seedScenario, type Scenario } from '../support/seed-scenario.ts';
 import { PortalProcess } from '../support/portal-process.ts';
+import { addVirtualAuthenticator } from './support/virtual-authenticator.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { startSampleRelyingParty, type SampleRp } from '../../src/demo/sample-relying-party.ts';
 import { softwareCardScript, type SoftwareCardOptions } from '../../src/demo/software-card-script.ts';
@@ -59,23 +60,6 @@ async function seedTestPkiForDoctor(databaseUrl: string, doctorId: string): Prom
   return JSON.parse(line.slice('TEST-CARD '.length)) as TestCard;
 }
 
-/** A platform authenticator with biometrics (Chrome's WebAuthn DevTools domain), kept controllable. */
-async function virtualAuthenticator(context: BrowserContext, page: Page) {
-  const cdp = await context.newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: 'internal',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return { cdp, authenticatorId };
-}
-
 interface Device {
   context: BrowserContext;
   page: Page;
@@ -125,7 +109,7 @@ async function device(browser: Browser, { withCard = false } = {}): Promise<Devi
     await context.addInitScript({ content: softwareCardScript({ ...card, origin: portal.url, format: 'jws' }) });
   }
   const page = await context.newPage();
-  await virtualAuthenticator(context, page);
+  await addVirtualAuthenticator(context, page);
   return { context, page };
 }
 
@@ -220,7 +204,7 @@ test('a phone whose passkey is not the registered one is refused; the registered
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
-    const { cdp, authenticatorId } = await virtualAuthenticator(context, page);
+    const { cdp, authenticatorId } = await addVirtualAuthenticator(context, page);
     const { privateKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
     await cdp.send('WebAuthn.addCredential', {
       authenticatorId,

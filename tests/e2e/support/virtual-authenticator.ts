@@ -15,6 +15,8 @@ export async function addVirtualAuthenticator(context: BrowserContext, page: Pag
     },
   });
   return {
+    cdp,
+    authenticatorId,
     async credentials() {
       const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
       return credentials;
