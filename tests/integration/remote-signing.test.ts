@@ -187,6 +187,7 @@ describe('signHash', () => {
     ['an unsupported hash algorithm', { hashAlgorithmOID: '1.3.14.3.2.26' }, 'signing_hash_invalid'],
     ['a signature algorithm the key cannot make', { signAlgo: '1.2.840.10045.4.3.2' }, 'signing_hash_invalid'],
     ['another practitioner’s credential', () => ({ credentialID: other.credentialId }), 'signing_credential_not_authorised'],
+    ['a credential ID with control characters (found by the fuzz run)', { credentialID: 'H\u0000\u001b' }, 'signing_hash_invalid'],
   ] as const)('refuses %s, signing nothing', async (_name, extra, code) => {
     const before = await t.portal.prisma.auditEvent.count({ where: { event: 'signature', result: 'success' } });
     const res = await signHash(accessToken, hashBody([prescription(4)], typeof extra === 'function' ? extra() : extra));

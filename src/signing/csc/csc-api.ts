@@ -22,9 +22,11 @@ const RSA_SIGN_ALGOS = ['1.2.840.113549.1.1.1', '1.2.840.113549.1.1.11', '1.2.84
 const EC_SIGN_ALGOS = ['1.2.840.10045.2.1', '1.2.840.10045.4.3.2', '1.2.840.10045.4.3.3', '1.2.840.10045.4.3.4'];
 
 const base64 = z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).max(200);
+/** Credential IDs are ours (`hpki2-<base64url>`): anything else is refused before it reaches a query. */
+const credentialIdSchema = z.string().regex(/^[A-Za-z0-9._-]{1,128}$/);
 
 const signHashSchema = z.object({
-  credentialID: z.string().min(1).max(128),
+  credentialID: credentialIdSchema,
   hashes: z.array(base64).min(1).max(1000),
   hashAlgorithmOID: z.string().max(64),
   signAlgo: z.string().max(64),
@@ -36,7 +38,7 @@ const signHashSchema = z.object({
 });
 
 const credentialInfoSchema = z.object({
-  credentialID: z.string().min(1).max(128),
+  credentialID: credentialIdSchema,
   certificates: z.enum(['none', 'single', 'chain']).default('single'),
   certInfo: z.boolean().default(false),
   authInfo: z.boolean().optional(),
