@@ -20,3 +20,8 @@ export async function postJson<T>(url: string, body: unknown = {}): Promise<T> {
   if (!res.ok) throw new ApiError(String(data.error ?? 'internal_error'), String(data.message ?? res.statusText), data);
   return data as T;
 }
+
+/** What a caught failure becomes on screen: the server's coded error, or an internal one. */
+export function toApiError(error: unknown, fallbackMessage: string): ApiError {
+  return error instanceof ApiError ? error : new ApiError('internal_error', fallbackMessage, {});
+}

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslations } from 'next-intl';
 import { ErrorNotice, secondaryButtonClass } from '@/app/components/card';
-import { ApiError, postJson } from '@/app/components/post-json';
+import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 
 export interface AuthorisationRow {
   grantId: string;
@@ -38,7 +38,7 @@ export function SigningAuthorisations({ rows }: { rows: AuthorisationRow[] }) {
       await postJson(`/api/signing/authorisations/${encodeURIComponent(grantId)}/revoke`);
       setList((l) => l.filter((r) => r.grantId !== grantId));
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError('internal_error', String(e), {}));
+      setError(toApiError(e, String(e)));
     }
   }
 

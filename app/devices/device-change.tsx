@@ -4,7 +4,7 @@ import { useRouter } from 'next/navigation';
 import { useTranslations } from 'next-intl';
 import { startRegistration, type PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/browser';
 import { ErrorNotice, buttonClass } from '@/app/components/card';
-import { ApiError, postJson } from '@/app/components/post-json';
+import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 
 type Step = { kind: 'ready' } | { kind: 'working' } | { kind: 'done' } | { kind: 'error'; code: string; message: string };
 
@@ -30,7 +30,7 @@ export function DeviceChange() {
       setStep({ kind: 'done' });
       router.refresh();
     } catch (e) {
-      const err = e instanceof ApiError ? e : new ApiError('internal_error', t('errors.internal_error'), {});
+      const err = toApiError(e, t('errors.internal_error'));
       setStep({ kind: 'error', code: err.code, message: err.message });
     }
   }

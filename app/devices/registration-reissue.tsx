@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { useTranslations } from 'next-intl';
 import { ErrorNotice, buttonClass } from '@/app/components/card';
-import { ApiError, postJson } from '@/app/components/post-json';
+import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 
 interface Issued {
   url: string;
@@ -23,7 +23,7 @@ export function RegistrationReissue() {
     try {
       setIssued(await postJson<Issued>('/api/devices/registration-code'));
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError('internal_error', t('errors.internal_error'), {}));
+      setError(toApiError(e, t('errors.internal_error')));
     } finally {
       setBusy(false);
     }

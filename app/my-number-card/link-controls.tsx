@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { useTranslations } from 'next-intl';
 import { ErrorNotice, secondaryButtonClass } from '@/app/components/card';
-import { ApiError, postJson } from '@/app/components/post-json';
+import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 import { MyNumberCardForm } from '@/app/components/card/my-number-card-form';
 
 export function LinkMyNumberCard() {
@@ -37,7 +37,7 @@ export function UnlinkMyNumberCard() {
       await postJson('/api/my-number-card/unlink');
       window.location.reload();
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError('internal_error', String(e), {}));
+      setError(toApiError(e, String(e)));
     }
   }
   return (

@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { useTranslations } from 'next-intl';
 import { ErrorNotice, buttonClass } from '@/app/components/card';
-import { ApiError, postJson } from '@/app/components/post-json';
+import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 
 type Report = { ok: true; entries: number; lastHash: string } | { ok: false; entries: number; brokenAt: string; reason: string; expected: string; found: string };
 
@@ -18,7 +18,7 @@ export function AuditVerify() {
     try {
       setReport(await postJson<Report>('/api/admin/audit/verify'));
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError('internal_error', String(e), {}));
+      setError(toApiError(e, String(e)));
     } finally {
       setBusy(false);
     }

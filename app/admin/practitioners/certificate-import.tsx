@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useRouter } from 'next/navigation';
 import { useTranslations } from 'next-intl';
 import { ErrorNotice, buttonClass } from '@/app/components/card';
-import { ApiError, postJson } from '@/app/components/post-json';
+import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 import { fileBase64 } from './file-base64';
 
 /** Enrol a practitioner from their HPKI authentication certificate (PEM or DER). */
@@ -33,7 +33,7 @@ export function CertificateImport() {
       );
       router.refresh();
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError('internal_error', String(err), {}));
+      setError(toApiError(err, String(err)));
     } finally {
       setBusy(false);
     }

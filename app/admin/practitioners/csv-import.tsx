@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useRouter } from 'next/navigation';
 import { useTranslations } from 'next-intl';
 import { ErrorNotice, buttonClass } from '@/app/components/card';
-import { ApiError, postJson } from '@/app/components/post-json';
+import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 
 /** CSV import, all or nothing: every bad row is listed with its line number and reason. */
 export function CsvImport() {
@@ -25,7 +25,7 @@ export function CsvImport() {
       setImported(result.imported);
       router.refresh();
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError('internal_error', String(err), {}));
+      setError(toApiError(err, String(err)));
     } finally {
       setBusy(false);
     }

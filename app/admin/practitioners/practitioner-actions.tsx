@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { useTranslations } from 'next-intl';
 import { ErrorNotice, secondaryButtonClass } from '@/app/components/card';
-import { ApiError, postJson } from '@/app/components/post-json';
+import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 
 type Action = 'lock' | 'unlock' | 'end-sessions' | 'remove-device' | 'remove-my-number-card';
 
@@ -30,7 +30,7 @@ export function PractitionerActions({ id, locked, self, hasDevice, hasMnc }: { i
       );
       router.refresh();
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError('internal_error', String(e), {}));
+      setError(toApiError(e, String(e)));
     } finally {
       setBusy(false);
     }

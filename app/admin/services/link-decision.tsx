@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useRouter } from 'next/navigation';
 import { useTranslations } from 'next-intl';
 import { ErrorNotice, buttonClass, secondaryButtonClass } from '@/app/components/card';
-import { ApiError, postJson } from '@/app/components/post-json';
+import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 
 /** Approve a link request with the service's own user ID for this person, or reject it. */
 export function LinkDecision({ linkId }: { linkId: string }) {
@@ -21,7 +21,7 @@ export function LinkDecision({ linkId }: { linkId: string }) {
       await postJson(`/api/admin/link-requests/${linkId}/${decision}`, decision === 'approve' ? { serviceUserId } : {});
       router.refresh();
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError('internal_error', String(err), {}));
+      setError(toApiError(err, String(err)));
     } finally {
       setBusy(false);
     }

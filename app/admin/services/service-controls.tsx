@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { useTranslations } from 'next-intl';
 import { ErrorNotice, secondaryButtonClass } from '@/app/components/card';
-import { ApiError, postJson } from '@/app/components/post-json';
+import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 import { SecretOnce } from './secret-once';
 
 /** Rotate the secret (the old one stops working at once) and disable or enable the service. */
@@ -21,7 +21,7 @@ export function ServiceControls({ clientId, enabled, hasSecret }: { clientId: st
     try {
       await action();
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError('internal_error', String(e), {}));
+      setError(toApiError(e, String(e)));
     } finally {
       setBusy(false);
     }

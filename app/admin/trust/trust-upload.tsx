@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useRouter } from 'next/navigation';
 import { useTranslations } from 'next-intl';
 import { ErrorNotice, buttonClass } from '@/app/components/card';
-import { ApiError, postJson } from '@/app/components/post-json';
+import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 import { fileBase64 } from '../practitioners/file-base64';
 
 /** Upload of an anchor, an issuing CA or a CRL (PEM or DER) for HPKI or JPKI. */
@@ -28,7 +28,7 @@ export function TrustUpload() {
       setDone(true);
       router.refresh();
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError('internal_error', String(err), {}));
+      setError(toApiError(err, String(err)));
     } finally {
       setBusy(false);
     }

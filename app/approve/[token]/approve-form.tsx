@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { useTranslations } from 'next-intl';
 import { startAuthentication, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
 import { Card, ErrorNotice, buttonClass } from '@/app/components/card';
-import { ApiError, postJson } from '@/app/components/post-json';
+import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 
 type Step = { kind: 'ask' } | { kind: 'working' } | { kind: 'done' } | { kind: 'error'; code: string; message: string; final: boolean };
 
@@ -28,7 +28,7 @@ export function ApproveForm(props: { token: string; service: string; time: strin
       await postJson(`${base}/verify`, response);
       setStep({ kind: 'done' });
     } catch (e) {
-      const err = e instanceof ApiError ? e : new ApiError('internal_error', t('errors.internal_error'), {});
+      const err = toApiError(e, t('errors.internal_error'));
       // A used, expired or withdrawn URL cannot be tried again; a failed ceremony can.
       setStep({ kind: 'error', code: err.code, message: err.message, final: err.code.startsWith('cross_device_') });
     }

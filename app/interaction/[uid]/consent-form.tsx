@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { useTranslations } from 'next-intl';
 import type { InteractionView } from '@/src/oidc/interaction-view-schema';
 import { Card, ErrorNotice, buttonClass, secondaryButtonClass } from '@/app/components/card';
-import { ApiError, postJson } from '@/app/components/post-json';
+import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 
 // family_name / given_name are parts of `name`: the person sees one line for them.
 const KNOWN_CLAIMS = ['sub', 'name', 'hcRole'] as const;
@@ -20,7 +20,7 @@ export function ConsentForm({ view }: { view: InteractionView }) {
       const { redirectTo } = await postJson<{ redirectTo: string }>(`/interaction/${view.uid}/consent`, { decision });
       window.location.assign(redirectTo);
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError('internal_error', t('errors.internal_error'), {}));
+      setError(toApiError(e, t('errors.internal_error')));
       setBusy(false);
     }
   }

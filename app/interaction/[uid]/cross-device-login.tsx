@@ -2,7 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslations } from 'next-intl';
 import { ErrorNotice, buttonClass, secondaryButtonClass } from '@/app/components/card';
-import { ApiError, postJson } from '@/app/components/post-json';
+import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 
 interface Started {
   request: string;
@@ -27,7 +27,7 @@ export function CrossDeviceLogin({ base }: { base: string }) {
   const finishing = useRef(false);
 
   function fail(e: unknown) {
-    const err = e instanceof ApiError ? e : new ApiError('internal_error', t('errors.internal_error'), {});
+    const err = toApiError(e, t('errors.internal_error'));
     setError({ code: err.code, message: err.message });
     setPhase('error');
   }

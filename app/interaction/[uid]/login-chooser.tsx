@@ -4,7 +4,7 @@ import { useTranslations } from 'next-intl';
 import { browserSupportsWebAuthn, startAuthentication, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
 import type { InteractionView } from '@/src/oidc/interaction-view-schema';
 import { Card, ErrorNotice, buttonClass, secondaryButtonClass } from '@/app/components/card';
-import { ApiError, postJson } from '@/app/components/post-json';
+import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 import { HpkiCardLogin } from './hpki-card-login';
 import { HpkiCertLogin } from './hpki-cert-login';
 import { MyNumberCardLogin } from './my-number-card-login';
@@ -38,7 +38,7 @@ export function LoginChooser({ view }: { view: InteractionView }) {
       const { redirectTo } = await postJson<{ redirectTo: string }>(`${base}/passkey/verify`, response);
       window.location.assign(redirectTo);
     } catch (error) {
-      const e = error instanceof ApiError ? error : new ApiError('internal_error', t('errors.internal_error'), {});
+      const e = toApiError(error, t('errors.internal_error'));
       setStatus({ kind: 'error', code: e.code, message: e.message });
     }
   }
@@ -48,7 +48,7 @@ export function LoginChooser({ view }: { view: InteractionView }) {
       const { redirectTo } = await postJson<{ redirectTo: string }>(`${base}/abort`);
       window.location.assign(redirectTo);
     } catch (error) {
-      const e = error instanceof ApiError ? error : new ApiError('internal_error', t('errors.internal_error'), {});
+      const e = toApiError(error, t('errors.internal_error'));
       setStatus({ kind: 'error', code: e.code, message: e.message });
     }
   }

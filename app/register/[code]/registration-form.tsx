@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslations } from 'next-intl';
 import { startRegistration, type PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/browser';
 import { Card, ErrorNotice, buttonClass } from '@/app/components/card';
-import { ApiError, postJson } from '@/app/components/post-json';
+import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 
 type Step =
   | { kind: 'password' }
@@ -28,7 +28,7 @@ export function RegistrationForm({ code, name, expiresAt }: { code: string; name
       const { options } = await postJson<{ options: PublicKeyCredentialCreationOptionsJSON }>(`${base}/password`, { password });
       setStep({ kind: 'passkey', options });
     } catch (e) {
-      const err = e instanceof ApiError ? e : new ApiError('internal_error', t('errors.internal_error'), {});
+      const err = toApiError(e, t('errors.internal_error'));
       if (err.code === 'registration_code_locked') setStep({ kind: 'locked' });
       setError({ code: err.code, message: err.message, remaining: typeof err.body.remaining === 'number' ? err.body.remaining : undefined });
     } finally {
@@ -52,7 +52,7 @@ export function RegistrationForm({ code, name, expiresAt }: { code: string; name
       await postJson(`${base}/passkey`, { response });
       setStep({ kind: 'done' });
     } catch (e) {
-      const err = e instanceof ApiError ? e : new ApiError('internal_error', t('errors.internal_error'), {});
+      const err = toApiError(e, t('errors.internal_error'));
       setError({ code: err.code, message: err.message });
       setStep({ kind: 'password' });
     } finally {

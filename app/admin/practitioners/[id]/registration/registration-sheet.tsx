@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { useLocale, useTranslations } from 'next-intl';
 import { ErrorNotice, buttonClass, secondaryButtonClass } from '@/app/components/card';
-import { ApiError, postJson } from '@/app/components/post-json';
+import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 
 interface Issued {
   url: string;
@@ -25,7 +25,7 @@ export function RegistrationSheet({ practitionerId, name, romanised, registratio
     try {
       setIssued(await postJson<Issued>(`/api/admin/practitioners/${practitionerId}/registration-code`));
     } catch (e) {
-      setError(e instanceof ApiError ? e : new ApiError('internal_error', String(e), {}));
+      setError(toApiError(e, String(e)));
     } finally {
       setBusy(false);
     }
