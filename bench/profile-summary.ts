@@ -25,7 +25,23 @@ export interface ProfileSummary {
   busyMs: number;
   topFunctions: { function: string; where: string; selfMs: number; percentOfBusy: number }[];
   byArea: { area: string; selfMs: number; percentOfBusy: number }[];
+  /** Busy time by layer, with Node's internals and builtins charged to the package that called them. */
+  byLayer: { layer: string; selfMs: number; percentOfBusy: number }[];
+  window?: { fromUs: number; toUs: number };
 }
+
+/** Which layer of the portal a package belongs to, for the bottleneck summary. */
+const LAYERS: [string, RegExp][] = [
+  ['database: PGlite (PostgreSQL in wasm)', /^(@electric-sql\/pglite|pglite-prisma-adapter)$/],
+  ['database: pg driver', /^(pg|pg-protocol|pg-pool|pg-types|postgres-.*|@prisma\/adapter-pg)$/],
+  ['database: Prisma client', /^@prisma\//],
+  ['Next.js page rendering', /^(next|react|react-dom|\.next|next-intl|app)$/],
+  ['oidc-provider (+koa, jose)', /^(oidc-provider|koa|@koa\/.*|jose|quick-lru|eta|.*koa.*)$/],
+  ['certificate parsing (asn1js, @peculiar)', /^(asn1js|@peculiar\/.*|pvtsutils|pvutils|tslib|reflect-metadata)$/],
+  ['portal code (src/)', /^src\//],
+  ['garbage collector', /^\(garbage collector\)$/],
+];
+const NODE_OWN = /^(node:|\(native\/builtin\)|\(program\)|\(anonymous\)|wasm\/)/;
 
 /** Which package or part of the tree a script URL belongs to. */
 function areaOf(url: string, functionName: string): string {
@@ -41,14 +57,33 @@ function areaOf(url: string, functionName: string): string {
   return url.replace(/^file:\/\//, '').split('/').slice(-2).join('/');
 }
 
-export function summariseProfile(file: string, top = 25): ProfileSummary {
+/**
+ * `window` (CLOCK_MONOTONIC µs, the clock of process.hrtime and of the profile's startTime) limits
+ * the summary to the samples taken during a measured run, leaving out start-up and warm-up.
+ */
+export function summariseProfile(file: string, top = 25, window?: { fromUs: number; toUs: number }): ProfileSummary {
   const profile = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const self = new Map<number, number>();
+  let at = profile.startTime;
   for (let i = 0; i < profile.samples.length; i++) {
+    at += profile.timeDeltas[i] ?? 0;
+    if (window && (at < window.fromUs || at > window.toUs)) continue;
     const id = profile.samples[i]!;
     self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   }
+  /** The nearest frame, leaf upwards, that is not Node's own: who asked for this work. */
+  const callerArea = (id: number): string => {
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
+      const { url, functionName } = byId.get(n)!.callFrame;
+      const a = areaOf(url, functionName);
+      if (!NODE_OWN.test(a) && functionName !== '(root)') return a;
+    }
+    return areaOf(byId.get(id)!.callFrame.url, byId.get(id)!.callFrame.functionName);
+  };
+  const layer = new Map<string, number>();
   const fn = new Map<string, { function: string; where: string; us: number }>();
   const area = new Map<string, number>();
   let idle = 0;
@@ -68,6 +103,9 @@ export function summariseProfile(file: string, top = 25): ProfileSummary {
     fn.set(key, entry);
     const a = areaOf(url, functionName);
     area.set(a, (area.get(a) ?? 0) + us);
+    const caller = callerArea(id);
+    const l = LAYERS.find(([, re]) => re.test(caller))?.[0] ?? (NODE_OWN.test(caller) ? 'Node.js internals (no caller on the stack)' : `other: ${caller}`);
+    layer.set(l, (layer.get(l) ?? 0) + us);
   }
   const busy = total - idle;
   const pct = (us: number) => Math.round((1000 * us) / busy) / 10;
@@ -84,6 +122,10 @@ export function summariseProfile(file: string, top = 25): ProfileSummary {
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, us]) => ({ area: name, selfMs: Math.round(us / 1000), percentOfBusy: pct(us) })),
+    byLayer: [...layer]
+      .sort((a, b) => b[1] - a[1])
+      .map(([name, us]) => ({ layer: name, selfMs: Math.round(us / 1000), percentOfBusy: pct(us) })),
+    ...(window ? { window } : {}),
   };
 }
 
@@ -93,6 +135,8 @@ export function printProfileSummary(s: ProfileSummary): void {
   for (const f of s.topFunctions) console.log(`  ${String(f.percentOfBusy).padStart(5)}%  ${String(f.selfMs).padStart(6)} ms  ${f.function}  ${f.where}`);
   console.log('\nSelf time by package / area:');
   for (const a of s.byArea) console.log(`  ${String(a.percentOfBusy).padStart(5)}%  ${String(a.selfMs).padStart(6)} ms  ${a.area}`);
+  console.log("\nBusy time by layer (Node's internals charged to the package that called them):");
+  for (const l of s.byLayer) console.log(`  ${String(l.percentOfBusy).padStart(5)}%  ${String(l.selfMs).padStart(6)} ms  ${l.layer}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

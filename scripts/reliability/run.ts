@@ -18,7 +18,7 @@ import { createReliabilityMaterial, enrolSigningCredentialOffline, seedDatabase,
 import { fullCardLogin, registerPasskey, signingAccessToken, type Server } from '../../tests/reliability/flows.ts';
 import { runLoad } from '../../tests/reliability/load.ts';
 import { runReplay } from '../../tests/reliability/replay.ts';
-import { runFuzz } from '../../tests/reliability/fuzz.ts';
+import { FUZZ_TARGETS, runFuzz } from '../../tests/reliability/fuzz.ts';
 import { faultProblems, runFault } from '../../tests/reliability/fault.ts';
 
 const selected = new Set(process.argv.slice(2).filter((a) => !a.startsWith('-')));
@@ -55,7 +55,10 @@ const serverEnv = { HPKI_AUTO_ENROL: 'true', TRUSTED_PROXIES: '127.0.0.1', CRL_F
 
 async function loadReplayFuzz(material: ReliabilityMaterial) {
   const database = postgresUrl ? await createTestDatabase('reliability') : pgliteDatabase('reliability');
-  const fixture = await seedDatabase(database.url, material, 60);
+  // A registration case whose passkey is accepted spends its code: enough for every fuzz case of
+  // that target (one in FUZZ_TARGETS.length), or the remainder would be skipped.
+  const registrantsNeeded = wants('fuzz') ? Math.ceil(fuzzCases / FUZZ_TARGETS.length) + 60 : 60;
+  const fixture = await seedDatabase(database.url, material, registrantsNeeded);
   const portal = new PortalProcess(await freePort(), database.url, serverEnv);
   const server: Server = { url: portal.url, origin: portal.url };
   log(`server: production process on ${portal.url}, ${database.kind} (${database.url})`);

@@ -61,10 +61,24 @@ export function chainHash(prevHash: string, canonical: string): string {
   return crypto.createHash('sha256').update(prevHash).update('\n').update(canonical).digest('hex');
 }
 
-/** Appends one entry: hash = SHA-256(previous hash ‖ canonical entry). Never updates or deletes. */
-export async function appendAudit(prisma: Db, entry: AuditEntry): Promise<void> {
-  const at = new Date();
-  const row = {
+interface Pending {
+  fields: AuditFields;
+  done: (error?: unknown) => void;
+}
+
+/** Entries waiting for the next write, per database handle. */
+const queues = new WeakMap<Db, { waiting: Pending[]; writing: boolean }>();
+const MAX_BATCH = 200;
+
+/**
+ * Appends one entry: hash = SHA-256(previous hash ‖ canonical entry). Never updates or deletes.
+ * Resolves once the entry is committed. Entries that arrive while a write is in progress are
+ * written together in the next transaction (group commit): one lock, one read of the chain's
+ * end and one insert for the lot, instead of one transaction each.
+ */
+export function appendAudit(prisma: Db, entry: AuditEntry): Promise<void> {
+  const fields: AuditFields = {
+    at: new Date(),
     event: entry.event,
     result: entry.result,
     practitionerId: entry.practitionerId ?? null,
@@ -74,11 +88,38 @@ export async function appendAudit(prisma: Db, entry: AuditEntry): Promise<void> 
     ip: entry.ip ?? null,
     details: JSON.parse(JSON.stringify(entry.details ?? {})),
   };
-  const canonical = canonicalEntry({ ...row, at });
-  await prisma.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_ID})`;
-    const last = await tx.auditEvent.findFirst({ orderBy: { seq: 'desc' }, select: { hash: true } });
-    const prevHash = last?.hash ?? GENESIS_HASH;
-    await tx.auditEvent.create({ data: { ...row, at, prevHash, hash: chainHash(prevHash, canonical) } });
-  });
+  let queue = queues.get(prisma);
+  if (!queue) queues.set(prisma, (queue = { waiting: [], writing: false }));
+  const written = new Promise<void>((resolve, reject) => queue.waiting.push({ fields, done: (error) => (error ? reject(error) : resolve()) }));
+  if (!queue.writing) void writeQueued(prisma, queue);
+  return written;
+}
+
+async function writeQueued(prisma: Db, queue: { waiting: Pending[]; writing: boolean }): Promise<void> {
+  queue.writing = true;
+  try {
+    while (queue.waiting.length > 0) {
+      const batch = queue.waiting.splice(0, MAX_BATCH);
+      try {
+        await prisma.$transaction(async (tx) => {
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_ID})`;
+          const last = await tx.auditEvent.findFirst({ orderBy: { seq: 'desc' }, select: { hash: true } });
+          let prevHash = last?.hash ?? GENESIS_HASH;
+          const rows = batch.map(({ fields }) => {
+            const hash = chainHash(prevHash, canonicalEntry(fields));
+            const row = { ...(fields as AuditFields & { details: object }), prevHash, hash };
+            prevHash = hash;
+            return row;
+          });
+          // One multi-row INSERT: PostgreSQL numbers the rows (seq) in the order listed.
+          await tx.auditEvent.createMany({ data: rows });
+        });
+        for (const p of batch) p.done();
+      } catch (error) {
+        for (const p of batch) p.done(error);
+      }
+    }
+  } finally {
+    queue.writing = false;
+  }
 }

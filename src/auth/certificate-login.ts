@@ -73,13 +73,20 @@ export async function authenticateHpkiCertificate(
     notAfter: result.notAfter,
     lastUsedAt: new Date(),
   };
-  await retryOnUniqueConflict(() =>
-    prisma.$transaction([
-      prisma.practitionerCertificate.upsert({ where: { fingerprint }, create: { fingerprint, ...certificateRow }, update: { lastUsedAt: new Date(), hcRoles } }),
-      // The record keeps every qualification an HPKI certificate has proven (one role per card, JAHIS).
-      prisma.practitioner.update({ where: { id: practitioner.id }, data: { hcRoles: mergeRoles(parseStoredHcRoles(practitioner.hcRoles), hcRoles) } }),
-    ]),
-  );
+  const storedRoles = parseStoredHcRoles(practitioner.hcRoles);
+  const mergedRoles = mergeRoles(storedRoles, hcRoles);
+  if (known && mergedRoles.length === storedRoles.length) {
+    // The usual login: a known certificate whose roles the record already has — one write.
+    await prisma.practitionerCertificate.update({ where: { fingerprint }, data: { lastUsedAt: certificateRow.lastUsedAt } });
+  } else {
+    await retryOnUniqueConflict(() =>
+      prisma.$transaction([
+        prisma.practitionerCertificate.upsert({ where: { fingerprint }, create: { fingerprint, ...certificateRow }, update: { lastUsedAt: new Date(), hcRoles } }),
+        // The record keeps every qualification an HPKI certificate has proven (one role per card, JAHIS).
+        prisma.practitioner.update({ where: { id: practitioner.id }, data: { hcRoles: mergedRoles } }),
+      ]),
+    );
+  }
 
   return {
     practitionerId: practitioner.id,

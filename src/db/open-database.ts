@@ -3,6 +3,26 @@ import type { Database } from './current.ts';
 import { describeTarget, resolveDatabaseTarget, type DatabaseTarget } from './database-target.ts';
 import { openDriverAdapter } from './driver-adapter.ts';
 import { applyMigrations } from './migrations.ts';
+import { clientsChanged } from '../clients/client-cache.ts';
+
+const WRITES = new Set(['create', 'createMany', 'createManyAndReturn', 'update', 'updateMany', 'updateManyAndReturn', 'upsert', 'delete', 'deleteMany']);
+
+/** Every write to the client table, by any code on this handle, empties the client cache. */
+function watchClientWrites(prisma: PrismaClient): PrismaClient {
+  return prisma.$extends({
+    query: {
+      oidcClient: {
+        async $allOperations({ operation, args, query }) {
+          try {
+            return await query(args);
+          } finally {
+            if (WRITES.has(operation)) clientsChanged();
+          }
+        },
+      },
+    },
+  }) as unknown as PrismaClient;
+}
 
 export type { DatabaseTarget };
 
@@ -31,7 +51,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
   const opened = await openDriverAdapter(target);
   // PGlite allows one handle per folder, so the same handle migrates and then serves queries.
   if (options.migrate && target.kind === 'pglite') report(await applyMigrations(opened.factory), options.log);
-  const prisma = new PrismaClient({ adapter: opened.factory });
+  const prisma = watchClientWrites(new PrismaClient({ adapter: opened.factory }));
   return {
     prisma,
     target,

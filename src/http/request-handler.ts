@@ -9,6 +9,7 @@ import { localeFromCookieHeader } from '../i18n/locale.ts';
 import { stripUntrustedCertificateHeaders } from '../auth/hpki-cert/client-certificate-source.ts';
 import { refusedCertificateHeaders } from '../auth/hpki-cert/hpki-cert-login.ts';
 import { clientIp } from './client-ip.ts';
+import { withRequestMemo } from '../db/request-memo.ts';
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -23,7 +24,9 @@ export function createRequestHandler(portal: Portal, pages: PageHandler) {
   const logUnexpected = (req: IncomingMessage) => (e: unknown) =>
     portal.log(`unexpected error on ${req.method} ${req.url?.split('?')[0]}: ${(e as Error).stack ?? e}`);
 
-  return async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  return (req: IncomingMessage, res: ServerResponse): Promise<void> => withRequestMemo(() => handle(req, res));
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Only this handler may tell pages about an interaction.
     delete req.headers[INTERACTION_VIEW_HEADER];
     // Client-certificate headers count only from a configured proxy; from anyone else they are
@@ -59,7 +62,7 @@ export function createRequestHandler(portal: Portal, pages: PageHandler) {
     } catch (error) {
       sendError(req, res, error, logUnexpected(req));
     }
-  };
+  }
 }
 
 async function renderInteraction(portal: Portal, req: IncomingMessage, res: ServerResponse, uid: string, pages: PageHandler) {

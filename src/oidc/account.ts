@@ -3,6 +3,7 @@ import { findLoginEvidence, type LoginEvidence } from '../auth/login-evidence.ts
 import { readServicePolicy } from '../clients/service-policy.ts';
 import { linkedAccountFor } from '../clients/service-links.ts';
 import type { Db } from '../db/current.ts';
+import { memoised } from '../db/request-memo.ts';
 import { describeHcRole } from '../pki/hcrole/displayNames.ts';
 import { parseStoredHcRoles, type StoredHcRole } from '../practitioners/practitioner.ts';
 
@@ -29,17 +30,19 @@ async function loginTimeOf(ctx: KoaContextWithOIDC, token: unknown): Promise<num
 export function findAccountIn(prisma: () => Db) {
   return async (ctx: KoaContextWithOIDC, sub: string, token?: unknown): Promise<Account | undefined> => {
     if (!/^[0-9a-f-]{36}$/i.test(sub)) return undefined;
-    const p = await prisma().practitioner.findUnique({ where: { id: sub } });
+    // oidc-provider asks for the account several times per request; one read answers them all.
+    const p = await memoised(`practitioner:${sub}`, () => prisma().practitioner.findUnique({ where: { id: sub } }));
     if (!p || p.lockedAt) return undefined;
-    const loginTs = await loginTimeOf(ctx, token);
-    // Only what the service's policy releases (all but birthdate when it says nothing).
-    const released = readServicePolicy(ctx.oidc.client?.metadata()).released_claims ?? ['profile', 'hcRole', 'hpki', 'linked_account'];
-    const clientId = ctx.oidc.client?.clientId;
-    const linkedAccount = clientId && released.includes('linked_account') ? await linkedAccountFor(prisma(), p.id, clientId) : undefined;
-    const evidence: LoginEvidence | null = loginTs ? await findLoginEvidence(prisma(), p.id, loginTs) : null;
     return {
       accountId: p.id,
+      // Claims are read only when a token or userinfo is being made, not at every account check.
       async claims() {
+        const loginTs = await loginTimeOf(ctx, token);
+        // Only what the service's policy releases (all but birthdate when it says nothing).
+        const released = readServicePolicy(ctx.oidc.client?.metadata()).released_claims ?? ['profile', 'hcRole', 'hpki', 'linked_account'];
+        const clientId = ctx.oidc.client?.clientId;
+        const linkedAccount = clientId && released.includes('linked_account') ? await linkedAccountFor(prisma(), p.id, clientId) : undefined;
+        const evidence: LoginEvidence | null = loginTs ? await findLoginEvidence(prisma(), p.id, loginTs) : null;
         const kanji = p.familyNameKanji && p.givenNameKanji ? `${p.familyNameKanji} ${p.givenNameKanji}` : undefined;
         const profile = released.includes('profile')
           ? {

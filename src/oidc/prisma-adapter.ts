@@ -1,5 +1,13 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Db } from '../db/current.ts';
+import { forget, memoised, rememberWritten } from '../db/request-memo.ts';
+import { cachedClient } from '../clients/client-cache.ts';
+
+/**
+ * Models read several times within one request (see request-memo.ts). Tokens and codes are never
+ * memoised: their consumption must always be read from the database.
+ */
+const MEMOISED = new Set(['Client', 'Interaction', 'Session', 'Grant']);
 
 /**
  * oidc-provider storage in PostgreSQL: every model (Session, Grant, AuthorizationCode, RefreshToken,
@@ -8,9 +16,25 @@ import type { Db } from '../db/current.ts';
  */
 export function prismaAdapterFactory(prisma: () => Db) {
   return class PrismaAdapter implements Adapter {
-    constructor(private readonly model: string) {}
+    private readonly memo: boolean;
+    constructor(private readonly model: string) {
+      this.memo = MEMOISED.has(model);
+    }
+
+    private key(id: string) {
+      return `oidc:${this.model}:${id}`;
+    }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+      await this.write(id, payload, expiresIn);
+      if (!this.memo) return;
+      // A client row has more than its metadata (enabled): read it again when asked.
+      if (this.model === 'Client') forget(this.key(id));
+      else rememberWritten(this.key(id), payload);
+      if (payload.uid) forget(this.key(`uid:${payload.uid}`));
+    }
+
+    private async write(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       if (this.model === 'Client') {
         const metadata = JSON.parse(JSON.stringify(payload));
         await prisma().oidcClient.upsert({
@@ -35,16 +59,23 @@ export function prismaAdapterFactory(prisma: () => Db) {
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
+      return this.memo ? memoised(this.key(id), () => this.read(id)) : this.read(id);
+    }
+
+    private async read(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') {
-        const client = await prisma().oidcClient.findUnique({ where: { clientId: id } });
-        if (!client || !client.enabled) return undefined;
-        return { ...(client.metadata as AdapterPayload), client_id: client.clientId };
+        return cachedClient(id, async () => {
+          const client = await prisma().oidcClient.findUnique({ where: { clientId: id } });
+          if (!client || !client.enabled) return undefined;
+          return { ...(client.metadata as AdapterPayload), client_id: client.clientId };
+        });
       }
       return this.rowToPayload(await prisma().oidcPayload.findUnique({ where: { model_id: { model: this.model, id } } }));
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      return this.rowToPayload(await prisma().oidcPayload.findFirst({ where: { model: this.model, uid } }));
+      const read = async () => this.rowToPayload(await prisma().oidcPayload.findFirst({ where: { model: this.model, uid } }));
+      return this.memo ? memoised(this.key(`uid:${uid}`), read) : read();
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
@@ -59,6 +90,8 @@ export function prismaAdapterFactory(prisma: () => Db) {
     }
 
     async destroy(id: string): Promise<void> {
+      // Which uid key pointed here is not known: this request forgets everything it read.
+      if (this.memo) forget();
       if (this.model === 'Client') {
         await prisma().oidcClient.deleteMany({ where: { clientId: id } });
         return;
@@ -67,6 +100,7 @@ export function prismaAdapterFactory(prisma: () => Db) {
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
+      forget();
       await prisma().oidcPayload.deleteMany({ where: { grantId } });
     }
 

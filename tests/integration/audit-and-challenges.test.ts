@@ -19,6 +19,9 @@ describe('audit log', () => {
     );
     const rows = await t.portal.prisma.auditEvent.findMany({ orderBy: { seq: 'asc' } });
     expect(rows.length).toBeGreaterThanOrEqual(25);
+    // Appends made together are written together (group commit), in the order they were made.
+    const order = rows.filter((r) => r.event === 'test.event').map((r) => (r.details as { i: number }).i);
+    expect(order).toEqual(Array.from({ length: 25 }, (_, i) => i));
     let prev = GENESIS_HASH;
     for (const row of rows) {
       expect(row.prevHash).toBe(prev);

@@ -15,6 +15,20 @@ async function signedBy(certificate: x509.X509Certificate, issuer: x509.X509Cert
   }
 }
 
+/**
+ * Whether one trust-store certificate signed another never changes while that store lives (its
+ * certificate objects are immutable and replaced, not edited, when trust material changes): the
+ * answer is kept per object pair so a login verifies only its own leaf's signature.
+ */
+const storedPairs = new WeakMap<x509.X509Certificate, WeakMap<x509.X509Certificate, boolean>>();
+async function storedSignedBy(certificate: x509.X509Certificate, issuer: x509.X509Certificate): Promise<boolean> {
+  let byIssuer = storedPairs.get(certificate);
+  if (!byIssuer) storedPairs.set(certificate, (byIssuer = new WeakMap()));
+  let known = byIssuer.get(issuer);
+  if (known === undefined) byIssuer.set(issuer, (known = await signedBy(certificate, issuer)));
+  return known;
+}
+
 function keyIdentifiersDisagree(certificate: x509.X509Certificate, issuer: x509.X509Certificate): boolean {
   const aki = certificate.getExtension(x509.AuthorityKeyIdentifierExtension)?.keyId;
   const ski = issuer.getExtension(x509.SubjectKeyIdentifierExtension)?.keyId;
@@ -74,7 +88,9 @@ export async function validateCertificateChain(
     const candidates: readonly TrustStoreCertificate[] = trustStore.bySubject.get(nameKey(current.issuerName)) ?? [];
     for (const candidate of candidates) {
       if (fingerprints.has(candidate.fingerprint) || keyIdentifiersDisagree(current, candidate.certificate)) continue;
-      if (!(await signedBy(current, candidate.certificate))) continue;
+      // path[0] is the certificate being validated; every later one comes from the trust store.
+      const verified = path.length > 1 ? await storedSignedBy(current, candidate.certificate) : await signedBy(current, candidate.certificate);
+      if (!verified) continue;
 
       const problem = caProblem(candidate.certificate, path.length - 1, now);
       if (problem) {
