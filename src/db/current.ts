@@ -1,9 +1,12 @@
+import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 
 export type Db = InstanceType<typeof PrismaClient>;
 
 export interface Database {
   prisma: Db;
+  /** The driver adapter under `prisma` (same pool or PGlite handle), for fixed hot-path SQL. */
+  sql: SqlQueryable;
   description: string;
   close(): Promise<void>;
 }

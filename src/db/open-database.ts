@@ -52,8 +52,11 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
   // PGlite allows one handle per folder, so the same handle migrates and then serves queries.
   if (options.migrate && target.kind === 'pglite') report(await applyMigrations(opened.factory), options.log);
   const prisma = watchClientWrites(new PrismaClient({ adapter: opened.factory }));
+  // The driver adapter over the same pool (PostgreSQL) or PGlite handle, for fixed SQL on hot paths.
+  const sql = await opened.factory.connect();
   return {
     prisma,
+    sql,
     target,
     description,
     async close() {

@@ -1,3 +1,4 @@
+import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import crypto from 'node:crypto';
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
@@ -19,6 +20,7 @@ import { recordSigningAuthorisation, signingTokenSeconds } from '../signing/sign
  */
 export interface ProviderDependencies {
   prisma: () => Db;
+  sql: () => SqlQueryable;
   kek: KeyEncryptionKey;
   jwks: { keys: JWK[] };
   /** Hosts exempt from oidc-provider's SSRF guard against private and loopback addresses. */
@@ -64,7 +66,7 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
   const pairwiseSalt = deps.kek.derive('pairwise-subject');
   const signingResource = deps.signingResource;
   return {
-    adapter: prismaAdapterFactory(deps.prisma),
+    adapter: prismaAdapterFactory(deps.prisma, deps.sql),
     findAccount: findAccountIn(deps.prisma),
     jwks: deps.jwks as Configuration['jwks'],
     cookies: {

@@ -1,7 +1,9 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import type { Db } from '../db/current.ts';
 import { forget, memoised, rememberWritten } from '../db/request-memo.ts';
 import { cachedClient } from '../clients/client-cache.ts';
+import { payloadStore } from './payload-store.ts';
 
 /**
  * Models read several times within one request (see request-memo.ts). Tokens and codes are never
@@ -11,10 +13,12 @@ const MEMOISED = new Set(['Client', 'Interaction', 'Session', 'Grant']);
 
 /**
  * oidc-provider storage in PostgreSQL: every model (Session, Grant, AuthorizationCode, RefreshToken,
- * PushedAuthorizationRequest, Interaction, …) is a row of `oidc_payload`, so a restart logs nobody
- * out and several instances share state. Clients come from `oidc_client`, managed by the portal.
+ * PushedAuthorizationRequest, Interaction, …) is a row of `oidc_payload` (payload-store.ts), so a
+ * restart logs nobody out and several instances share state. Clients come from `oidc_client`,
+ * managed by the portal through the Prisma client.
  */
-export function prismaAdapterFactory(prisma: () => Db) {
+export function prismaAdapterFactory(prisma: () => Db, sql: () => SqlQueryable) {
+  const store = payloadStore(sql);
   return class PrismaAdapter implements Adapter {
     private readonly memo: boolean;
     constructor(private readonly model: string) {
@@ -26,15 +30,6 @@ export function prismaAdapterFactory(prisma: () => Db) {
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-      await this.write(id, payload, expiresIn);
-      if (!this.memo) return;
-      // A client row has more than its metadata (enabled): read it again when asked.
-      if (this.model === 'Client') forget(this.key(id));
-      else rememberWritten(this.key(id), payload);
-      if (payload.uid) forget(this.key(`uid:${payload.uid}`));
-    }
-
-    private async write(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       if (this.model === 'Client') {
         const metadata = JSON.parse(JSON.stringify(payload));
         await prisma().oidcClient.upsert({
@@ -42,20 +37,22 @@ export function prismaAdapterFactory(prisma: () => Db) {
           create: { clientId: id, name: String(payload.client_name ?? id), metadata },
           update: { metadata },
         });
+        // A client row has more than its metadata (enabled): read it again when asked.
+        forget(this.key(id));
         return;
       }
-      const row = {
-        payload: JSON.parse(JSON.stringify(payload)),
-        grantId: payload.grantId ?? null,
-        userCode: payload.userCode ?? null,
-        uid: payload.uid ?? null,
+      await store.upsert({
+        model: this.model,
+        id,
+        payload,
+        grantId: payload.grantId,
+        userCode: payload.userCode,
+        uid: payload.uid,
         expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
-      };
-      await prisma().oidcPayload.upsert({
-        where: { model_id: { model: this.model, id } },
-        create: { model: this.model, id, ...row },
-        update: row,
       });
+      if (!this.memo) return;
+      rememberWritten(this.key(id), payload);
+      if (payload.uid) forget(this.key(`uid:${payload.uid}`));
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -70,23 +67,20 @@ export function prismaAdapterFactory(prisma: () => Db) {
           return { ...(client.metadata as AdapterPayload), client_id: client.clientId };
         });
       }
-      return this.rowToPayload(await prisma().oidcPayload.findUnique({ where: { model_id: { model: this.model, id } } }));
+      return store.find(this.model, id);
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      const read = async () => this.rowToPayload(await prisma().oidcPayload.findFirst({ where: { model: this.model, uid } }));
+      const read = () => store.findByUid(this.model, uid);
       return this.memo ? memoised(this.key(`uid:${uid}`), read) : read();
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      return this.rowToPayload(await prisma().oidcPayload.findFirst({ where: { model: this.model, userCode } }));
+      return store.findByUserCode(this.model, userCode);
     }
 
     async consume(id: string): Promise<void> {
-      await prisma().oidcPayload.updateMany({
-        where: { model: this.model, id, consumedAt: null },
-        data: { consumedAt: new Date() },
-      });
+      await store.consume(this.model, id);
     }
 
     async destroy(id: string): Promise<void> {
@@ -96,21 +90,12 @@ export function prismaAdapterFactory(prisma: () => Db) {
         await prisma().oidcClient.deleteMany({ where: { clientId: id } });
         return;
       }
-      await prisma().oidcPayload.deleteMany({ where: { model: this.model, id } });
+      await store.destroy(this.model, id);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
       forget();
-      await prisma().oidcPayload.deleteMany({ where: { grantId } });
-    }
-
-    private rowToPayload(
-      row: { payload: unknown; expiresAt: Date | null; consumedAt: Date | null } | null,
-    ): AdapterPayload | undefined {
-      if (!row) return undefined;
-      if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) return undefined;
-      const payload = row.payload as AdapterPayload;
-      return row.consumedAt ? { ...payload, consumed: Math.floor(row.consumedAt.getTime() / 1000) } : payload;
+      await store.revokeByGrantId(grantId);
     }
   };
 }

@@ -1,3 +1,4 @@
+import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import type { Environment } from '../config/environment.ts';
 import type { Db } from '../db/current.ts';
 import type { KeyEncryptionKey } from '../crypto/key-encryption.ts';
@@ -12,6 +13,8 @@ import type { KeyStores } from '../signing/key-store-factory.ts';
 export interface Portal {
   env: Environment;
   prisma: Db;
+  /** Driver-level queries on the same database handle (see Database.sql). */
+  sql: SqlQueryable;
   kek: KeyEncryptionKey;
   provider: OidcProvider;
   rp: RelyingParty;

@@ -30,7 +30,7 @@ export async function startPortal(env: Environment, log: (line: string) => void 
   await ensurePortalClient(database.prisma, kek, env.publicUrl);
   const provider = createProvider(
     env.issuer,
-    { prisma: () => database.prisma, kek, jwks, privateFetchHosts: env.privateFetchHosts, signingHours: env.signingHours, signingResource: `${env.publicUrl}/csc/v2` },
+    { prisma: () => database.prisma, sql: () => database.sql, kek, jwks, privateFetchHosts: env.privateFetchHosts, signingHours: env.signingHours, signingResource: `${env.publicUrl}/csc/v2` },
     { trustProxy: env.trustedProxies.length > 0 });
 
   const housekeeping = setInterval(() => {
@@ -60,6 +60,7 @@ export async function startPortal(env: Environment, log: (line: string) => void 
   const portal: Portal = {
     env,
     prisma: database.prisma,
+    sql: database.sql,
     kek,
     provider,
     rp: relyingPartyFor(env.publicUrl),

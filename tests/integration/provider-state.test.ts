@@ -13,7 +13,7 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe('Prisma adapter for oidc-provider models', () => {
-  const Adapter = () => prismaAdapterFactory(() => t.portal.prisma);
+  const Adapter = () => prismaAdapterFactory(() => t.portal.prisma, () => t.portal.sql);
 
   it('stores, finds, consumes and destroys a model', async () => {
     const codes = new (Adapter())('AuthorizationCode');
@@ -108,10 +108,10 @@ describe('several instances on one PostgreSQL', () => {
     const a = await startTestPortal('a', { databaseUrl: db.url, keyEncryptionKey: kek });
     // Module-level handles live on globalThis; a second portal in one process replaces them, so
     // each instance is exercised through its own adapter and its own HTTP listener.
-    const sessionsA = new (prismaAdapterFactory(() => a.portal.prisma))('Session');
+    const sessionsA = new (prismaAdapterFactory(() => a.portal.prisma, () => a.portal.sql))('Session');
     await sessionsA.upsert('shared-session', { uid: 'u', accountId: 'x' }, 60);
     const b = await startTestPortal('b', { databaseUrl: db.url, keyEncryptionKey: kek });
-    const sessionsB = new (prismaAdapterFactory(() => b.portal.prisma))('Session');
+    const sessionsB = new (prismaAdapterFactory(() => b.portal.prisma, () => b.portal.sql))('Session');
     expect(await sessionsB.find('shared-session')).toMatchObject({ accountId: 'x' });
     const jwksA = await (await fetch(`${a.url}/oidc/jwks`)).json();
     const jwksB = await (await fetch(`${b.url}/oidc/jwks`)).json();
