@@ -40,12 +40,15 @@ export type ConsumeResult =
 export async function consumeChallenge(prisma: Db, purpose: ChallengePurpose, boundTo: string, value: string): Promise<ConsumeResult> {
   const id = hashValue(value);
   const now = new Date();
-  const { count } = await prisma.challenge.updateMany({
+  // One conditional UPDATE decides; RETURNING hands back the data, so a good challenge is one query.
+  const [spent] = await prisma.challenge.updateManyAndReturn({
     where: { id, purpose, boundTo, consumedAt: null, expiresAt: { gt: now } },
     data: { consumedAt: now },
+    select: { data: true },
   });
+  if (spent) return { ok: true, data: (spent.data as Record<string, unknown> | null) ?? null };
+  // Refused: read the row once more only to say why.
   const row = await prisma.challenge.findUnique({ where: { id } });
-  if (count === 1) return { ok: true, data: (row?.data as Record<string, unknown> | null) ?? null };
   if (!row) return { ok: false, reason: 'unknown' };
   if (row.purpose !== purpose || row.boundTo !== boundTo) return { ok: false, reason: 'wrong_binding' };
   if (row.consumedAt) return { ok: false, reason: 'replayed' };

@@ -2,12 +2,19 @@ import type { Db } from '../db/current.ts';
 import type { AuthResult } from './login-method.ts';
 import { parseStoredHcRoles, type StoredHcRole } from '../practitioners/practitioner.ts';
 
+// On globalThis: Next.js bundles page code separately from server.ts, and both must share one memory.
+const RECENT_KEY = Symbol.for('hpki-sso.login-evidence');
+const recent: Map<string, LoginEvidence> = ((globalThis as { [RECENT_KEY]?: Map<string, LoginEvidence> })[RECENT_KEY] ??= new Map());
+const RECENT_MAX = 10_000;
+
 /**
  * What a login proved beyond acr/amr (the certificate used, its hcRoles) is kept per practitioner
  * and login time (`auth_time`), so every token minted from that login carries the same claims.
  */
 export async function recordLoginEvidence(prisma: Db, auth: AuthResult, loginTs: number): Promise<void> {
   if (!auth.certificate && !auth.hcRoles) return;
+  // A newer row for the same login time replaces what this process remembered (newest wins, as in findLoginEvidence).
+  recent.delete(`${auth.practitionerId}|${loginTs}`);
   await prisma.loginEvidence.create({
     data: {
       practitionerId: auth.practitionerId,
@@ -25,14 +32,26 @@ export interface LoginEvidence {
   hcRoles: StoredHcRole[] | null;
 }
 
+/**
+ * Evidence never changes once written (one row per login), so every token and refresh grant of a
+ * login can share one read: kept in memory for the most recent logins. A login with no evidence
+ * row is not remembered, so a row written later is still found.
+ */
+
 export async function findLoginEvidence(prisma: Db, practitionerId: string, loginTs: number): Promise<LoginEvidence | null> {
+  const key = `${practitionerId}|${loginTs}`;
+  const known = recent.get(key);
+  if (known) return structuredClone(known);
   const row = await prisma.loginEvidence.findFirst({ where: { practitionerId, loginTs }, orderBy: { createdAt: 'desc' } });
   if (!row) return null;
-  return {
+  const evidence: LoginEvidence = {
     method: row.method,
     certificate: (row.certificate as LoginEvidence['certificate']) ?? null,
     hcRoles: row.hcRoles === null ? null : parseStoredHcRoles(row.hcRoles),
   };
+  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
+  recent.set(key, evidence);
+  return structuredClone(evidence);
 }
 
 /** Evidence outlives the longest-lived token of its login (refresh tokens: 12 h). */
