@@ -56,7 +56,13 @@ function decodeCertificates(input: PkiObjectInput, label: string): x509.X509Cert
 
 function decodeCrlInputs(input: PkiObjectInput): Array<Uint8Array<ArrayBuffer> | string> {
   if (typeof input !== 'string') return [toBytes(input)];
-  const blocks = x509.PemConverter.decode(input);
+  let blocks: ArrayBuffer[];
+  try {
+    blocks = x509.PemConverter.decode(input);
+  } catch (cause) {
+    // The PEM decoder's base64 check overflows the stack on tens of MB: such CRLs must come as DER.
+    throw new PkiError('crl_invalid', 'PEM CRL could not be decoded (give very large CRLs as DER)', { cause });
+  }
   return blocks.length > 0 ? blocks.map((der) => new Uint8Array(der)) : [input];
 }
 

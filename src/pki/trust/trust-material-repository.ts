@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Db } from '../../db/current.ts';
 import { PkiError } from '../errors.ts';
 import { certificateFingerprint } from '../fingerprint.ts';
-import { CrlIndex } from '../revocation/CrlIndex.ts';
+import { CrlIndex, decodeCrlInput } from '../revocation/CrlIndex.ts';
 import { x509 } from '../x509.ts';
 import { createTrustStore, type TrustStore } from './TrustStore.ts';
 
@@ -45,7 +45,8 @@ export async function importTrustCertificates(prisma: Db, scheme: TrustScheme, r
 export async function importCrl(prisma: Db, scheme: TrustScheme, input: Uint8Array | string, source: string) {
   const cas = (await prisma.trustCertificate.findMany({ where: { scheme } })).map((r) => new x509.X509Certificate(new Uint8Array(r.der)));
   const index = await CrlIndex.load(input, cas);
-  const der = typeof input === 'string' ? new Uint8Array(new x509.X509Crl(input).rawData) : input;
+  // PEM text is decoded, not parsed a second time: a whole-CRL parse of a large CRL takes a minute.
+  const der = typeof input === 'string' ? await decodeCrlInput(input) : input;
   const sha256 = crypto.createHash('sha256').update(der).digest('hex');
   const issuer = certificateFingerprint(index.issuer);
   await prisma.revocationList.upsert({

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { DistributionPointName, GeneralName, IssuingDistributionPoint, Reason, ReasonFlags } from '@peculiar/asn1-x509';
 import { CrlIndex, normaliseSerialHex, x509 } from '../../../src/pki/index.ts';
-import { createHpkiTestPki, issueCrl, issueLargeCrl } from '../../fixtures/pki/index.ts';
+import { createHpkiTestPki, issueCertificate, issueCrl, issueLargeCrl } from '../../fixtures/pki/index.ts';
 import type { HpkiTestPki } from '../../fixtures/pki/index.ts';
 
 const DAY = 86400_000;
@@ -106,6 +106,21 @@ describe('CrlIndex', () => {
   it('picks the issuer among several candidates', async () => {
     const index = await CrlIndex.load(pki.authCaCrl.der, [pki.untrusted.authCa.certificate, pki.signCa.certificate, pki.authCa.certificate]);
     expect(index.issuer.serialNumber).toBe(pki.authCa.certificate.serialNumber);
+  });
+
+  it('verifies the CRL of an ECDSA CA whose certificate an RSA root signed (the CA key, not its certificate, decides)', async () => {
+    const ecdsaCa = await issueCertificate({
+      subject: [{ CN: ['ECDSA CA under an RSA root'] }],
+      issuer: pki.root,
+      keyAlgorithm: 'ecdsa-p256',
+      serialNumber: '0e',
+      notBefore: new Date(Date.now() - 86400_000),
+      notAfter: new Date(Date.now() + 86400_000 * 365),
+      ca: { pathLength: 0 },
+    });
+    const crl = await issueCrl({ issuer: ecdsaCa, ...window(), revoked: ['2a'] });
+    const index = await CrlIndex.load(crl.der, ecdsaCa.certificate);
+    expect(index.isRevoked('2a')).toBe(true);
   });
 
   it('is immutable', async () => {

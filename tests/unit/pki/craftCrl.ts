@@ -1,0 +1,58 @@
+import { KeyObject, sign } from 'node:crypto';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import * as asn1X509 from '@peculiar/asn1-x509';
+import { OID } from '../../../src/pki/oids.ts';
+import { x509 } from '../../../src/pki/x509.ts';
+import { concat, integerFromHex, sequence, time, tlv } from '../../fixtures/pki/der.ts';
+import type { Bytes } from '../../fixtures/pki/der.ts';
+import type { IssuedCertificate } from '../../fixtures/pki/index.ts';
+
+/**
+ * A CRL signed by `issuer` whose revokedCertificates content is given as raw DER, so malformed
+ * entries sit behind a valid signature (the fixtures' generators only produce well-formed CRLs).
+ * Same header as issueLargeCrl: version 2, authorityKeyIdentifier and cRLNumber.
+ */
+export function craftCrl(options: { issuer: IssuedCertificate; thisUpdate: Date; nextUpdate: Date; revokedContent?: Bytes }): Bytes {
+  const { issuer } = options;
+  const ecdsa = issuer.keys.privateKey.algorithm.name === 'ECDSA';
+  const algorithm = new Uint8Array(
+    AsnConvert.serialize(
+      ecdsa
+        ? new asn1X509.AlgorithmIdentifier({ algorithm: '1.2.840.10045.4.3.2' })
+        : new asn1X509.AlgorithmIdentifier({ algorithm: '1.2.840.113549.1.1.11', parameters: null }),
+    ),
+  );
+  const keyId = Buffer.from(issuer.certificate.getExtension(x509.SubjectKeyIdentifierExtension)!.keyId, 'hex');
+  const extensions = new asn1X509.Extensions([
+    new asn1X509.Extension({
+      extnID: OID.authorityKeyIdentifier,
+      critical: false,
+      extnValue: new OctetString(AsnConvert.serialize(new asn1X509.AuthorityKeyIdentifier({ keyIdentifier: new OctetString(keyId) }))),
+    }),
+    new asn1X509.Extension({ extnID: OID.crlNumber, critical: false, extnValue: new OctetString(AsnConvert.serialize(new asn1X509.CRLNumber(1))) }),
+  ]);
+  const tbs = sequence(
+    tlv(0x02, Uint8Array.of(1)),
+    algorithm,
+    new Uint8Array(issuer.certificate.subjectName.toArrayBuffer()),
+    time(options.thisUpdate),
+    time(options.nextUpdate),
+    ...(options.revokedContent ? [tlv(0x30, options.revokedContent)] : []),
+    tlv(0xa0, new Uint8Array(AsnConvert.serialize(extensions))),
+  );
+  const key = KeyObject.from(issuer.keys.privateKey);
+  const signature = ecdsa ? sign('sha256', tbs, { key, dsaEncoding: 'der' }) : sign('sha256', tbs, key);
+  return sequence(tbs, algorithm, tlv(0x03, concat([Uint8Array.of(0), new Uint8Array(signature)])));
+}
+
+/** One revokedCertificates entry from raw parts: userCertificate, revocationDate, crlEntryExtensions. */
+export function crlEntry(serial: Bytes, revocationDate: Bytes, extensions?: Bytes): Bytes {
+  return sequence(serial, revocationDate, ...(extensions ? [extensions] : []));
+}
+
+/** An Extension (extnID, critical, extnValue) from a dotted OID and the DER of its value. */
+export function entryExtension(oid: string, critical: boolean, value: Bytes): Bytes {
+  return new Uint8Array(AsnConvert.serialize(new asn1X509.Extension({ extnID: oid, critical, extnValue: new OctetString(value) })));
+}
+
+export { concat, integerFromHex, sequence, time, tlv };
