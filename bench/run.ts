@@ -28,6 +28,8 @@ const value = (name: string, fallback: number) => {
 const SECONDS = value('seconds', 12);
 const CARDS = value('cards', 50);
 const PROFILE = flag('profile');
+/** `--profile` alone profiles logins; `--profile refresh` or `--profile signhash` that run instead. */
+const PROFILE_RUN = PROFILE ? (['refresh', 'signhash'].find((r) => args[args.indexOf('--profile') + 1] === r) ?? 'login') : undefined;
 const LOGIN_CONCURRENCY = args.includes('--concurrency') ? [value('concurrency', 4)] : PROFILE ? [4] : [1, 4, 16];
 const HTTP_CONNECTIONS = 16;
 const cpus = os.cpus().length;
@@ -216,8 +218,8 @@ try {
   let peakRss = 0;
   sampler = setInterval(() => (peakRss = Math.max(peakRss, procStatus(portal.pid).rssMb)), 100);
   const logins: Throughput[] = [];
-  const measuredFromUs = Number(process.hrtime.bigint() / 1000n);
-  for (const concurrency of LOGIN_CONCURRENCY) {
+  let measuredFromUs = Number(process.hrtime.bigint() / 1000n);
+  for (const concurrency of PROFILE_RUN && PROFILE_RUN !== 'login' ? [] : LOGIN_CONCURRENCY) {
     const r = await driver('login', { concurrency, seconds: SECONDS, tokensFile });
     logins.push(r);
     log(`logins c=${concurrency}: ${r.perSecond.toFixed(1)}/s p50 ${r.p50Ms.toFixed(1)} ms p99 ${r.p99Ms.toFixed(1)} ms, ${r.errorCount} errors, ${r.consentsIncluded} consents`);
@@ -229,7 +231,7 @@ try {
     results.consentLogins = r;
     log(`logins with consent c=4: ${r.perSecond.toFixed(1)}/s p50 ${r.p50Ms.toFixed(1)} ms p99 ${r.p99Ms.toFixed(1)} ms, ${r.errorCount} errors, ${r.consentsIncluded} consents`);
   }
-  const measuredToUs = Number(process.hrtime.bigint() / 1000n);
+  let measuredToUs = Number(process.hrtime.bigint() / 1000n);
   clearInterval(sampler);
   const afterLogins = procStatus(portal.pid);
   results.memory = {
@@ -248,6 +250,12 @@ try {
     results.refresh = refresh;
     results.signHash = signHash;
     results.memory = { ...(results.memory as object), vmHwmAtEndMb: procStatus(portal.pid).hwmMb };
+  } else if (PROFILE_RUN !== 'login') {
+    measuredFromUs = Number(process.hrtime.bigint() / 1000n);
+    const r = await driver(PROFILE_RUN!, { concurrency: HTTP_CONNECTIONS, seconds: SECONDS, tokensFile });
+    measuredToUs = Number(process.hrtime.bigint() / 1000n);
+    log(`${PROFILE_RUN}: ${r.perSecond.toFixed(1)}/s, ${r.errorCount} errors`);
+    results[PROFILE_RUN!] = r;
   }
   await portal.stop();
 
@@ -255,7 +263,7 @@ try {
     const file = fs.readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error('no .cpuprofile written');
     const summary: ProfileSummary = summariseProfile(path.join(profileDir, file), 30, { fromUs: measuredFromUs, toUs: measuredToUs });
-    const keep = path.join(os.tmpdir(), `hpki-bench-login-${database.kind}-${Date.now()}.cpuprofile`);
+    const keep = path.join(os.tmpdir(), `hpki-bench-${PROFILE_RUN}-${database.kind}-${Date.now()}.cpuprofile`);
     fs.copyFileSync(path.join(profileDir, file), keep);
     summary.file = keep;
     printProfileSummary(summary);
@@ -324,7 +332,7 @@ const resultsFile = path.join(root, 'bench/results.json');
 const previous = fs.existsSync(resultsFile) ? (JSON.parse(fs.readFileSync(resultsFile, 'utf8')) as { runs?: Record<string, unknown>; profiles?: Record<string, unknown> }) : {};
 const key = database.kind;
 const merged = PROFILE
-  ? { ...previous, profiles: { ...previous.profiles, [key]: results } }
+  ? { ...previous, profiles: { ...previous.profiles, [`${key}-${PROFILE_RUN}`]: results } }
   : { ...previous, latest: results, runs: { ...previous.runs, [key]: results } };
 fs.writeFileSync(resultsFile, `${JSON.stringify(merged, null, 2)}\n`);
 log(`wrote bench/results.json (${key}${PROFILE ? ', profile' : ''}) in ${fmt(results.totalSeconds as number)} s total`);

@@ -78,12 +78,10 @@ async function enforceServicePolicy(portal: Portal, details: Details, auth: Auth
   const clientId = String(details.params.client_id);
   const client = await portal.provider.Client.find(clientId);
   const policy = readServicePolicy(client?.metadata());
-  const practitioner = await portal.prisma.practitioner.findUnique({ where: { id: auth.practitionerId } });
-  const refusal = checkServicePolicy(policy, {
-    method: auth.method,
-    acr: auth.acr,
-    hcRoles: auth.hcRoles ?? parseStoredHcRoles(practitioner?.hcRoles),
-  });
+  // A certificate login brings the qualifications it proved; other methods use the record's.
+  const hcRoles =
+    auth.hcRoles ?? parseStoredHcRoles((await portal.prisma.practitioner.findUnique({ where: { id: auth.practitionerId }, select: { hcRoles: true } }))?.hcRoles);
+  const refusal = checkServicePolicy(policy, { method: auth.method, acr: auth.acr, hcRoles });
   if (!refusal) return;
   await portal.audit({ event: 'login', result: 'failure', method: auth.method, practitionerId: auth.practitionerId, clientId, ip: ctx.ip, errorCode: refusal.code });
   // Japanese name and the certificate's own string, readable in either language.
