@@ -13,8 +13,8 @@ const RECENT_MAX = 10_000;
  */
 export async function recordLoginEvidence(prisma: Db, auth: AuthResult, loginTs: number): Promise<void> {
   if (!auth.certificate && !auth.hcRoles) return;
-  // A newer row for the same login time replaces what this process remembered (newest wins, as in findLoginEvidence).
-  recent.delete(`${auth.practitionerId}|${loginTs}`);
+  const key = `${auth.practitionerId}|${loginTs}`;
+  recent.delete(key);
   await prisma.loginEvidence.create({
     data: {
       practitionerId: auth.practitionerId,
@@ -24,6 +24,8 @@ export async function recordLoginEvidence(prisma: Db, auth: AuthResult, loginTs:
       hcRoles: auth.hcRoles ?? undefined,
     },
   });
+  // The newest row for a login time is the one that counts (findLoginEvidence): this one, now.
+  remember(key, { method: auth.method, certificate: auth.certificate ?? null, hcRoles: auth.hcRoles ?? null });
 }
 
 export interface LoginEvidence {
@@ -49,9 +51,13 @@ export async function findLoginEvidence(prisma: Db, practitionerId: string, logi
     certificate: (row.certificate as LoginEvidence['certificate']) ?? null,
     hcRoles: row.hcRoles === null ? null : parseStoredHcRoles(row.hcRoles),
   };
-  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
-  recent.set(key, evidence);
+  remember(key, evidence);
   return structuredClone(evidence);
+}
+
+function remember(key: string, evidence: LoginEvidence): void {
+  if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
+  recent.set(key, structuredClone(evidence));
 }
 
 /** Evidence outlives the longest-lived token of its login (refresh tokens: 12 h). */
