@@ -28,6 +28,8 @@ export interface ProfileSummary {
   /** Busy time by layer, with Node's internals and builtins charged to the package that called them. */
   byLayer: { layer: string; selfMs: number; percentOfBusy: number }[];
   window?: { fromUs: number; toUs: number };
+  /** Operations completed in the window (logins, grants, …): busy time is also shown per operation. */
+  operations?: { name: string; count: number; busyMsEach: number };
 }
 
 /** Which layer of the portal a package belongs to, for the bottleneck summary. */
@@ -135,8 +137,13 @@ export function printProfileSummary(s: ProfileSummary): void {
   for (const f of s.topFunctions) console.log(`  ${String(f.percentOfBusy).padStart(5)}%  ${String(f.selfMs).padStart(6)} ms  ${f.function}  ${f.where}`);
   console.log('\nSelf time by package / area:');
   for (const a of s.byArea) console.log(`  ${String(a.percentOfBusy).padStart(5)}%  ${String(a.selfMs).padStart(6)} ms  ${a.area}`);
+  const ops = s.operations;
+  if (ops) console.log(`\n${ops.count} ${ops.name} in the window: ${ops.busyMsEach.toFixed(1)} ms of busy CPU each`);
   console.log("\nBusy time by layer (Node's internals charged to the package that called them):");
-  for (const l of s.byLayer) console.log(`  ${String(l.percentOfBusy).padStart(5)}%  ${String(l.selfMs).padStart(6)} ms  ${l.layer}`);
+  for (const l of s.byLayer) {
+    const each = ops ? `  ${((l.selfMs / s.busyMs) * ops.busyMsEach).toFixed(2).padStart(6)} ms per ${ops.name.replace(/s$/, '')}` : '';
+    console.log(`  ${String(l.percentOfBusy).padStart(5)}%  ${String(l.selfMs).padStart(6)} ms${each}  ${l.layer}`);
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -266,6 +266,9 @@ try {
     const keep = path.join(os.tmpdir(), `hpki-bench-${PROFILE_RUN}-${database.kind}-${Date.now()}.cpuprofile`);
     fs.copyFileSync(path.join(profileDir, file), keep);
     summary.file = keep;
+    const measured = PROFILE_RUN === 'login' ? (results.logins as Throughput[]) : [results[PROFILE_RUN!] as Throughput];
+    const count = measured.reduce((n, r) => n + r.completed, 0);
+    summary.operations = { name: PROFILE_RUN === 'login' ? 'logins' : PROFILE_RUN === 'refresh' ? 'refresh grants' : 'signHash calls', count, busyMsEach: summary.busyMs / Math.max(1, count) };
     printProfileSummary(summary);
     results.profile = summary;
   } else {
