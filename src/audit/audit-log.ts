@@ -14,8 +14,8 @@ export interface AuditEntry {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-// Any constant works: it serialises appends so each entry chains to the one before it.
-const AUDIT_LOCK_ID = 17090;
+// The advisory lock that serialises appends so each entry chains to the one before it: the
+// constant 17090 inside the audit_append database function.
 
 /** Keys sorted at every depth, so the same entry always hashes the same. */
 export function canonicalJson(value: unknown): string {
@@ -95,28 +95,28 @@ export function appendAudit(prisma: Db, entry: AuditEntry): Promise<void> {
   return written;
 }
 
+/**
+ * One round trip: the database function audit_append (migration audit_append_function) takes the
+ * append lock, reads the chain's end and inserts the entries in order, hashing each one's canonical
+ * form the way chainHash does — which audit:verify checks.
+ */
+async function insertChained(prisma: Db, batch: Pending[]): Promise<void> {
+  const entries = batch.map(({ fields }) => ({ ...fields, at: fields.at.toISOString(), canonical: canonicalEntry(fields) }));
+  await prisma.$executeRaw`SELECT audit_append(${JSON.stringify(entries)}::jsonb)`;
+}
+
 async function writeQueued(prisma: Db, queue: { waiting: Pending[]; writing: boolean }): Promise<void> {
   queue.writing = true;
   try {
     while (queue.waiting.length > 0) {
       const batch = queue.waiting.splice(0, MAX_BATCH);
       try {
-        await prisma.$transaction(async (tx) => {
-          await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_ID})`;
-          const last = await tx.auditEvent.findFirst({ orderBy: { seq: 'desc' }, select: { hash: true } });
-          let prevHash = last?.hash ?? GENESIS_HASH;
-          const rows = batch.map(({ fields }) => {
-            const hash = chainHash(prevHash, canonicalEntry(fields));
-            const row = { ...(fields as AuditFields & { details: object }), prevHash, hash };
-            prevHash = hash;
-            return row;
-          });
-          // One multi-row INSERT: PostgreSQL numbers the rows (seq) in the order listed.
-          await tx.auditEvent.createMany({ data: rows });
-        });
+        await insertChained(prisma, batch);
         for (const p of batch) p.done();
       } catch (error) {
-        for (const p of batch) p.done(error);
+        if (batch.length === 1) batch[0]!.done(error);
+        // One unwritable entry must not take the others down with it: each alone, in order.
+        else for (const p of batch) await insertChained(prisma, [p]).then(() => p.done(), (e: unknown) => p.done(e));
       }
     }
   } finally {

@@ -31,6 +31,20 @@ describe('audit log', () => {
   });
 });
 
+describe('audit log group commit', () => {
+  it('an entry the database refuses fails alone; the entries written with it are kept, chained', async () => {
+    const results = await Promise.allSettled([
+      appendAudit(t.portal.prisma, { event: 'test.batch', result: 'info', details: { n: 1 } }),
+      appendAudit(t.portal.prisma, { event: 'test.batch', result: 'info', practitionerId: 'not-a-uuid', details: { n: 2 } }),
+      appendAudit(t.portal.prisma, { event: 'test.batch', result: 'info', details: { n: 3, text: '日本語 \u2028 "quoted"' } }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const rows = await t.portal.prisma.auditEvent.findMany({ where: { event: 'test.batch' }, orderBy: { seq: 'asc' } });
+    expect(rows.map((r) => (r.details as { n: number }).n)).toEqual([1, 3]);
+    expect((await verifyAuditChain(t.portal.prisma, 50)).ok).toBe(true);
+  });
+});
+
 describe('audit log is append-only and verifiable', () => {
   it('the database refuses UPDATE, DELETE and TRUNCATE', async () => {
     await appendAudit(t.portal.prisma, { event: 'test.append_only', result: 'info' });
