@@ -22,6 +22,11 @@ await app.prepare();
 const handleNext = app.getRequestHandler();
 const handler = createRequestHandler(portal, (req, res) => handleNext(req, res));
 const server = http.createServer(handler);
+// Idle keep-alive connections stay open longer than a load balancer's or client pool's idle timeout
+// (commonly 60 s): otherwise a client may send on a connection at the moment the server closes it
+// (Node's default is 5 s), and gets a reset instead of an answer. headersTimeout must exceed it.
+server.keepAliveTimeout = 65_000;
+server.headersTimeout = 66_000;
 
 // The HPKI authentication certificate login: a listener that asks the browser for a client certificate.
 let httpsServer: Awaited<ReturnType<typeof startHttpsListener>> | undefined;

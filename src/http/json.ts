@@ -13,11 +13,21 @@ export async function readJsonBody(req: IncomingMessage, maxBytes = MAX_JSON_BYT
   if (declared > maxBytes) throw new PortalError('payload_too_large', 413);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new PortalError('payload_too_large', 413);
-    chunks.push(chunk as Buffer);
-  }
+  // Not `for await`: leaving that loop early destroys the socket, and the client would get a reset
+  // instead of the 413. Here reading just stops; the 413 goes out with `Connection: close`.
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.off('end', resolve);
+      req.pause();
+      reject(new PortalError('payload_too_large', 413));
+    };
+    req.on('data', onData);
+    req.once('end', resolve);
+    req.once('error', reject);
+  });
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return {};
   try {
@@ -41,6 +51,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 export function sendError(req: IncomingMessage, res: ServerResponse, error: unknown, onUnexpected: (e: unknown) => void): void {
   const locale = localeFromCookieHeader(req.headers.cookie);
   if (error instanceof PortalError) {
+    // The rest of an oversized body is never read: close the connection once the answer is out.
+    if (error.status === 413 && !res.headersSent) res.setHeader('connection', 'close');
     sendJson(res, error.status, error.toJSON(locale));
     return;
   }

@@ -200,3 +200,34 @@ describe('language switch', () => {
     expect(res.headers.get('set-cookie')).toContain('lang=en');
   });
 });
+
+describe('oversized streamed body', () => {
+  it('a 1 MB chunked JSON body (no Content-Length) gets the 413 answer, not a reset connection', async () => {
+    const http = await import('node:http');
+    const url = new URL(`${t.url}/api/register/${code}/password`);
+    const answer = await new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
+      const req = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, body }));
+      });
+      req.on('error', reject);
+      // Written in pieces, the way a slow client streams: the server stops reading after 64 KiB.
+      const piece = 'x'.repeat(16 * 1024);
+      req.write('{"password":"');
+      let sent = 0;
+      const pump = () => {
+        while (sent < 64) {
+          sent++;
+          if (!req.write(piece)) return void req.once('drain', pump);
+        }
+        req.end('"}');
+      };
+      pump();
+    });
+    expect(answer.status).toBe(413);
+    expect(answer.connection).toBe('close');
+    expect(JSON.parse(answer.body).error).toBe('payload_too_large');
+  });
+});
