@@ -179,6 +179,46 @@ function procStatus(pid: number): { rssMb: number; hwmMb: number } {
   }
 }
 
+/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0; // the process ended between listing and reading
+  }
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100;
+
+/** The local PostgreSQL server's processes (postmaster and backends), when it runs on this machine. */
+function postgresPids(): number[] {
+  return fs.readdirSync('/proc').flatMap((d) => {
+    if (!/^\d+$/.test(d)) return [];
+    try {
+      return fs.readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'postgres' ? [Number(d)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * CPU used by the portal and, on PostgreSQL, by the database server during one run, per completed
+ * operation: the honest "per core" cost, since on PostgreSQL part of the work runs in another process.
+ */
+async function withCpu<T extends Throughput>(portalPid: number, withDatabase: boolean, run: () => Promise<T>): Promise<T & { cpu: { portalMsEach: number; databaseMsEach?: number } }> {
+  const databaseCpu = () => (withDatabase ? postgresPids().reduce((sum, pid) => sum + cpuSeconds(pid), 0) : 0);
+  const portalBefore = cpuSeconds(portalPid);
+  const databaseBefore = databaseCpu();
+  const result = await run();
+  const each = (seconds: number) => (1000 * seconds) / Math.max(1, result.completed);
+  return {
+    ...result,
+    cpu: { portalMsEach: each(cpuSeconds(portalPid) - portalBefore), ...(withDatabase ? { databaseMsEach: each(databaseCpu() - databaseBefore) } : {}) },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 
 type Throughput = { perSecond: number; p50Ms: number; p99Ms: number; completed: number; errorCount: number; [k: string]: unknown };
@@ -206,8 +246,11 @@ try {
   const idle = procStatus(portal.pid);
   log(`portal ready on ${portal.url} (pid ${portal.pid}, RSS ${idle.rssMb} MB)`);
 
+  const onPostgres = database.kind === 'postgres' && postgresPids().length > 0;
   const driver = (mode: string, opts: Record<string, unknown>) =>
-    runChild<Throughput>(`driver ${mode}`, pin(0, tsx('bench/driver.ts').concat([mode, JSON.stringify({ base: portal.url, stateFile, ...opts })])));
+    withCpu(portal.pid, onPostgres, () =>
+      runChild<Throughput>(`driver ${mode}`, pin(0, tsx('bench/driver.ts').concat([mode, JSON.stringify({ base: portal.url, stateFile, ...opts })]))),
+    );
 
   // Warm-up (not measured): JIT, Next.js page modules, connection pools — and one login per card,
   // each with its consent, so the measured runs are the everyday login (consent remembered).
@@ -299,33 +342,50 @@ results.totalSeconds = (Date.now() - started) / 1000;
 const fmt = (n: number | undefined, d = 1) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(d));
 if (!PROFILE) {
   const ceiling = results.ceiling as Ceiling;
-  const rows: string[][] = [['row', 'per second', 'p50 ms', 'p99 ms', 'ceiling /s', 'of ceiling', 'errors']];
+  const rows: string[][] = [['row', 'per second', 'p50 ms', 'p99 ms', 'ceiling /s', 'of ceiling', 'CPU ms each', 'errors']];
+  // Portal CPU per operation, plus the PostgreSQL server's when it runs here (PGlite runs inside the portal).
+  const cpuEach = (r: Throughput) => {
+    const c = (r as Throughput & { cpu?: { portalMsEach: number; databaseMsEach?: number } }).cpu;
+    if (!c) return '';
+    return c.databaseMsEach === undefined ? fmt(c.portalMsEach) : `${fmt(c.portalMsEach)} + ${fmt(c.databaseMsEach)} db`;
+  };
   const ratio = (x: number, c: number) => `${((100 * x) / c).toFixed(1)} %`;
   for (const l of results.logins as Throughput[]) {
-    rows.push([`HPKI card login, c=${l.concurrency} (consent remembered)`, fmt(l.perSecond), fmt(l.p50Ms), fmt(l.p99Ms), fmt(ceiling.flows.login!.perSecond, 0), ratio(l.perSecond, ceiling.flows.login!.perSecond), String(l.errorCount)]);
+    rows.push([`HPKI card login, c=${l.concurrency} (consent remembered)`, fmt(l.perSecond), fmt(l.p50Ms), fmt(l.p99Ms), fmt(ceiling.flows.login!.perSecond, 0), ratio(l.perSecond, ceiling.flows.login!.perSecond), cpuEach(l), String(l.errorCount)]);
   }
   const cl = results.consentLogins as Throughput;
-  rows.push([`HPKI card login with consent page, c=${cl.concurrency}`, fmt(cl.perSecond), fmt(cl.p50Ms), fmt(cl.p99Ms), fmt(ceiling.flows.login!.perSecond, 0), ratio(cl.perSecond, ceiling.flows.login!.perSecond), String(cl.errorCount)]);
+  rows.push([`HPKI card login with consent page, c=${cl.concurrency}`, fmt(cl.perSecond), fmt(cl.p50Ms), fmt(cl.p99Ms), fmt(ceiling.flows.login!.perSecond, 0), ratio(cl.perSecond, ceiling.flows.login!.perSecond), cpuEach(cl), String(cl.errorCount)]);
   const r = results.refresh as Throughput;
-  rows.push([`refresh grant, ${HTTP_CONNECTIONS} conns`, fmt(r.perSecond), fmt(r.p50Ms), fmt(r.p99Ms), fmt(ceiling.flows.refresh!.perSecond, 0), ratio(r.perSecond, ceiling.flows.refresh!.perSecond), String(r.errorCount)]);
+  rows.push([`refresh grant, ${HTTP_CONNECTIONS} conns`, fmt(r.perSecond), fmt(r.p50Ms), fmt(r.p99Ms), fmt(ceiling.flows.refresh!.perSecond, 0), ratio(r.perSecond, ceiling.flows.refresh!.perSecond), cpuEach(r), String(r.errorCount)]);
   const s = results.signHash as Throughput;
-  rows.push([`signHash (1 hash), ${HTTP_CONNECTIONS} conns`, fmt(s.perSecond), fmt(s.p50Ms), fmt(s.p99Ms), fmt(ceiling.flows.signHash!.perSecond, 0), ratio(s.perSecond, ceiling.flows.signHash!.perSecond), String(s.errorCount)]);
+  rows.push([`signHash (1 hash), ${HTTP_CONNECTIONS} conns`, fmt(s.perSecond), fmt(s.p50Ms), fmt(s.p99Ms), fmt(ceiling.flows.signHash!.perSecond, 0), ratio(s.perSecond, ceiling.flows.signHash!.perSecond), cpuEach(s), String(s.errorCount)]);
   const crl = results.crl as
     | { revokedSerials: number; crlBytes: number; loadSeconds: number; issueSeconds: number; peakRssDuringLoadMb: number; heapAfterLoadMb: number; lookupPresent: { meanNs: number; p99Ns: number }; lookupAbsent: { meanNs: number; p99Ns: number } }
     | undefined;
   if (crl) {
-    rows.push([`CRL load, ${crl.revokedSerials.toLocaleString('en')} serials (${(crl.crlBytes / 1048576).toFixed(0)} MB)`, `${fmt(crl.loadSeconds)} s`, '', '', '', '', `peak RSS ${crl.peakRssDuringLoadMb} MB, heap after ${crl.heapAfterLoadMb} MB`]);
-    rows.push(['revocation lookup, present serial', `${fmt(crl.lookupPresent.meanNs, 0)} ns`, '', `${crl.lookupPresent.p99Ns} ns`, '', '', '']);
-    rows.push(['revocation lookup, absent serial', `${fmt(crl.lookupAbsent.meanNs, 0)} ns`, '', `${crl.lookupAbsent.p99Ns} ns`, '', '', '']);
+    rows.push([`CRL load, ${crl.revokedSerials.toLocaleString('en')} serials (${(crl.crlBytes / 1048576).toFixed(0)} MB)`, `${fmt(crl.loadSeconds)} s`, '', '', '', '', '', `peak RSS ${crl.peakRssDuringLoadMb} MB, heap after ${crl.heapAfterLoadMb} MB`]);
+    rows.push(['revocation lookup, present serial', `${fmt(crl.lookupPresent.meanNs, 0)} ns`, '', `${crl.lookupPresent.p99Ns} ns`, '', '', '', '']);
+    rows.push(['revocation lookup, absent serial', `${fmt(crl.lookupAbsent.meanNs, 0)} ns`, '', `${crl.lookupAbsent.p99Ns} ns`, '', '', '', '']);
   }
   const m = results.memory as { peakRssDuringLoginsMb: number; rssIdleAfterStartMb: number };
-  rows.push(['portal peak RSS during logins', `${m.peakRssDuringLoginsMb} MB`, '', '', '', '', `idle after start ${m.rssIdleAfterStartMb} MB`]);
+  rows.push(['portal peak RSS during logins', `${m.peakRssDuringLoginsMb} MB`, '', '', '', '', '', `idle after start ${m.rssIdleAfterStartMb} MB`]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
   const line = (row: string[]) => `| ${row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   console.log(`\nMachine: ${info.cpuModel}, ${info.cores} cores, ${info.ramGb} GB RAM, Node ${info.node}, database ${database.kind}; ${info.pinning}`);
   console.log(line(rows[0]!));
   console.log(`|${widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
   for (const row of rows.slice(1)) console.log(line(row));
+  // Throughput per CPU core: operations per second of CPU spent by the portal and the database server.
+  const perCore = (label: string, r: Throughput) => {
+    const c = (r as Throughput & { cpu?: { portalMsEach: number; databaseMsEach?: number } }).cpu;
+    if (c) console.log(`  ${label}: ${fmt(1000 / (c.portalMsEach + (c.databaseMsEach ?? 0)))} per CPU-second`);
+  };
+  console.log("\nPer core (CPU of portal + database server; Keycloak's sizing guide: 15 password logins and 120 refresh grants per vCPU):");
+  const busiest = (results.logins as Throughput[]).at(-1)!;
+  perCore(`HPKI card login, c=${busiest.concurrency}`, busiest);
+  perCore('HPKI card login with consent page', cl);
+  perCore('refresh grant', r);
+  perCore('signHash', s);
   console.log('\nCrypto ceiling (node:crypto, one thread):');
   for (const op of Object.values(ceiling.ops)) console.log(`  ${fmt(op.perSecond, 0).padStart(9)}/s  ${fmt(op.microsEach, 1).padStart(7)} µs  ${op.name}`);
   for (const [name, flow] of Object.entries(ceiling.flows)) console.log(`  ${name}: ${fmt(flow.perSecond, 0)}/s = 1/Σ(${flow.operations.join(' + ')})`);
