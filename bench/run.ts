@@ -236,7 +236,13 @@ const profileDir = path.join(secrets, 'profile');
 log(`machine: ${info.cpuModel}, ${info.cores} cores, ${info.ramGb} GB, Node ${info.node}; database ${database.kind}${built ? ' (pages rebuilt)' : ''}`);
 
 const results: Record<string, unknown> = { startedAt: new Date(started).toISOString(), machine: { ...info, database: database.kind } };
-const portal = new Portal(await freePort(), { DATABASE_URL: database.url, KEY_ENCRYPTION_KEY_FILE: kekFile }, PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+// --portal-node-arg X (repeatable): a Node/V8 flag for the portal process, to compare settings.
+const portalNodeArgs = args.flatMap((a, i) => (a === '--portal-node-arg' && args[i + 1] ? [args[i + 1]!] : []));
+const portal = new Portal(
+  await freePort(),
+  { DATABASE_URL: database.url, KEY_ENCRYPTION_KEY_FILE: kekFile },
+  [...portalNodeArgs, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+);
 let sampler: NodeJS.Timeout | undefined;
 try {
   let t = Date.now();
