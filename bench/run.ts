@@ -179,12 +179,16 @@ function procStatus(pid: number): { rssMb: number; hwmMb: number } {
   }
 }
 
-/** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
+/**
+ * CPU seconds (user + system) a process has used, from /proc/<pid>/stat, including its reaped
+ * children's: a PostgreSQL backend that exits during a run (an idle pool connection closed) moves
+ * its time to the postmaster's children time instead of vanishing from the sum.
+ */
 function cpuSeconds(pid: number): number {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / CLOCK_TICKS;
   } catch {
     return 0; // the process ended between listing and reading
   }
