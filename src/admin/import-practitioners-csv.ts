@@ -100,6 +100,22 @@ export async function importPractitionersCsv(prisma: Db, text: string) {
     if (reasons.length) problems.push({ line: row.line, reason: reasons.join('; ') });
     else good.push({ line: row.line, data: parsed.data! });
   }
+  await refuseRegistered(prisma, good, problems);
+  // One statement in one transaction: all rows or none.
+  try {
+    const { count } = await prisma.practitioner.createMany({ data: good.map((g) => ({ ...g.data, hcRoles: g.data.hcRoles })) });
+    return { imported: count };
+  } catch (error) {
+    // Another import (or enrolment) registered one of these numbers in the meantime: nothing was
+    // written; say which lines, as for numbers registered before.
+    if ((error as { code?: string }).code !== 'P2002') throw error;
+    await refuseRegistered(prisma, good, problems);
+    throw error;
+  }
+}
+
+/** Adds a problem for every row whose number is registered already, and throws if there are any problems. */
+async function refuseRegistered(prisma: Db, good: { line: number; data: z.output<typeof rowSchema> }[], problems: CsvRowProblem[]) {
   const known = await prisma.practitioner.findMany({ where: { registrationNumber: { in: good.map((g) => g.data.registrationNumber) } }, select: { registrationNumber: true } });
   const knownSet = new Set(known.map((k) => k.registrationNumber));
   for (const g of good) if (knownSet.has(g.data.registrationNumber)) problems.push({ line: g.line, reason: 'registration_number: already registered' });
@@ -107,7 +123,4 @@ export async function importPractitionersCsv(prisma: Db, text: string) {
     problems.sort((a, b) => a.line - b.line);
     throw new AdminError('admin_csv_invalid', 400, { count: String(problems.length) }, { rows: problems });
   }
-  // One statement in one transaction: a concurrent import of the same number fails the whole file.
-  const { count } = await prisma.practitioner.createMany({ data: good.map((g) => ({ ...g.data, hcRoles: g.data.hcRoles })) });
-  return { imported: count };
 }

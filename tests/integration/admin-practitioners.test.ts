@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { importPractitionersCsv } from '../../src/admin/import-practitioners-csv.ts';
+import { AdminError } from '../../src/admin/admin-error.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPortal, CookieJar, type TestPortal } from '../support/test-portal.ts';
 import { createHpkiTestPki, issuePractitionerCertificate, type HpkiTestPki } from '../fixtures/pki/index.ts';
@@ -130,6 +132,26 @@ describe('CSV import', () => {
     expect(found.practitioners.map((p: { registrationNumber: string }) => p.registrationNumber)).toContain('CSV-101');
     const byNumber = await (await admin.call('practitioners?q=csv-10')).json();
     expect(byNumber.practitioners).toHaveLength(2);
+  });
+});
+
+describe('CSV import, concurrently', () => {
+  it('the same file imported three times at once: one import succeeds, the others are refused naming the lines — never a database error', async () => {
+    const csv = ['registration_number,family_name,given_name,family_name_kanji,given_name_kanji,birth_date,facility,hc_role']
+      .concat(Array.from({ length: 40 }, (_, i) => `CSV-C${i},Race,Runner${i},,,1980-04-01,,Medical Doctor`))
+      .join('\n');
+    // Called directly so all three check for known numbers before any of them inserts: the race.
+    const results = await Promise.allSettled([1, 2, 3].map(() => importPractitionersCsv(t.portal.prisma, csv)));
+    expect(results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<unknown>).value)).toEqual([{ imported: 40 }]);
+    const refusals = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as AdminError);
+    expect(refusals).toHaveLength(2);
+    for (const refusal of refusals) {
+      expect(refusal).toBeInstanceOf(AdminError);
+      expect(refusal.code).toBe('admin_csv_invalid');
+      expect(refusal.status).toBe(400);
+      expect((refusal.extra.rows as { line: number; reason: string }[])[0]).toEqual({ line: 2, reason: 'registration_number: already registered' });
+    }
+    expect(await t.portal.prisma.practitioner.count({ where: { registrationNumber: { startsWith: 'CSV-C' } } })).toBe(40);
   });
 });
 
