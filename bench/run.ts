@@ -10,12 +10,13 @@
  * On a machine with ≥ 2 cores the portal is pinned to CPU 1 and the driver to CPU 0 (taskset).
  * --profile: run the portal with --cpu-prof during one login run and summarise the profile instead.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase } from '../tests/support/test-database.ts';
+import { PortalProcess } from '../tests/support/portal-process.ts';
 import { printProfileSummary, summariseProfile, type ProfileSummary } from './profile-summary.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -102,73 +103,6 @@ function runChild<T>(label: string, cmd: string[], env: Record<string, string> =
 
 const tsx = (script: string, nodeArgs: string[] = []) => [process.execPath, ...nodeArgs, '--import', 'tsx', script];
 
-class Portal {
-  child?: ChildProcess;
-  output = '';
-  constructor(
-    readonly port: number,
-    readonly env: Record<string, string>,
-    readonly nodeArgs: string[],
-  ) {}
-  get url() {
-    return `http://127.0.0.1:${this.port}`;
-  }
-  async start() {
-    const cmd = pin(1, [process.execPath, ...this.nodeArgs, '--import', 'tsx', 'server.ts']);
-    const child = spawn(cmd[0]!, cmd.slice(1), {
-      cwd: root,
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        PORT: String(this.port),
-        HOST: '127.0.0.1',
-        PUBLIC_URL: this.url,
-        DEMO: 'false',
-        HPKI_AUTO_ENROL: 'false',
-        CRL_FETCH: 'false',
-        PRIVATE_FETCH_HOSTS: 'localhost',
-        NEXT_TELEMETRY_DISABLED: '1',
-        ...this.env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`portal not ready after 120 s:\n${this.output}`)), 120_000);
-      const onData = (chunk: Buffer) => {
-        this.output += chunk.toString();
-        if (this.output.length > 200_000) this.output = this.output.slice(-100_000);
-        if (this.output.includes('ready on')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`portal exited with ${code}:\n${this.output}`));
-      });
-    });
-  }
-  /** The node process's pid (under taskset, taskset execs node, so it is the same pid). */
-  get pid() {
-    return this.child!.pid!;
-  }
-  async stop() {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-      child.once('exit', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.kill('SIGTERM');
-    });
-  }
-}
-
 function procStatus(pid: number): { rssMb: number; hwmMb: number } {
   try {
     const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -233,7 +167,6 @@ const info = machine();
 const built = buildIfNeeded();
 const database = await createTestDatabase('bench');
 const secrets = fs.mkdtempSync(path.join(os.tmpdir(), 'hpki-bench-'));
-const kekFile = path.join(secrets, 'kek');
 const stateFile = path.join(secrets, 'state.json');
 const tokensFile = path.join(secrets, 'refresh-tokens.json');
 const profileDir = path.join(secrets, 'profile');
@@ -242,11 +175,11 @@ log(`machine: ${info.cpuModel}, ${info.cores} cores, ${info.ramGb} GB, Node ${in
 const results: Record<string, unknown> = { startedAt: new Date(started).toISOString(), machine: { ...info, database: database.kind } };
 // --portal-node-arg X (repeatable): a Node/V8 flag for the portal process, to compare settings.
 const portalNodeArgs = args.flatMap((a, i) => (a === '--portal-node-arg' && args[i + 1] ? [args[i + 1]!] : []));
-const portal = new Portal(
-  await freePort(),
-  { DATABASE_URL: database.url, KEY_ENCRYPTION_KEY_FILE: kekFile },
-  [...portalNodeArgs, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
-);
+const portal = new PortalProcess(await freePort(), database.url, { HPKI_AUTO_ENROL: 'false', CRL_FETCH: 'false' }, 'server.ts', {
+  nodeArgs: [...portalNodeArgs, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+  wrap: (command) => pin(1, command),
+});
+const kekFile = portal.keyEncryptionKeyFile;
 let sampler: NodeJS.Timeout | undefined;
 try {
   let t = Date.now();
@@ -336,11 +269,12 @@ try {
     }
   }
 } catch (error) {
-  console.error(portal.output.slice(-4000));
+  console.error(portal.log.slice(-4000));
   throw error;
 } finally {
   if (sampler) clearInterval(sampler);
   await portal.stop();
+  portal.dispose();
   await database.drop();
   fs.rmSync(secrets, { recursive: true, force: true });
 }

@@ -13,8 +13,6 @@ const RECENT_MAX = 10_000;
  */
 export async function recordLoginEvidence(prisma: Db, auth: AuthResult, loginTs: number): Promise<void> {
   if (!auth.certificate && !auth.hcRoles) return;
-  const key = `${auth.practitionerId}|${loginTs}`;
-  recent.delete(key);
   await prisma.loginEvidence.create({
     data: {
       practitionerId: auth.practitionerId,
@@ -25,7 +23,7 @@ export async function recordLoginEvidence(prisma: Db, auth: AuthResult, loginTs:
     },
   });
   // The newest row for a login time is the one that counts (findLoginEvidence): this one, now.
-  remember(key, { method: auth.method, certificate: auth.certificate ?? null, hcRoles: auth.hcRoles ?? null });
+  remember(`${auth.practitionerId}|${loginTs}`, { method: auth.method, certificate: auth.certificate ?? null, hcRoles: auth.hcRoles ?? null });
 }
 
 export interface LoginEvidence {

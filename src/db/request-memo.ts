@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 /*
  * Reads memoised for the length of one HTTP request. A login's requests each load the same
- * interaction, session, client and practitioner several times (oidc-provider, the portal's routes
+ * interaction, session, grant and practitioner several times (oidc-provider, the portal's routes
  * and the page all ask); within one request the answer cannot usefully change, so it is read once.
  * Nothing outlives the request: another request or another instance always reads the database.
  * Writes made through the same code path update or drop the memo (read-your-writes).

@@ -7,9 +7,10 @@ import { payloadStore } from './payload-store.ts';
 
 /**
  * Models read several times within one request (see request-memo.ts). Tokens and codes are never
- * memoised: their consumption must always be read from the database.
+ * memoised: their consumption must always be read from the database. Clients have their own
+ * cross-request cache (client-cache.ts), cleared by any write to their table.
  */
-const MEMOISED = new Set(['Client', 'Interaction', 'Session', 'Grant']);
+const MEMOISED = new Set(['Interaction', 'Session', 'Grant']);
 
 /**
  * oidc-provider storage in PostgreSQL: every model (Session, Grant, AuthorizationCode, RefreshToken,
@@ -37,8 +38,6 @@ export function prismaAdapterFactory(prisma: () => Db, sql: () => SqlQueryable) 
           create: { clientId: id, name: String(payload.client_name ?? id), metadata },
           update: { metadata },
         });
-        // A client row has more than its metadata (enabled): read it again when asked.
-        forget(this.key(id));
         return;
       }
       await store.upsert({

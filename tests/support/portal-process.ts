@@ -23,6 +23,12 @@ export class PortalProcess {
     private readonly extraEnv: Record<string, string> = {},
     /** The script the child runs (server.ts; tests may run a process without Next.js pages). */
     private readonly entry = 'server.ts',
+    private readonly options: {
+      /** Node/V8 flags for the child (e.g. --cpu-prof). */
+      nodeArgs?: string[];
+      /** Wraps the command, e.g. in `taskset -c 1` (which execs node: the pid stays the portal's). */
+      wrap?: (command: string[]) => string[];
+    } = {},
   ) {
     this.url = `http://localhost:${port}`;
   }
@@ -31,9 +37,16 @@ export class PortalProcess {
     return this.output;
   }
 
+  /** The portal process's pid, while it runs. */
+  get pid(): number {
+    return this.child!.pid!;
+  }
+
   async start(): Promise<void> {
     this.output = '';
-    const child = spawn(process.execPath, ['--import', 'tsx', this.entry], {
+    const command = [process.execPath, ...(this.options.nodeArgs ?? []), '--import', 'tsx', this.entry];
+    const [file, ...args] = this.options.wrap ? this.options.wrap(command) : command;
+    const child = spawn(file!, args, {
       cwd: root,
       env: {
         ...process.env,
@@ -52,13 +65,22 @@ export class PortalProcess {
     });
     this.child = child;
     await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`portal not ready after 120 s:\n${this.output}`)), 120_000);
       const onData = (chunk: Buffer) => {
         this.output += chunk.toString();
-        if (this.output.includes('ready on')) resolve();
+        // A long run (the benchmark) keeps only the recent output.
+        if (this.output.length > 200_000) this.output = this.output.slice(-100_000);
+        if (this.output.includes('ready on')) {
+          clearTimeout(timer);
+          resolve();
+        }
       };
       child.stdout!.on('data', onData);
       child.stderr!.on('data', onData);
-      child.once('exit', (code) => reject(new Error(`portal exited with ${code} before it was ready:\n${this.output}`)));
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`portal exited with ${code} before it was ready:\n${this.output}`));
+      });
     });
   }
 
@@ -66,7 +88,12 @@ export class PortalProcess {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
     await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
+      // A process that ignores the signal for 30 s is killed.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       child.kill(signal);
     });
     this.child = undefined;
