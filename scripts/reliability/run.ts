@@ -15,10 +15,11 @@ import path from 'node:path';
 import { PortalProcess } from '../../tests/support/portal-process.ts';
 import { createTestDatabase, type TestDatabase } from '../../tests/support/test-database.ts';
 import { createReliabilityMaterial, enrolSigningCredentialOffline, seedDatabase, type ReliabilityMaterial } from '../../tests/reliability/portal-target.ts';
-import { fullCardLogin, registerPasskey, signingAccessToken, type Server } from '../../tests/reliability/flows.ts';
+import type { Server } from '../../tests/reliability/flows.ts';
 import { runLoad } from '../../tests/reliability/load.ts';
 import { runReplay } from '../../tests/reliability/replay.ts';
 import { FUZZ_TARGETS, runFuzz } from '../../tests/reliability/fuzz.ts';
+import { prepareFuzzContext } from '../../tests/reliability/fuzz-context.ts';
 import { faultProblems, runFault } from '../../tests/reliability/fault.ts';
 
 const selected = new Set(process.argv.slice(2).filter((a) => !a.startsWith('-')));
@@ -82,26 +83,13 @@ async function loadReplayFuzz(material: ReliabilityMaterial) {
     }
     if (wants('fuzz')) {
       // The signing practitioner is enrolled by a first card login; its key is made while the server is stopped.
-      const signer = fixture.cards[0]!;
-      await fullCardLogin(server, fixture.rp, signer);
-      await portal.stop();
-      const credentialId = await enrolSigningCredentialOffline(database.url, portal.keyEncryptionKeyFile, signer, fixture.hpki);
-      await portal.start();
-      const { authenticator } = await registerPasskey(server, fixture.registrants[0]!);
-      const accessToken = await signingAccessToken(server, fixture.ehr, signer);
-      const r = await runFuzz(
-        {
-          server,
-          rp: fixture.rp,
-          card: fixture.cards[0]!,
-          cardEcdsa: fixture.cards[1]!,
-          jpkiCard: fixture.jpki.cards.valid,
-          registrants: fixture.registrants.slice(1),
-          passkey: authenticator,
-          signing: { ehr: fixture.ehr, accessToken, credentialId },
-        },
-        { seed, cases: fuzzCases, only: onlyCases, log },
-      );
+      const context = await prepareFuzzContext(server, fixture, async (signer) => {
+        await portal.stop();
+        const credentialId = await enrolSigningCredentialOffline(database.url, portal.keyEncryptionKeyFile, signer, fixture.hpki);
+        await portal.start();
+        return credentialId;
+      });
+      const r = await runFuzz(context, { seed, cases: fuzzCases, only: onlyCases, log });
       const alive = portal.isRunning();
       summary.push(
         `fuzz     seed ${seed}: ${r.cases} cases (${r.skipped} skipped) ${JSON.stringify(r.byTarget)}; statuses ${JSON.stringify(r.byStatus)}`,

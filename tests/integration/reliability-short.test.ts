@@ -11,7 +11,8 @@ import {
   type ReliabilityFixture,
   type ReliabilityMaterial,
 } from '../reliability/portal-target.ts';
-import { fullCardLogin, registerPasskey, signingAccessToken, type Server } from '../reliability/flows.ts';
+import type { Server } from '../reliability/flows.ts';
+import { prepareFuzzContext } from '../reliability/fuzz-context.ts';
 import { runLoad } from '../reliability/load.ts';
 import { runReplay } from '../reliability/replay.ts';
 import { runFuzz } from '../reliability/fuzz.ts';
@@ -57,24 +58,8 @@ describe('reliability, short form', () => {
   }, 30_000);
 
   it(`fuzz: 300 mutated certificates and tokens through every verification endpoint, no 5xx (seed ${seed})`, async () => {
-    const signer = fixture.cards[0]!;
-    await fullCardLogin(server, fixture.rp, signer);
-    const credentialId = await enrolSigningCredential(t.portal.prisma, t.portal.keyStores.primary, signer, fixture.hpki);
-    const { authenticator } = await registerPasskey(server, fixture.registrants[0]!);
-    const accessToken = await signingAccessToken(server, fixture.ehr, signer);
-    const r = await runFuzz(
-      {
-        server,
-        rp: fixture.rp,
-        card: fixture.cards[0]!,
-        cardEcdsa: fixture.cards[1]!,
-        jpkiCard: fixture.jpki.cards.valid,
-        registrants: fixture.registrants.slice(1),
-        passkey: authenticator,
-        signing: { ehr: fixture.ehr, accessToken, credentialId },
-      },
-      { seed, cases: 300, concurrency: 12 },
-    );
+    const context = await prepareFuzzContext(server, fixture, (signer) => enrolSigningCredential(t.portal.prisma, t.portal.keyStores.primary, signer, fixture.hpki));
+    const r = await runFuzz(context, { seed, cases: 300, concurrency: 12 });
     expect(r.serverErrors).toEqual([]);
     expect(r.noResponse).toEqual([]);
     expect(r.cases).toBeGreaterThanOrEqual(270);
