@@ -167,3 +167,18 @@ test('the portal home shows the linked services and recent sign-ins; the audit l
   await admin.getByTestId('audit-verify').click();
   await expect(admin.getByTestId('audit-verify-ok')).toBeVisible();
 });
+
+test('a CSV file uploaded in the console is checked row by row; a good one is imported and appears in the search', async () => {
+  const header = 'registration_number,family_name,given_name,family_name_kanji,given_name_kanji,birth_date,facility,hc_role';
+  await admin.goto(`${portal.url}/admin/practitioners`);
+  await admin.waitForLoadState('networkidle');
+  await admin.getByTestId('csv-file').setInputFiles({ name: 'bad.csv', mimeType: 'text/csv', buffer: Buffer.from(`${header}\nE2E-CSV-1,Ueno,Ken,,,1980-02-30,,Medical Doctor\n`) });
+  await admin.getByTestId('csv-import').click();
+  await expect(admin.getByTestId('csv-errors')).toContainText('2 行目：birth_date: not a calendar date');
+  await admin.getByTestId('csv-file').setInputFiles({ name: 'good.csv', mimeType: 'text/csv', buffer: Buffer.from(`${header}\nE2E-CSV-1,Ueno,Ken,上野,健,1980-02-28,,Medical Doctor\n`) });
+  await admin.getByTestId('csv-import').click();
+  await expect(admin.getByTestId('csv-imported')).toBeVisible();
+  await expect(admin.getByTestId('csv-errors')).toHaveCount(0);
+  await admin.goto(`${portal.url}/admin/practitioners?q=E2E-CSV`);
+  await expect(admin.getByTestId('admin-practitioners')).toContainText('上野');
+});

@@ -1,43 +1,23 @@
 'use client';
-import { useState, type FormEvent } from 'react';
-import { useRouter } from 'next/navigation';
+import { useState } from 'react';
 import { useTranslations } from 'next-intl';
 import { ErrorNotice, buttonClass } from '@/app/components/card';
-import { ApiError, postJson, toApiError } from '@/app/components/post-json';
+import { postJson } from '@/app/components/post-json';
+import { useFileUpload } from '@/app/admin/use-file-upload';
 import { fileBase64 } from './file-base64';
 
 /** Enrol a practitioner from their HPKI authentication certificate (PEM or DER). */
 export function CertificateImport() {
   const t = useTranslations('admin');
-  const router = useRouter();
-  const [file, setFile] = useState<File | null>(null);
   const [registrationNumber, setRegistrationNumber] = useState('');
   const [birthDate, setBirthDate] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ created: boolean; practitioner: { registrationNumber: string; name: string }; hcRoles: string[] } | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    if (!file) return;
-    setBusy(true);
-    setError(null);
-    setResult(null);
-    try {
-      setResult(
-        await postJson('/api/admin/practitioners/import-certificate', {
-          file: await fileBase64(file),
-          ...(registrationNumber.trim() ? { registrationNumber: registrationNumber.trim() } : {}),
-          ...(birthDate ? { birthDate } : {}),
-        }),
-      );
-      router.refresh();
-    } catch (err) {
-      setError(toApiError(err, String(err)));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { file, setFile, busy, result, error, submit } = useFileUpload(async (file) =>
+    postJson<{ created: boolean; practitioner: { registrationNumber: string; name: string }; hcRoles: string[] }>('/api/admin/practitioners/import-certificate', {
+      file: await fileBase64(file),
+      ...(registrationNumber.trim() ? { registrationNumber: registrationNumber.trim() } : {}),
+      ...(birthDate ? { birthDate } : {}),
+    }),
+  );
 
   return (
     <form className="mt-3 space-y-3" onSubmit={submit}>

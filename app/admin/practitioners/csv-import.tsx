@@ -1,35 +1,16 @@
 'use client';
-import { useState, type FormEvent } from 'react';
-import { useRouter } from 'next/navigation';
 import { useTranslations } from 'next-intl';
 import { ErrorNotice, buttonClass } from '@/app/components/card';
-import { ApiError, postJson, toApiError } from '@/app/components/post-json';
+import { postJson } from '@/app/components/post-json';
+import { useFileUpload } from '@/app/admin/use-file-upload';
 
 /** CSV import, all or nothing: every bad row is listed with its line number and reason. */
 export function CsvImport() {
   const t = useTranslations('admin');
-  const router = useRouter();
-  const [file, setFile] = useState<File | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [imported, setImported] = useState<number | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    if (!file) return;
-    setBusy(true);
-    setError(null);
-    setImported(null);
-    try {
-      const result = await postJson<{ imported: number }>('/api/admin/practitioners/import-csv', { csv: await file.text(), fileName: file.name });
-      setImported(result.imported);
-      router.refresh();
-    } catch (err) {
-      setError(toApiError(err, String(err)));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { file, setFile, busy, result, error, submit } = useFileUpload(async (file) =>
+    postJson<{ imported: number }>('/api/admin/practitioners/import-csv', { csv: await file.text(), fileName: file.name }),
+  );
+  const imported = result?.imported ?? null;
   const rows = (error?.body.rows as { line: number; reason: string }[] | undefined) ?? [];
 
   return (

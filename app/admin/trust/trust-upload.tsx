@@ -1,38 +1,21 @@
 'use client';
-import { useState, type FormEvent } from 'react';
-import { useRouter } from 'next/navigation';
+import { useState } from 'react';
 import { useTranslations } from 'next-intl';
 import { ErrorNotice, buttonClass } from '@/app/components/card';
-import { ApiError, postJson, toApiError } from '@/app/components/post-json';
+import { postJson } from '@/app/components/post-json';
+import { useFileUpload } from '@/app/admin/use-file-upload';
 import { fileBase64 } from '../practitioners/file-base64';
 
 /** Upload of an anchor, an issuing CA or a CRL (PEM or DER) for HPKI or JPKI. */
 export function TrustUpload() {
   const t = useTranslations('admin');
-  const router = useRouter();
   const [scheme, setScheme] = useState<'hpki' | 'jpki'>('hpki');
   const [kind, setKind] = useState<'anchor' | 'intermediate' | 'crl'>('anchor');
-  const [file, setFile] = useState<File | null>(null);
-  const [busy, setBusy] = useState(false);
-  const [done, setDone] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    if (!file) return;
-    setBusy(true);
-    setError(null);
-    setDone(false);
-    try {
-      await postJson('/api/admin/trust', { scheme, kind, file: await fileBase64(file), fileName: file.name });
-      setDone(true);
-      router.refresh();
-    } catch (err) {
-      setError(toApiError(err, String(err)));
-    } finally {
-      setBusy(false);
-    }
-  }
+  const { file, setFile, busy, result, error, submit } = useFileUpload(async (file) => {
+    await postJson('/api/admin/trust', { scheme, kind, file: await fileBase64(file), fileName: file.name });
+    return true;
+  });
+  const done = result === true;
 
   return (
     <form className="mt-3 space-y-3" onSubmit={submit}>
