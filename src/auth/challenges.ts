@@ -15,7 +15,7 @@ export interface IssuedChallenge {
 
 /** Stores a challenge bound to one login interaction (or registration code) for `ttlSeconds`. */
 export async function issueChallenge(
-  prisma: Db,
+  prisma: Pick<Db, 'challenge'>,
   purpose: ChallengePurpose,
   boundTo: string,
   ttlSeconds: number,

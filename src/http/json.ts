@@ -47,6 +47,23 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(payload);
 }
 
+/**
+ * Sends a JSON answer and resolves once it has been handed to the network (or the client left):
+ * for answers that must be out before a database lock is released.
+ */
+export function sendJsonAndWait(res: ServerResponse, status: number, body: unknown, timeoutMs = 5000): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    res.once('finish', done);
+    res.once('close', done);
+    sendJson(res, status, body);
+  });
+}
+
 /** Every failure becomes a JSON error with a stable code; unexpected ones are 500 without details. */
 export function sendError(req: IncomingMessage, res: ServerResponse, error: unknown, onUnexpected: (e: unknown) => void): void {
   const locale = localeFromCookieHeader(req.headers.cookie);

@@ -9,7 +9,7 @@ import { passkeyRegistrationOptions } from './registration-options.ts';
 import { readRegistrationResponse, verifyPasskeyRegistration } from './verify-passkey-registration.ts';
 
 /** Options for registering the practitioner's one device; issued only after the password matched. */
-export async function beginPasskeyRegistration(prisma: Db, rp: RelyingParty, row: RegistrationCodeRow) {
+export async function beginPasskeyRegistration(prisma: Pick<Db, 'challenge'>, rp: RelyingParty, row: RegistrationCodeRow) {
   const options = await passkeyRegistrationOptions(rp, row.practitioner);
   await issueChallenge(prisma, 'passkey-registration', row.id, PASSKEY_CEREMONY_SECONDS, options.challenge);
   return options;

@@ -4,7 +4,7 @@ import type { Portal } from '../../portal/portal.ts';
 import { PortalError } from '../../errors/portal-error.ts';
 import { checkRegistrationPassword, findRegistrationCode } from '../../practitioners/registration-codes.ts';
 import { beginPasskeyRegistration, finishPasskeyRegistration } from '../../auth/passkey/passkey-registration.ts';
-import { readJsonBody, sendJson } from '../json.ts';
+import { readJsonBody, sendJson, sendJsonAndWait } from '../json.ts';
 import { clientIp } from '../client-ip.ts';
 import { recordDeviceReplacement } from '../../practitioners/device-replacement-effects.ts';
 import { errorMessage } from '../../errors/catalogue.ts';
@@ -27,16 +27,19 @@ export async function handleRegistrationAction(portal: Portal, req: IncomingMess
     if (action === 'password') {
       const parsed = passwordBody.safeParse(await readJsonBody(req));
       if (!parsed.success) throw new PortalError('registration_password_format', 400);
-      const check = await checkRegistrationPassword(portal.prisma, code, parsed.data.password);
+      // A right password is answered while the code's row is still held (checkRegistrationPassword).
+      const check = await checkRegistrationPassword(portal.prisma, code, parsed.data.password, async (tx, usable) => {
+        const options = await beginPasskeyRegistration(tx, portal.rp, usable);
+        await sendJsonAndWait(res, 200, { options });
+      });
       if (!check.ok) {
         const errorCode = check.locked ? 'registration_code_locked' : 'registration_password_wrong';
-        await auditFailure(errorCode, { remaining: check.remaining });
+        await auditFailure(errorCode, { remaining: check.remaining, attempt: check.attempt });
         const locale = localeFromCookieHeader(req.headers.cookie);
         sendJson(res, check.locked ? 423 : 401, { error: errorCode, message: errorMessage(errorCode, locale), remaining: check.remaining });
         return;
       }
-      await portal.audit({ event: 'registration.password', result: 'success', practitionerId, ip });
-      sendJson(res, 200, { options: await beginPasskeyRegistration(portal.prisma, portal.rp, check.row) });
+      await portal.audit({ event: 'registration.password', result: 'success', practitionerId, ip, details: { attempt: check.attempt } });
       return;
     }
     if (action === 'passkey') {
@@ -56,6 +59,8 @@ export async function handleRegistrationAction(portal: Portal, req: IncomingMess
     }
   } catch (error) {
     if (error instanceof PortalError) await auditFailure(error.code);
+    // The answer may already be out (a right password whose audit entry failed): nothing more to send.
+    if (res.headersSent) return;
     throw error;
   }
   throw new PortalError('not_found', 404);
