@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import { NextIntlClientProvider } from 'next-intl';
 import { getLocale, getTranslations } from 'next-intl/server';
 import { LanguageSwitch } from './components/language-switch';
+import { DemoBanner } from './components/demo-banner';
 import './globals.css';
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -23,6 +24,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
               <LanguageSwitch current={locale} />
             </div>
           </header>
+          <DemoBanner />
           <main className="mx-auto max-w-3xl px-4 py-8">{children}</main>
         </NextIntlClientProvider>
       </body>

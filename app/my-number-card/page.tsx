@@ -4,7 +4,8 @@ import { getPortalSession } from '@/app/components/portal-session';
 import { db } from '@/src/db/current';
 import { hasRecentHpkiLogin } from '@/src/portal-session/portal-sessions';
 import { findMyNumberCardLink } from '@/src/practitioners/my-number-card-links';
-import { currentPortal } from '@/src/portal/portal';
+import { headers } from 'next/headers';
+import { DEMO_CLIENT_HEADER } from '@/src/http/page-headers';
 import { LinkMyNumberCard, UnlinkMyNumberCard } from './link-controls';
 
 export const dynamic = 'force-dynamic';
@@ -28,7 +29,7 @@ export default async function MyNumberCardPage() {
   const recent = hasRecentHpkiLogin(session);
   return (
     <div className="space-y-6">
-      {currentPortal().env.demo ? (
+      {(await headers()).get(DEMO_CLIENT_HEADER) === '1' ? (
         <>
           {/* Demo mode only: a software My Number Card (PIN 1234) behind the extension's messages. */}
           <script src="/demo/software-my-number-card.js" async />

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { isLoopbackUrl } from './loopback.ts';
 
 /** Every setting the portal reads from the environment, parsed once at start-up. */
 const schema = z.object({
@@ -15,8 +16,15 @@ const schema = z.object({
   /** 32 bytes, base64 or base64url: encrypts signing keys; without it a key file is generated. */
   KEY_ENCRYPTION_KEY: z.string().optional(),
   KEY_ENCRYPTION_KEY_FILE: z.string().optional(),
-  /** Demo data and demo-only helpers: on by default only for the embedded database. */
+  /**
+   * Demo data and demo-only helpers: on by default only for the embedded database on a loopback
+   * PUBLIC_URL; anywhere else only when set explicitly (then loudly).
+   */
   DEMO: z.enum(['true', 'false', '1', '0']).optional(),
+  /** Provider and portal sessions end this long after the authentication, whatever the use (AAL3: ≤ 12 h). */
+  SESSION_MAX_HOURS: z.coerce.number().positive().max(24).optional(),
+  /** Portal and admin console sessions end after this long without a request (AAL3: 15 min). */
+  SESSION_IDLE_MINUTES: z.coerce.number().positive().max(24 * 60).optional(),
   NODE_ENV: z.string().optional(),
   /** Comma-separated addresses of reverse proxies whose X-Forwarded-* headers are trusted. */
   TRUSTED_PROXIES: z.string().optional(),
@@ -63,7 +71,12 @@ export interface Environment {
   keyEncryptionKey: string | undefined;
   keyEncryptionKeyFile: string;
   demo: boolean;
+  /** Demo mode on a PUBLIC_URL other people can reach (only with an explicit DEMO=true). */
+  demoOutsideLoopback: boolean;
   production: boolean;
+  /** Absolute session limit from the authentication, and the idle limit of portal sessions, in seconds. */
+  sessionMaxSeconds: number;
+  sessionIdleSeconds: number;
   trustedProxies: string[];
   privateFetchHosts: string[];
   httpsPort: number | undefined;
@@ -90,7 +103,9 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
   const e = parsed.data;
   const publicUrl = e.PUBLIC_URL ?? `http://localhost:${e.PORT}`;
   const embedded = !e.DATABASE_URL || e.DATABASE_URL.startsWith('pglite:');
-  const demo = e.DEMO === undefined ? embedded : e.DEMO === 'true' || e.DEMO === '1';
+  const loopback = isLoopbackUrl(publicUrl);
+  // The demo hands out test keys (the demo administrator's card among them): never by accident.
+  const demo = e.DEMO === undefined ? embedded && loopback : e.DEMO === 'true' || e.DEMO === '1';
   if (!e.HTTPS_CERT_FILE !== !e.HTTPS_KEY_FILE) throw new Error('Invalid configuration: HTTPS_CERT_FILE and HTTPS_KEY_FILE go together');
   if (e.PKCS11_MODULE && (!e.PKCS11_TOKEN_LABEL || !e.PKCS11_PIN)) throw new Error('Invalid configuration: PKCS11_MODULE needs PKCS11_TOKEN_LABEL and PKCS11_PIN');
   return {
@@ -102,7 +117,10 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
     keyEncryptionKey: e.KEY_ENCRYPTION_KEY,
     keyEncryptionKeyFile: path.resolve(cwd, e.KEY_ENCRYPTION_KEY_FILE ?? '.data/secrets/key-encryption.key'),
     demo,
+    demoOutsideLoopback: demo && !loopback,
     production: e.NODE_ENV === 'production',
+    sessionMaxSeconds: Math.round((e.SESSION_MAX_HOURS ?? 12) * 3600),
+    sessionIdleSeconds: Math.round((e.SESSION_IDLE_MINUTES ?? 15) * 60),
     trustedProxies: list(e.TRUSTED_PROXIES),
     httpsPort: e.HTTPS_PORT,
     httpsCertFile: e.HTTPS_CERT_FILE && path.resolve(cwd, e.HTTPS_CERT_FILE),
@@ -120,7 +138,7 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
     demoPkiDir: path.resolve(cwd, e.DEMO_PKI_DIR ?? '.data/demo-pki'),
     ...(e.PKCS11_MODULE ? { pkcs11: { module: e.PKCS11_MODULE, tokenLabel: e.PKCS11_TOKEN_LABEL!, pin: e.PKCS11_PIN! } } : {}),
     hpkiAutoEnrol: e.HPKI_AUTO_ENROL === undefined ? demo : e.HPKI_AUTO_ENROL === 'true' || e.HPKI_AUTO_ENROL === '1',
-    privateFetchHosts: e.PRIVATE_FETCH_HOSTS !== undefined ? list(e.PRIVATE_FETCH_HOSTS) : embedded && e.DEMO !== 'false' ? ['localhost'] : [],
+    privateFetchHosts: e.PRIVATE_FETCH_HOSTS !== undefined ? list(e.PRIVATE_FETCH_HOSTS) : demo ? ['localhost'] : [],
   };
 }
 

@@ -10,6 +10,8 @@ import { stripUntrustedCertificateHeaders } from '../auth/hpki-cert/client-certi
 import { refusedCertificateHeaders } from '../auth/hpki-cert/hpki-cert-login.ts';
 import { clientIp } from './client-ip.ts';
 import { withRequestMemo } from '../db/request-memo.ts';
+import { DEMO_CLIENT_HEADER } from './page-headers.ts';
+import { isDemoClient } from './demo-client.ts';
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -27,8 +29,10 @@ export function createRequestHandler(portal: Portal, pages: PageHandler) {
   return (req: IncomingMessage, res: ServerResponse): Promise<void> => withRequestMemo(() => handle(req, res));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // Only this handler may tell pages about an interaction.
+    // Only this handler may tell pages about an interaction, or that the demo's helpers may load.
     delete req.headers[INTERACTION_VIEW_HEADER];
+    delete req.headers[DEMO_CLIENT_HEADER];
+    if (isDemoClient(portal, req)) req.headers[DEMO_CLIENT_HEADER] = '1';
     // Client-certificate headers count only from a configured proxy; from anyone else they are
     // removed before anything reads them, and the attempt is recorded.
     if (stripUntrustedCertificateHeaders(req, portal.env.trustedProxies, portal.env.clientCertProxyHeader)) {
@@ -77,7 +81,7 @@ async function renderInteraction(portal: Portal, req: IncomingMessage, res: Serv
     res.end(renderStandaloneError(localeFromCookieHeader(req.headers.cookie), details ? 'interaction_mismatch' : 'interaction_expired'));
     return;
   }
-  const view = await buildInteractionView(portal.provider, portal.prisma, details, await portal.methods(), portal.env.demo, portal.env.hpkiCertOrigin, portal.env.signingHours);
+  const view = await buildInteractionView(portal.provider, portal.prisma, details, await portal.methods(), isDemoClient(portal, req), portal.env.hpkiCertOrigin, portal.env.signingHours);
   req.headers[INTERACTION_VIEW_HEADER] = encodeInteractionView(view);
   res.setHeader('cache-control', 'no-store');
   await pages(req, res);

@@ -37,6 +37,11 @@ export function installPortal(portal: Portal | undefined): void {
   (globalThis as WithPortal)[GLOBAL_KEY] = portal;
 }
 
+/** The running portal, or undefined (e.g. while Next.js prerenders at build time). */
+export function runningPortal(): Portal | undefined {
+  return (globalThis as WithPortal)[GLOBAL_KEY];
+}
+
 export function currentPortal(): Portal {
   const portal = (globalThis as WithPortal)[GLOBAL_KEY];
   if (!portal) throw new Error('The portal is not running: start it through server.ts');

@@ -19,6 +19,17 @@ import type { LoginMethodId } from '../auth/assurance.ts';
 
 /** Opens the database (migrating it), loads or creates the secrets and keys, builds the provider. */
 export async function startPortal(env: Environment, log: (line: string) => void = console.log): Promise<Portal> {
+  if (env.demoOutsideLoopback) {
+    for (const line of [
+      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+      `WARNING: DEMO MODE ON A PUBLIC ADDRESS (${env.publicUrl}), BECAUSE DEMO=true IS SET.`,
+      'DEMO PRACTITIONERS, A DEMO ADMINISTRATOR AND A DEMO CLIENT WITH A PUBLISHED SECRET EXIST;',
+      'TEST CERTIFICATES ARE TRUSTED. NEVER USE THIS FOR REAL PRACTITIONERS OR PATIENTS.',
+      '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!',
+    ]) log(line);
+  } else if (env.demo) {
+    log(`demo mode (${env.publicUrl} is a loopback address): demo data and test keys, for this machine only`);
+  }
   const database = await openDatabase({ url: env.databaseUrl, migrate: true, log });
   installDatabase(database);
   log(`database: ${database.description}`);

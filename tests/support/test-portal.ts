@@ -34,6 +34,8 @@ export interface TestPortalOptions {
   env?: Record<string, string>;
   /** Also run the client-certificate HTTPS listener (demo server certificate, ephemeral port). */
   https?: boolean;
+  /** Where the HTTP listener binds (default 127.0.0.1); e.g. 0.0.0.0 to be reached from another address. */
+  host?: string;
 }
 
 export async function startTestPortal(label: string, options: TestPortalOptions = {}): Promise<TestPortal> {
@@ -41,7 +43,7 @@ export async function startTestPortal(label: string, options: TestPortalOptions 
   const database = databaseUrl ? { url: databaseUrl, kind: 'postgres' as const, drop: async () => {} } : await createTestDatabase(label);
   const secrets = fs.mkdtempSync(path.join(os.tmpdir(), 'hpki-it-kek-'));
   const server = http.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, options.host ?? '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   let handler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void> = async () => {};
   let httpsServer: https.Server | undefined;

@@ -33,6 +33,35 @@ describe('environment', () => {
     expect(readEnvironment({ DATABASE_URL: 'postgres://x/y' }).demo).toBe(false);
     expect(readEnvironment({ PUBLIC_URL: 'https://sso.example.jp/' }).issuer).toBe('https://sso.example.jp/oidc');
   });
+  it('turns demo mode on by itself only for a loopback PUBLIC_URL (issue 12 §3)', () => {
+    for (const url of ['http://localhost:3000', 'http://127.0.0.1:3000', 'http://127.8.9.10', 'http://[::1]:3000', 'http://portal.localhost']) {
+      const env = readEnvironment({ PUBLIC_URL: url, NODE_ENV: 'production' });
+      expect(env.demo, url).toBe(true);
+      expect(env.demoOutsideLoopback, url).toBe(false);
+    }
+    for (const url of ['https://sso.example.jp', 'http://192.168.1.10:3000', 'http://10.0.0.1', 'http://[fe80::1]', 'http://localhost.example.jp', 'http://128.0.0.1']) {
+      const env = readEnvironment({ PUBLIC_URL: url, NODE_ENV: 'production' });
+      expect(env.demo, url).toBe(false);
+      // Nothing the demo implies either.
+      expect(env.hpkiAutoEnrol, url).toBe(false);
+      expect(env.privateFetchHosts, url).toEqual([]);
+    }
+    const explicit = readEnvironment({ PUBLIC_URL: 'https://sso.example.jp', DEMO: 'true' });
+    expect(explicit.demo).toBe(true);
+    expect(explicit.demoOutsideLoopback).toBe(true);
+    expect(readEnvironment({ PUBLIC_URL: 'http://localhost:3000', DEMO: 'false' }).demo).toBe(false);
+    // PostgreSQL is a production database: no demo unless asked for.
+    expect(readEnvironment({ PUBLIC_URL: 'http://localhost:3000', DATABASE_URL: 'postgres://x/y' }).demo).toBe(false);
+  });
+  it('session limits: 12 h absolute and 15 min idle by default, configurable', () => {
+    const env = readEnvironment({});
+    expect(env.sessionMaxSeconds).toBe(12 * 3600);
+    expect(env.sessionIdleSeconds).toBe(15 * 60);
+    const custom = readEnvironment({ SESSION_MAX_HOURS: '8', SESSION_IDLE_MINUTES: '5' });
+    expect([custom.sessionMaxSeconds, custom.sessionIdleSeconds]).toEqual([8 * 3600, 300]);
+    expect(() => readEnvironment({ SESSION_MAX_HOURS: '0' })).toThrow(/SESSION_MAX_HOURS/);
+    expect(() => readEnvironment({ SESSION_MAX_HOURS: '48' })).toThrow(/SESSION_MAX_HOURS/);
+  });
   it('explains invalid settings', () => {
     expect(() => readEnvironment({ PORT: 'abc' })).toThrow(/PORT/);
     expect(() => readEnvironment({ PUBLIC_URL: 'not a url' })).toThrow(/PUBLIC_URL/);

@@ -5,6 +5,8 @@ import crypto from 'node:crypto';
 import { DEMO_MY_NUMBER_CARD_PIN, demoCardKey, loadDemoPki } from '../../demo/demo-pki.ts';
 import { softwareMyNumberCardScript } from '../../demo/software-my-number-card.ts';
 import { softwareCardScript } from '../../demo/software-card-script.ts';
+import { isDemoClient } from '../demo-client.ts';
+import { clientIp } from '../client-ip.ts';
 
 /**
  * GET /demo/software-card.js?holder=doctor|pharmacist&format=jws|web-eid:1 — a software HPKI card
@@ -13,6 +15,13 @@ import { softwareCardScript } from '../../demo/software-card-script.ts';
  */
 export async function handleDemoRoute(portal: Portal, req: IncomingMessage, res: ServerResponse, pathname: string) {
   if (!portal.env.demo || !['/demo/software-card.js', '/demo/software-my-number-card.js'].includes(pathname)) throw new PortalError('not_found', 404);
+  // Test keys, the demo administrator's among them: for a browser on this machine only.
+  if (!isDemoClient(portal, req)) {
+    void portal
+      .audit({ event: 'security.demo_helper_refused', result: 'failure', ip: clientIp(req, portal.env.trustedProxies), errorCode: 'demo_loopback_only', details: { path: pathname } })
+      .catch(() => {});
+    throw new PortalError('demo_loopback_only', 403);
+  }
   if (req.method !== 'GET') throw new PortalError('method_not_allowed', 405);
   if (pathname === '/demo/software-my-number-card.js') {
     const pki = await loadDemoPki(portal.env.demoPkiDir);

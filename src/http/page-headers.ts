@@ -1,0 +1,7 @@
+/**
+ * Request headers that only the portal's request handler sets for the pages it hands to Next.js
+ * (any such header arriving from outside is removed first). No runtime imports: pages use it.
+ */
+
+/** "1" when demo mode is on and the browser is on this machine: the demo's software cards may load. */
+export const DEMO_CLIENT_HEADER = 'x-hpki-sso-demo-client';
