@@ -60,6 +60,12 @@ const schema = z.object({
   /** Label of the token in that library, and its user PIN. */
   PKCS11_TOKEN_LABEL: z.string().min(1).max(32).optional(),
   PKCS11_PIN: z.string().min(1).optional(),
+  /** Append-only file of signed audit checkpoints, outside the database folder. */
+  AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
+  /** A checkpoint every this many audit entries (default 1000)... */
+  AUDIT_CHECKPOINT_EVERY: z.coerce.number().int().min(1).max(100_000).optional(),
+  /** ...or every this many minutes when there are new entries (default 5), whichever comes first. */
+  AUDIT_CHECKPOINT_MINUTES: z.coerce.number().positive().max(24 * 60).optional(),
 });
 
 export interface Environment {
@@ -92,6 +98,8 @@ export interface Environment {
   hpkiCertOrigin: string | undefined;
   /** The PKCS#11 token for remote-signing keys; undefined: the software key store. */
   pkcs11?: { module: string; tokenLabel: string; pin: string };
+  /** Where and how often the audit chain is anchored outside the database. */
+  auditCheckpoints: { file: string; every: number; minutes: number };
 }
 
 export function readEnvironment(env: Record<string, string | undefined> = process.env, cwd = process.cwd()): Environment {
@@ -136,6 +144,11 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
     ocsp: e.OCSP === undefined || e.OCSP === 'true' || e.OCSP === '1',
     crlFetch: e.CRL_FETCH === undefined || e.CRL_FETCH === 'true' || e.CRL_FETCH === '1',
     demoPkiDir: path.resolve(cwd, e.DEMO_PKI_DIR ?? '.data/demo-pki'),
+    auditCheckpoints: {
+      file: path.resolve(cwd, e.AUDIT_CHECKPOINT_FILE ?? '.data/audit/checkpoints.jsonl'),
+      every: e.AUDIT_CHECKPOINT_EVERY ?? 1000,
+      minutes: e.AUDIT_CHECKPOINT_MINUTES ?? 5,
+    },
     ...(e.PKCS11_MODULE ? { pkcs11: { module: e.PKCS11_MODULE, tokenLabel: e.PKCS11_TOKEN_LABEL!, pin: e.PKCS11_PIN! } } : {}),
     hpkiAutoEnrol: e.HPKI_AUTO_ENROL === undefined ? demo : e.HPKI_AUTO_ENROL === 'true' || e.HPKI_AUTO_ENROL === '1',
     privateFetchHosts: e.PRIVATE_FETCH_HOSTS !== undefined ? list(e.PRIVATE_FETCH_HOSTS) : demo ? ['localhost'] : [],

@@ -6,6 +6,7 @@ import type { OidcProvider } from '../oidc/provider.ts';
 import type { RelyingParty } from '../auth/passkey/relying-party.ts';
 import type { LoginMethodId } from '../auth/assurance.ts';
 import type { AuditEntry } from '../audit/audit-log.ts';
+import type { AuditCheckpoints } from '../audit/audit-checkpoints.ts';
 import type { TrustStoreCache } from '../pki/trust/trust-store-cache.ts';
 import type { KeyStores } from '../signing/key-store-factory.ts';
 
@@ -25,6 +26,8 @@ export interface Portal {
   /** Login methods this installation offers now, in the order the chooser shows them. */
   methods(): Promise<LoginMethodId[]>;
   audit(entry: AuditEntry): Promise<void>;
+  /** Signed checkpoints of the audit chain, outside the database. */
+  auditCheckpoints: AuditCheckpoints;
   log(line: string): void;
   close(): Promise<void>;
 }

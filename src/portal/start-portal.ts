@@ -6,6 +6,8 @@ import { ensureSigningKeys, loadSigningJwks } from '../oidc/signing-keys.ts';
 import { createProvider } from '../oidc/provider.ts';
 import { relyingPartyFor } from '../auth/passkey/relying-party.ts';
 import { appendAudit } from '../audit/audit-log.ts';
+import { startAuditCheckpoints } from '../audit/audit-checkpoints.ts';
+import { checkpointKey } from '../audit/checkpoint-key.ts';
 import { deleteExpiredOidcPayloads } from '../oidc/prisma-adapter.ts';
 import { deleteExpiredChallenges } from '../auth/challenges.ts';
 import { observeProviderEvents } from '../oidc/provider-events.ts';
@@ -68,6 +70,9 @@ export async function startPortal(env: Environment, log: (line: string) => void 
   const crlTimer = env.crlFetch ? setInterval(refreshCrls, 3600_000) : undefined;
   crlTimer?.unref();
   if (env.crlFetch) void refreshCrls();
+  const auditKey = checkpointKey(kek);
+  log(`audit checkpoints: ${env.auditCheckpoints.file} (signing key ${auditKey.fingerprint})`);
+  const auditCheckpoints = startAuditCheckpoints({ prisma: database.prisma, key: auditKey, ...env.auditCheckpoints, log, audit: (entry) => appendAudit(database.prisma, entry) });
   const portal: Portal = {
     env,
     prisma: database.prisma,
@@ -88,9 +93,12 @@ export async function startPortal(env: Environment, log: (line: string) => void 
       methods.push('passkey');
       return methods;
     },
-    audit: (entry) => appendAudit(database.prisma, entry),
+    audit: (entry) => appendAudit(database.prisma, entry).then(() => auditCheckpoints.appended()),
+    auditCheckpoints,
     log,
     async close() {
+      // While the database is still open: the entries since the last checkpoint are anchored too.
+      await auditCheckpoints.close();
       clearInterval(housekeeping);
       if (crlTimer) clearInterval(crlTimer);
       await keyStores.close();

@@ -41,7 +41,7 @@ describe('audit log group commit', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     const rows = await t.portal.prisma.auditEvent.findMany({ where: { event: 'test.batch' }, orderBy: { seq: 'asc' } });
     expect(rows.map((r) => (r.details as { n: number }).n)).toEqual([1, 3]);
-    expect((await verifyAuditChain(t.portal.prisma, 50)).ok).toBe(true);
+    expect((await verifyAuditChain(t.portal.prisma, { batchSize: 50 })).ok).toBe(true);
   });
 });
 
@@ -54,7 +54,7 @@ describe('audit log is append-only and verifiable', () => {
   });
 
   it('the verifier accepts the intact chain and names the first tampered entry', async () => {
-    const intact = await verifyAuditChain(t.portal.prisma, 7);
+    const intact = await verifyAuditChain(t.portal.prisma, { batchSize: 7 });
     expect(intact).toMatchObject({ ok: true });
     const rows = await t.portal.prisma.auditEvent.findMany({ orderBy: { seq: 'asc' } });
     const victim = rows[Math.floor(rows.length / 2)]!;
@@ -62,8 +62,8 @@ describe('audit log is append-only and verifiable', () => {
     await t.portal.prisma.$executeRawUnsafe('ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only');
     await t.portal.prisma.$executeRawUnsafe(`UPDATE audit_event SET event = 'tampered' WHERE seq = ${victim.seq}`);
     await t.portal.prisma.$executeRawUnsafe('ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only');
-    const broken = await verifyAuditChain(t.portal.prisma, 7);
-    expect(broken).toMatchObject({ ok: false, brokenAt: victim.seq, reason: 'hash_mismatch' });
+    const broken = await verifyAuditChain(t.portal.prisma, { batchSize: 7 });
+    expect(broken).toMatchObject({ ok: false, findings: [{ kind: 'hash_mismatch', firstAffected: victim.seq.toString() }] });
   });
 });
 

@@ -178,7 +178,7 @@ export async function runFault(
   // The operator's command, as a separate process on the same database.
   const verify = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/audit-verify.ts'], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: portal.databaseUrl, KEY_ENCRYPTION_KEY_FILE: portal.keyEncryptionKeyFile, DEMO: 'false' },
+    env: { ...process.env, DATABASE_URL: portal.databaseUrl, KEY_ENCRYPTION_KEY_FILE: portal.keyEncryptionKeyFile, AUDIT_CHECKPOINT_FILE: portal.auditCheckpointFile, DEMO: 'false' },
     encoding: 'utf8',
     timeout: 120_000,
   });

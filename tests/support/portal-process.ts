@@ -16,6 +16,8 @@ export class PortalProcess {
   private readonly secretsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hpki-kek-'));
   /** The key-encryption key file this portal uses (a seed that seals keys must use the same one). */
   readonly keyEncryptionKeyFile = path.join(this.secretsDir, 'kek');
+  /** Its audit checkpoint file (audit:verify beside it must read the same one). */
+  readonly auditCheckpointFile = path.join(this.secretsDir, 'audit-checkpoints.jsonl');
 
   constructor(
     readonly port: number,
@@ -56,6 +58,7 @@ export class PortalProcess {
         PUBLIC_URL: this.url,
         DATABASE_URL: this.databaseUrl,
         KEY_ENCRYPTION_KEY_FILE: this.keyEncryptionKeyFile,
+        AUDIT_CHECKPOINT_FILE: this.auditCheckpointFile,
         DEMO: 'false',
         PRIVATE_FETCH_HOSTS: 'localhost',
         NEXT_TELEMETRY_DISABLED: '1',

@@ -58,6 +58,8 @@ export async function startTestPortal(label: string, options: TestPortalOptions 
     PUBLIC_URL: `http://localhost:${port}`,
     DATABASE_URL: database.url,
     KEY_ENCRYPTION_KEY_FILE: path.join(secrets, 'kek'),
+    // Each test portal anchors its audit chain in a file of its own, not in the working tree.
+    AUDIT_CHECKPOINT_FILE: path.join(secrets, 'audit-checkpoints.jsonl'),
     ...(options.keyEncryptionKey ? { KEY_ENCRYPTION_KEY: options.keyEncryptionKey } : {}),
     DEMO: 'false',
     PRIVATE_FETCH_HOSTS: 'localhost',
