@@ -1,6 +1,6 @@
 import { getTranslations } from 'next-intl/server';
 import { Card, buttonClass, secondaryButtonClass } from '@/app/components/card';
-import { getPortalSession } from '@/app/components/portal-session';
+import { lookupPagePortalSession } from '@/app/components/portal-session';
 import { db } from '@/src/db/current';
 import { hcRoleClaim } from '@/src/oidc/account';
 import { parseStoredHcRoles } from '@/src/practitioners/practitioner';
@@ -17,10 +17,15 @@ export const dynamic = 'force-dynamic';
 /** Home: the face of the practitioner's license when logged in, otherwise what the portal is. */
 export default async function HomePage() {
   const t = await getTranslations('home');
-  const session = await getPortalSession();
+  const { session, ended } = await lookupPagePortalSession();
   if (!session) {
     return (
       <div className="space-y-6">
+        {ended === 'idle' ? (
+          <p role="status" className="rounded-lg border border-amber-300 bg-amber-50 p-4 text-amber-950" data-testid="session-idle-notice">
+            {t('idleEnded')}
+          </p>
+        ) : null}
         <Card>
           <h1 className="text-2xl font-bold">{t('title')}</h1>
           <p className="mt-3 text-slate-700">{t('intro')}</p>

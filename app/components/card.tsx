@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { ReloginLink } from './relogin-link';
 
 export function Card({ children, testId }: { children: ReactNode; testId?: string }) {
   return (
@@ -8,10 +9,14 @@ export function Card({ children, testId }: { children: ReactNode; testId?: strin
   );
 }
 
+/** Codes after which the next step is always a fresh login. */
+const RELOGIN_CODES = new Set(['session_idle', 'login_required']);
+
 export function ErrorNotice({ message, code }: { message: string; code?: string }) {
   return (
     <div role="alert" className="rounded-lg border border-red-300 bg-red-50 p-4 text-red-900" data-testid="error">
       <p>{message}</p>
+      {code && RELOGIN_CODES.has(code) ? <ReloginLink /> : null}
       {code ? <p className="mt-1 text-xs text-red-700" data-testid="error-code">{code}</p> : null}
     </div>
   );

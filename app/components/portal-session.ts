@@ -1,10 +1,15 @@
 import { cookies } from 'next/headers';
 import { currentPortal } from '@/src/portal/portal';
-import { findPortalSession, portalSessionCookieName } from '@/src/portal-session/portal-sessions';
+import { lookupPortalSession, portalSessionCookieName } from '@/src/portal-session/portal-sessions';
 
 /** The logged-in practitioner's portal session, or null (pages then offer the login). */
 export async function getPortalSession() {
+  return (await lookupPagePortalSession()).session;
+}
+
+/** The session, or why the one this browser had ended (an idle session: the page says so). */
+export async function lookupPagePortalSession() {
   const portal = currentPortal();
   const id = (await cookies()).get(portalSessionCookieName(portal.env.publicUrl))?.value;
-  return findPortalSession(portal.prisma, id);
+  return lookupPortalSession(portal.prisma, id, portal.env);
 }

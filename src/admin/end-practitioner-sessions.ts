@@ -33,7 +33,7 @@ export async function endPractitionerSessions(tx: Tx, practitionerId: string, op
   }
   const { count: portalSessions } = await tx.portalSession.updateMany({
     where: { practitionerId, endedAt: null, ...(options.passkeyOnly ? { amr: { hasSome: ['user'] } } : {}) },
-    data: { endedAt: now },
+    data: { endedAt: now, endReason: options.passkeyOnly ? 'device_change' : 'admin' },
   });
   return { portalSessions, providerSessions };
 }

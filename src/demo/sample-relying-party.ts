@@ -93,6 +93,15 @@ export async function startSampleRelyingParty(options: SampleRpOptions): Promise
         res.end();
         return;
       }
+      if (url.pathname === '/callback' && url.searchParams.has('error')) {
+        // The provider answered the login with an error (the person cancelled, prompt=none without a
+        // session…): a page that says so, with the code for whoever supports the network.
+        const code = url.searchParams.get('error') ?? '';
+        const sentence = code === 'access_denied' ? 'ログインは取り消されました。' : code === 'login_required' ? 'ログインしていません。もう一度ログインしてください。' : 'ログインできませんでした。';
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        res.end(html('デモ地域医療連携ネットワーク', `<p data-testid="rp-status">login-error</p><p>${escape(sentence)}</p><p>error: <code data-testid="rp-error">${escape(code)}</code></p><a class="button" href="/login" data-testid="rp-login">HPKI SSO でログイン</a>`));
+        return;
+      }
       if (url.pathname === '/callback') {
         const { session } = sessionOf(req);
         if (!session) throw new Error('no login in progress');
@@ -160,6 +169,12 @@ export async function startSampleRelyingParty(options: SampleRpOptions): Promise
               : `<p data-testid="rp-status">${session?.loggedOutByOp ? 'logged-out-by-op' : 'anonymous'}</p><a class="button" href="/login" data-testid="rp-login">HPKI SSO でログイン</a>`,
           ),
         );
+        return;
+      }
+      // No icon of its own: an empty answer, so browsers log no failed request.
+      if (url.pathname === '/favicon.ico') {
+        res.writeHead(204, { 'cache-control': 'max-age=86400' });
+        res.end();
         return;
       }
       res.writeHead(404, { 'content-type': 'text/plain' });
@@ -334,6 +349,12 @@ async function createSampleEhr(issuer: string, clientId: string, rpUrl: string, 
               : `<p data-testid="ehr-status">not-authorised</p><a class="button" href="/ehr/authorize" data-testid="ehr-authorize">リモート署名を認可する（1日1回）</a>`,
           ),
         );
+        return;
+      }
+      // No icon of its own: an empty answer, so browsers log no failed request.
+      if (url.pathname === '/favicon.ico') {
+        res.writeHead(204, { 'cache-control': 'max-age=86400' });
+        res.end();
         return;
       }
       res.writeHead(404, { 'content-type': 'text/plain' });

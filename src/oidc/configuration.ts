@@ -7,7 +7,7 @@ import type { KeyEncryptionKey } from '../crypto/key-encryption.ts';
 import { ACR } from '../auth/assurance.ts';
 import { findAccountIn } from './account.ts';
 import { prismaAdapterFactory } from './prisma-adapter.ts';
-import { renderErrorPage, renderLogoutPage, renderLogoutSuccessPage } from './provider-pages.ts';
+import { errorPageRenderer, logoutPageRenderer, logoutSuccessPageRenderer } from './provider-pages.ts';
 import { PORTAL_CLIENT_ID } from '../portal-session/portal-client.ts';
 import { SERVICE_POLICY_PROPERTIES, validateServicePolicyProperty } from '../clients/service-policy.ts';
 import { errors } from 'oidc-provider';
@@ -29,9 +29,16 @@ export interface ProviderDependencies {
   signingHours: number;
   /** Resource indicator of the CSC signing API (PUBLIC_URL/csc/v2). */
   signingResource: string;
+  /** SESSION_MAX_HOURS in seconds: sessions and refresh tokens end this long after the authentication. */
+  sessionMaxSeconds: number;
+  /** Demo mode: the provider's own pages show the demo banner too. */
+  demo: boolean;
 }
 
-/** Lifetimes in seconds. Sessions on shared hospital terminals end within a working day (AAL3: ≤ 12 h). */
+/**
+ * Lifetimes in seconds. Sessions on shared hospital terminals end within a working day (AAL3: ≤ 12 h):
+ * Session and RefreshToken are the defaults of SESSION_MAX_HOURS, counted from the authentication.
+ */
 export const TTL = {
   AuthorizationCode: 60,
   PushedAuthorizationRequest: 60,
@@ -62,9 +69,19 @@ export const CLAIMS = {
   hcrole: ['hcRole', 'hpki'],
 };
 
+/** Seconds from now until `authTime` (epoch seconds) + the absolute limit: never moved by use. */
+export function secondsUntilAbsoluteEnd(authTime: number | undefined, maxSeconds: number, now = Math.floor(Date.now() / 1000)): number {
+  if (!authTime) return TTL.Interaction;
+  // oidc-provider needs a positive lifetime; one second is "already over" for every reader.
+  return Math.max(1, Math.min(maxSeconds, authTime + maxSeconds - now));
+}
+
 export function providerConfiguration(deps: ProviderDependencies): Configuration {
   const pairwiseSalt = deps.kek.derive('pairwise-subject');
   const signingResource = deps.signingResource;
+  const pairwiseSubject = (accountId: string, sectorIdentifier: string | undefined) =>
+    crypto.createHmac('sha256', pairwiseSalt).update(`${sectorIdentifier}|${accountId}`).digest('base64url');
+  const pages = { demo: deps.demo };
   return {
     adapter: prismaAdapterFactory(deps.prisma, deps.sql),
     findAccount: findAccountIn(deps.prisma),
@@ -91,16 +108,25 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
     conformIdTokenClaims: false,
     acrValues: [ACR.passkey, ACR.jpki, ACR.hpki],
     subjectTypes: ['public', 'pairwise'],
-    pairwiseIdentifier: async (_ctx, accountId, client) =>
-      crypto.createHmac('sha256', pairwiseSalt).update(`${client.sectorIdentifier}|${accountId}`).digest('base64url'),
+    pairwiseIdentifier: async (_ctx, accountId, client) => pairwiseSubject(accountId, client.sectorIdentifier as string | undefined),
 
     // Authorization code flow only, with PKCE S256 for every client.
     pkce: { required: () => true },
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     // Every refresh hands out a new refresh token; the old one is spent (reuse revokes the grant).
     rotateRefreshToken: true,
+    // A remote-signing consent is a separate consent with its own window (SPEC §7): its code and
+    // tokens do not end with the SSO session (and a logout does not revoke it). Others follow
+    // oidc-provider's default: they end with the session unless offline access was granted.
+    // (oidc-provider asks before it copies the grant's details onto the code: read them from the grant.)
+    expiresWithSession: async (ctx, source) =>
+      ![...((source as { rar?: unknown[] }).rar ?? []), ...(ctx.oidc.grant?.rar ?? [])].some(isSigningDetail) && !source.scopes.has('offline_access'),
     ttl: {
       ...TTL,
+      // Fixed at auth_time + SESSION_MAX_HOURS: saving the session on every use never extends it.
+      Session: (_ctx, session) => secondsUntilAbsoluteEnd(session.loginTs, deps.sessionMaxSeconds),
+      // A rotated refresh token inherits auth_time, so rotation never extends the login either.
+      RefreshToken: (_ctx, token) => secondsUntilAbsoluteEnd(token.authTime, deps.sessionMaxSeconds),
       // A remote-signing consent lasts the working day (seed 003), or less when the EHR asked less.
       AccessToken: (_ctx, token) => {
         const signing = (token.rar ?? []).filter(isSigningDetail);
@@ -183,8 +209,15 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       },
       rpInitiatedLogout: {
         enabled: true,
-        logoutSource: renderLogoutPage,
-        postLogoutSuccessSource: renderLogoutSuccessPage,
+        // A valid ID token hint naming this browser's person logs out of everything without a question.
+        logoutSource: logoutPageRenderer(pages, async (ctx) => {
+          const hint = ctx.oidc.entities.IdTokenHint as { payload?: { sub?: unknown } } | undefined;
+          const { client, session } = ctx.oidc;
+          if (!hint?.payload || !client || !session?.accountId) return false;
+          const sub = client.subjectType === 'pairwise' ? pairwiseSubject(session.accountId, client.sectorIdentifier as string | undefined) : session.accountId;
+          return hint.payload.sub === sub;
+        }),
+        postLogoutSuccessSource: logoutSuccessPageRenderer(pages),
       },
     },
 
@@ -221,7 +254,7 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
     interactions: {
       url: (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}`,
     },
-    renderError: renderErrorPage,
+    renderError: errorPageRenderer(pages),
     // oidc-provider refuses outgoing calls to special-use addresses; configured LAN hosts are allowed.
     fetch: (url, options) => {
       if (deps.privateFetchHosts.includes(new URL(String(url)).hostname)) delete (options as { dispatcher?: unknown }).dispatcher;

@@ -47,7 +47,8 @@ export function prismaAdapterFactory(prisma: () => Db, sql: () => SqlQueryable) 
         grantId: payload.grantId,
         userCode: payload.userCode,
         uid: payload.uid,
-        expiresAt: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+        // The payload's own `exp` when it has one (sessions, tokens): the row ends exactly when oidc-provider says.
+        expiresAt: typeof payload.exp === 'number' ? new Date(payload.exp * 1000) : expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
       });
       if (!this.memo) return;
       rememberWritten(this.key(id), payload);

@@ -1,68 +1,158 @@
+import crypto from 'node:crypto';
 import type { KoaContextWithOIDC, ErrorOut } from 'oidc-provider';
 import ja from '../i18n/messages/ja.json' with { type: 'json' };
 import en from '../i18n/messages/en.json' with { type: 'json' };
 import { errorMessage } from '../errors/catalogue.ts';
 import { localeFromCookieHeader, type Locale } from '../i18n/locale.ts';
 
-/** The few pages oidc-provider renders itself (errors, logout), in the portal's look and language. */
-function text(locale: Locale) {
-  return (locale === 'en' ? en : ja).providerPages;
+/**
+ * The few pages oidc-provider renders itself (errors, logout), in the portal's look: the same header
+ * with the product name and the language switch, the demo banner in demo mode, Japanese first.
+ */
+export interface ProviderPageOptions {
+  demo: boolean;
+}
+
+function messages(locale: Locale) {
+  return locale === 'en' ? en : ja;
 }
 
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-function page(locale: Locale, title: string, body: string): string {
-  return `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)}</title><style>
-body{font-family:system-ui,-apple-system,"Hiragino Sans","Noto Sans JP",sans-serif;background:#f4f6f8;color:#1b2733;margin:0}
-main{max-width:36rem;margin:3rem auto;background:#fff;border-radius:12px;padding:2rem;box-shadow:0 1px 4px #0002}
-h1{font-size:1.5rem;margin-top:0}code{background:#eef1f4;padding:.1rem .4rem;border-radius:4px}
-button{font-size:1.1rem;padding:.8rem 1.6rem;border-radius:8px;border:0;background:#0b5cad;color:#fff;cursor:pointer;margin-right:.5rem}
-button.secondary{background:#e3e8ee;color:#1b2733}</style></head><body><main>${body}</main></body></html>`;
+/** Only a path on this site goes back after a language switch. */
+function languageSwitch(locale: Locale, returnTo: string | undefined): string {
+  const target = locale === 'en' ? 'ja' : 'en';
+  const back = returnTo && /^\/(?![/\\])/.test(returnTo) ? returnTo : '/';
+  return `<a class="lang" href="/lang?set=${target}&amp;return=${encodeURIComponent(back)}" lang="${target}" data-testid="language-switch">${target === 'en' ? 'English' : '日本語'}</a>`;
+}
+
+interface PageParts {
+  locale: Locale;
+  title: string;
+  body: string;
+  returnTo?: string;
+  options?: ProviderPageOptions;
+  /** An inline script, allowed by its hash in the page's content-security policy. */
+  script?: string;
+}
+
+function page({ locale, title, body, returnTo, options, script }: PageParts): string {
+  const m = messages(locale);
+  const banner = options?.demo ? `<div class="demo" role="note" data-testid="demo-banner"><p>${escapeHtml(m.common.demoBanner)}</p></div>` : '';
+  return `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="/favicon.ico">
+<title>${escapeHtml(title)} | ${escapeHtml(m.common.productName)}</title><style>
+body{font-family:system-ui,-apple-system,"Hiragino Sans","Noto Sans JP",sans-serif;background:#f8fafc;color:#0f172a;margin:0}
+header{background:#fff;border-bottom:1px solid #e2e8f0}header div{max-width:48rem;margin:0 auto;padding:.75rem 1rem;display:flex;justify-content:space-between;align-items:center}
+header span{font-weight:700;font-size:1.125rem;color:#0c4a6e}.lang{font-size:.875rem;border:1px solid #cbd5e1;border-radius:6px;padding:.375rem .75rem;color:#0f172a;text-decoration:none}
+.demo{background:#fef3c7;border-bottom:1px solid #fcd34d;color:#451a03}.demo p{max-width:48rem;margin:0 auto;padding:.5rem 1rem;font-size:.875rem;font-weight:600}
+main{max-width:48rem;margin:2rem auto;padding:0 1rem}section{background:#fff;border:1px solid #e2e8f0;border-radius:12px;padding:1.5rem}
+h1{font-size:1.5rem;margin-top:0}code{background:#f1f5f9;padding:.1rem .4rem;border-radius:4px}
+button{font-size:1.125rem;font-weight:600;padding:.75rem 1.5rem;border-radius:8px;border:0;background:#0369a1;color:#fff;cursor:pointer;margin:.25rem .5rem .25rem 0}
+button.secondary{background:#e2e8f0;color:#0f172a;font-weight:400}</style></head><body>
+<header><div><span>${escapeHtml(m.common.productName)}</span>${languageSwitch(locale, returnTo)}</div></header>${banner}
+<main><section>${body}</section></main>${script ? `<script>${script}</script>` : ''}</body></html>`;
+}
+
+/** Sends a page; with a script, a content-security policy that allows exactly that script. */
+function send(ctx: KoaContextWithOIDC, html: string, script?: string) {
+  ctx.type = 'html';
+  if (script) {
+    const hash = crypto.createHash('sha256').update(script).digest('base64');
+    ctx.set('content-security-policy', `default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; script-src 'sha256-${hash}'; base-uri 'none'; frame-ancestors 'none'`);
+  }
+  ctx.body = html;
 }
 
 function localeOf(ctx: KoaContextWithOIDC): Locale {
   return localeFromCookieHeader(ctx.get('cookie'));
 }
 
-export async function renderErrorPage(ctx: KoaContextWithOIDC, out: ErrorOut, _error: unknown): Promise<void> {
-  ctx.type = 'html';
-  ctx.body = renderStandaloneError(localeOf(ctx), out.error ?? 'internal_error');
+function currentPath(ctx: KoaContextWithOIDC): string {
+  return String((ctx.req as { originalUrl?: string }).originalUrl ?? ctx.originalUrl ?? '/');
 }
 
-export async function renderLogoutPage(ctx: KoaContextWithOIDC, form: string): Promise<void> {
-  const locale = localeOf(ctx);
-  const t = text(locale);
-  const client = ctx.oidc.client;
-  const name = client ? String(client.clientName ?? client.clientId) : '';
-  ctx.type = 'html';
-  ctx.body = page(
-    locale,
-    t.logoutTitle,
-    `${form}<h1>${escapeHtml(t.logoutTitle)}</h1>
+export function errorPageRenderer(options: ProviderPageOptions) {
+  return async (ctx: KoaContextWithOIDC, out: ErrorOut, _error: unknown): Promise<void> => {
+    const locale = localeOf(ctx);
+    send(ctx, standaloneError(locale, out.error ?? 'internal_error', { options }));
+  };
+}
+
+/**
+ * RP-initiated logout. With an ID token hint that oidc-provider validated and that names the person
+ * of this browser's session, the logout of every service goes ahead without a question (a shared
+ * terminal must not stay logged in because a button was not pressed); otherwise the question stays.
+ */
+export function logoutPageRenderer(options: ProviderPageOptions, hintMatchesSession: (ctx: KoaContextWithOIDC) => Promise<boolean>) {
+  return async (ctx: KoaContextWithOIDC, form: string): Promise<void> => {
+    const locale = localeOf(ctx);
+    const t = messages(locale).providerPages;
+    if (await hintMatchesSession(ctx)) {
+      const confirmed = form.replace('</form>', '<input type="hidden" name="logout" value="yes"/></form>');
+      const script = `document.getElementById('op.logoutForm').submit();`;
+      send(
+        ctx,
+        page({
+          locale,
+          title: t.logoutTitle,
+          options,
+          script,
+          body: `${confirmed}<h1>${escapeHtml(t.loggingOut)}</h1><noscript><p><button type="submit" form="op.logoutForm" data-testid="logout-continue">${escapeHtml(t.continue)}</button></p></noscript>`,
+        }),
+        script,
+      );
+      return;
+    }
+    const client = ctx.oidc.client;
+    const name = client ? String(client.clientName ?? client.clientId) : '';
+    send(
+      ctx,
+      page({
+        locale,
+        title: t.logoutTitle,
+        options,
+        returnTo: currentPath(ctx),
+        body: `${form}<h1>${escapeHtml(t.logoutTitle)}</h1>
 <p>${escapeHtml(t.logoutQuestion)}</p>${name ? `<p>${escapeHtml(t.logoutFrom)}: <strong>${escapeHtml(name)}</strong></p>` : ''}
-<p><button autofocus type="submit" form="op.logoutForm" value="yes" name="logout">${escapeHtml(t.logoutYes)}</button>
-<button class="secondary" type="submit" form="op.logoutForm">${escapeHtml(t.logoutNo)}</button></p>`,
-  );
+<p><button autofocus type="submit" form="op.logoutForm" value="yes" name="logout" data-testid="logout-yes">${escapeHtml(t.logoutYes)}</button>
+<button class="secondary" type="submit" form="op.logoutForm" data-testid="logout-no">${escapeHtml(t.logoutNo)}</button></p>`,
+      }),
+    );
+  };
 }
 
-export async function renderLogoutSuccessPage(ctx: KoaContextWithOIDC): Promise<void> {
-  const locale = localeOf(ctx);
-  const t = text(locale);
-  ctx.type = 'html';
-  ctx.body = page(locale, t.loggedOutTitle, `<h1>${escapeHtml(t.loggedOutTitle)}</h1><p>${escapeHtml(t.loggedOutBody)}</p>`);
+export function logoutSuccessPageRenderer(options: ProviderPageOptions) {
+  return async (ctx: KoaContextWithOIDC): Promise<void> => {
+    const locale = localeOf(ctx);
+    const t = messages(locale).providerPages;
+    send(
+      ctx,
+      page({
+        locale,
+        title: t.loggedOutTitle,
+        options,
+        returnTo: currentPath(ctx),
+        body: `<h1>${escapeHtml(t.loggedOutTitle)}</h1><p data-testid="logged-out-body">${escapeHtml(t.loggedOutBody)}</p>`,
+      }),
+    );
+  };
+}
+
+function standaloneError(locale: Locale, code: string, extra: { backTo?: string; params?: Record<string, string>; options?: ProviderPageOptions } = {}): string {
+  const t = messages(locale).providerPages;
+  const back = extra.backTo ? `<p><a href="${escapeHtml(extra.backTo)}" data-testid="back-to-login">${escapeHtml(t.backToLogin)}</a></p>` : '';
+  return page({
+    locale,
+    title: t.errorTitle,
+    options: extra.options,
+    body: `<h1>${escapeHtml(t.errorTitle)}</h1><p>${escapeHtml(errorMessage(code, locale, extra.params))}</p>
+<p>${escapeHtml(t.errorCode)}: <code data-testid="error-code">${escapeHtml(code)}</code></p>${back}`,
+  });
 }
 
 /** An error page outside any oidc-provider request (e.g. an interaction whose cookie is gone). */
-export function renderStandaloneError(locale: Locale, code: string, backTo?: string, params?: Record<string, string>): string {
-  const t = text(locale);
-  const back = backTo ? `<p><a href="${escapeHtml(backTo)}" data-testid="back-to-login">${escapeHtml(t.backToLogin)}</a></p>` : '';
-  return page(
-    locale,
-    t.errorTitle,
-    `<h1>${escapeHtml(t.errorTitle)}</h1><p>${escapeHtml(errorMessage(code, locale, params))}</p>
-<p>${escapeHtml(t.errorCode)}: <code data-testid="error-code">${escapeHtml(code)}</code></p>${back}`,
-  );
+export function renderStandaloneError(locale: Locale, code: string, backTo?: string, params?: Record<string, string>, options?: ProviderPageOptions): string {
+  return standaloneError(locale, code, { backTo, params, options });
 }

@@ -119,8 +119,8 @@ export class PortalRelyingParty {
       acr: String(claims.acr ?? ''),
       idToken: tokens.id_token!,
       sid: typeof claims.sid === 'string' ? claims.sid : null,
-    });
-    return { sessionId, returnTo: safeReturnPath(state.returnTo), practitionerId: claims.sub };
+    }, this.portal.env);
+    return { sessionId, returnTo: safeReturnPath(state.returnTo), practitionerId: claims.sub, authTime: new Date(Number(claims.auth_time) * 1000) };
   }
 
   /** RP-initiated logout at the provider, which then logs out of every linked service too. */

@@ -5,7 +5,7 @@ import { loadKeyEncryptionKey } from '../crypto/key-encryption.ts';
 import { ensureSigningKeys, loadSigningJwks } from '../oidc/signing-keys.ts';
 import { createProvider } from '../oidc/provider.ts';
 import { relyingPartyFor } from '../auth/passkey/relying-party.ts';
-import { appendAudit } from '../audit/audit-log.ts';
+import { appendAudit, type AuditEntry } from '../audit/audit-log.ts';
 import { startAuditCheckpoints } from '../audit/audit-checkpoints.ts';
 import { checkpointKey } from '../audit/checkpoint-key.ts';
 import { deleteExpiredOidcPayloads } from '../oidc/prisma-adapter.ts';
@@ -43,7 +43,7 @@ export async function startPortal(env: Environment, log: (line: string) => void 
   await ensurePortalClient(database.prisma, kek, env.publicUrl);
   const provider = createProvider(
     env.issuer,
-    { prisma: () => database.prisma, sql: () => database.sql, kek, jwks, privateFetchHosts: env.privateFetchHosts, signingHours: env.signingHours, signingResource: `${env.publicUrl}/csc/v2` },
+    { prisma: () => database.prisma, sql: () => database.sql, kek, jwks, privateFetchHosts: env.privateFetchHosts, signingHours: env.signingHours, signingResource: `${env.publicUrl}/csc/v2`, sessionMaxSeconds: env.sessionMaxSeconds, demo: env.demo },
     { trustProxy: env.trustedProxies.length > 0 });
 
   const housekeeping = setInterval(() => {
@@ -73,6 +73,7 @@ export async function startPortal(env: Environment, log: (line: string) => void 
   const auditKey = checkpointKey(kek);
   log(`audit checkpoints: ${env.auditCheckpoints.file} (signing key ${auditKey.fingerprint})`);
   const auditCheckpoints = startAuditCheckpoints({ prisma: database.prisma, key: auditKey, ...env.auditCheckpoints, log, audit: (entry) => appendAudit(database.prisma, entry) });
+  const audit = (entry: AuditEntry) => appendAudit(database.prisma, entry).then(() => auditCheckpoints.appended());
   const portal: Portal = {
     env,
     prisma: database.prisma,
@@ -93,7 +94,7 @@ export async function startPortal(env: Environment, log: (line: string) => void 
       methods.push('passkey');
       return methods;
     },
-    audit: (entry) => appendAudit(database.prisma, entry).then(() => auditCheckpoints.appended()),
+    audit,
     auditCheckpoints,
     log,
     async close() {

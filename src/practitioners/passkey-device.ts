@@ -47,7 +47,7 @@ export async function replacePasskeyDevice(tx: Tx, practitionerId: string, devic
 
   const { count: endedPortalSessions } = await tx.portalSession.updateMany({
     where: { practitionerId, endedAt: null, amr: { hasSome: ['user'] } },
-    data: { endedAt: now },
+    data: { endedAt: now, endReason: 'device_change' },
   });
   const endedProviderSessions = await endPasskeyProviderSessions(tx, practitionerId);
   return {

@@ -38,7 +38,7 @@ test('the portal logs in through its own provider and shows the license; logout 
   await expect(page.getByTestId('device')).toContainText('登録したスマートフォンがあります');
 
   await page.getByTestId('portal-logout').click();
-  await page.getByRole('button', { name: 'ログアウトする' }).click();
+  await expect(page.getByTestId('logged-out')).toBeVisible();
   await page.goto(portal.url);
   await expect(page.getByTestId('portal-login')).toBeVisible();
 });

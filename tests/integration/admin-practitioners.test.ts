@@ -199,7 +199,7 @@ describe('practitioner actions', () => {
     expect(body.endedPortalSessions).toBeGreaterThanOrEqual(1);
     expect(body.backchannelLogouts).toEqual(expect.arrayContaining([{ clientId: 'ehr-bcl', ok: true }]));
     expect(logoutTokens.length).toBeGreaterThanOrEqual(1);
-    expect(await findPortalSession(t.portal.prisma, holder.sessionId)).toBeNull();
+    expect(await findPortalSession(t.portal.prisma, holder.sessionId, t.portal.env)).toBeNull();
     expect((await userinfo(holder.accessToken)).status).toBe(401);
     const refused = await cardLogin();
     expect(refused.status).toBe(403);
@@ -225,7 +225,7 @@ describe('practitioner actions', () => {
     const body = await res.json();
     expect(body.endedProviderSessions).toBeGreaterThanOrEqual(1);
     expect(logoutTokens.length).toBeGreaterThanOrEqual(1);
-    expect(await findPortalSession(t.portal.prisma, holder.sessionId)).toBeNull();
+    expect(await findPortalSession(t.portal.prisma, holder.sessionId, t.portal.env)).toBeNull();
     expect((await userinfo(holder.accessToken)).status).toBe(401);
     expect((await cardLogin()).status).toBe(200);
   });

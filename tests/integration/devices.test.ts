@@ -108,7 +108,7 @@ describe('device change', () => {
 
     const card = await cardSession();
     await t.portal.prisma.portalSession.updateMany({
-      where: { idHash: (await findPortalSession(t.portal.prisma, sessionId(card)))!.idHash },
+      where: { idHash: (await findPortalSession(t.portal.prisma, sessionId(card), t.portal.env))!.idHash },
       data: { authTime: new Date(Date.now() - 6 * 60_000) },
     });
     expect((await changeDevice(card, new SoftwareAuthenticator(t.portal.rp.origin))).body.error).toBe('device_change_reauth_required');
@@ -121,7 +121,7 @@ describe('device change', () => {
     // The old phone is in use: a portal session, a provider session, and an approval not yet taken over.
     const oldSession = await passkeySession(oldPhone);
     const oldSessionId = sessionId(oldSession.jar);
-    expect(await findPortalSession(t.portal.prisma, oldSessionId)).not.toBeNull();
+    expect(await findPortalSession(t.portal.prisma, oldSessionId, t.portal.env)).not.toBeNull();
     const pendingApproval = await approvedCrossDeviceLogin(oldPhone);
     expect(pendingApproval.status).toBe(200);
     const providerSessions = async () =>
@@ -147,8 +147,8 @@ describe('device change', () => {
     const late = await pendingApproval.jar.fetch(`${t.url}/interaction/${pendingApproval.uid}/cross-device/complete`, jsonPost({ request: pendingApproval.request }));
     expect((await late.json()).error).toBe('cross_device_cancelled');
     // Its sessions ended: the portal session and the provider session it opened; the card's stay.
-    expect(await findPortalSession(t.portal.prisma, oldSessionId)).toBeNull();
-    expect(await findPortalSession(t.portal.prisma, sessionId(card))).not.toBeNull();
+    expect(await findPortalSession(t.portal.prisma, oldSessionId, t.portal.env)).toBeNull();
+    expect(await findPortalSession(t.portal.prisma, sessionId(card), t.portal.env)).not.toBeNull();
     const remaining = await providerSessions();
     expect(remaining.some((p) => isPasskeyAmr(p.amr))).toBe(false);
     expect(remaining.length).toBeGreaterThan(0);
@@ -178,7 +178,7 @@ describe('device change', () => {
       acr: ACR.jpki,
       idToken: 'not-used',
       sid: null,
-    });
+    }, t.portal.env);
     const res = await fetch(`${t.url}/api/devices/passkey/options`, jsonPost({}, { ...sameOrigin(), cookie: `portal_session=${id}` }));
     expect(res.status).toBe(200);
     const { options } = await res.json();
@@ -213,7 +213,7 @@ describe('immediate reissue of the registration QR', () => {
     const res = await passkey.jar.fetch(`${t.url}/api/devices/registration-code`, jsonPost({}, sameOrigin()));
     expect(res.status).toBe(403);
     expect((await res.json()).error).toBe('registration_reissue_reauth_required');
-    const id = await createPortalSession(t.portal.prisma, { practitionerId, authTime: new Date(), amr: ['sc', 'pin', 'hwk'], acr: ACR.jpki, idToken: 'x', sid: null });
+    const id = await createPortalSession(t.portal.prisma, { practitionerId, authTime: new Date(), amr: ['sc', 'pin', 'hwk'], acr: ACR.jpki, idToken: 'x', sid: null }, t.portal.env);
     const jpki = await fetch(`${t.url}/api/devices/registration-code`, jsonPost({}, { ...sameOrigin(), cookie: `portal_session=${id}` }));
     expect(jpki.status).toBe(403);
   });

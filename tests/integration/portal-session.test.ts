@@ -24,7 +24,7 @@ describe('portal login through its own provider', () => {
     const { landed } = await cardLogin(jar, `${t.url}/portal/login?return=/devices`);
     expect(landed.pathname).toBe('/devices');
     const id = /portal_session=([^;]+)/.exec(jar.header())?.[1];
-    const session = await findPortalSession(t.portal.prisma, id);
+    const session = await findPortalSession(t.portal.prisma, id, t.portal.env);
     expect(session?.acr).toBe('urn:hpki-sso:acr:hpki:aal3');
     expect(session && hasRecentHpkiLogin(session)).toBe(true);
     expect(await t.portal.prisma.auditEvent.count({ where: { event: 'portal.login' } })).toBe(1);
@@ -53,7 +53,7 @@ describe('portal login through its own provider', () => {
     expect((await res.json()).error).toBe('login_required');
   });
 
-  it('logout ends the portal session and continues to the provider logout', async () => {
+  it('logout ends the portal session and the provider session in one step', async () => {
     const jar = new CookieJar();
     await cardLogin(jar, `${t.url}/portal/login`);
     const id = /portal_session=([^;]+)/.exec(jar.header())![1]!;
@@ -61,15 +61,17 @@ describe('portal login through its own provider', () => {
     expect(refused.status).toBe(403);
     const res = await jar.fetch(`${t.url}/portal/logout`, { method: 'POST', headers: { origin: t.url } });
     expect(res.status).toBe(303);
-    expect(res.headers.get('location')).toContain('/oidc/session/end?');
-    expect(await findPortalSession(t.portal.prisma, id)).toBeNull();
+    expect(res.headers.get('location')).toBe('/logged-out');
+    const providerSession = /(?:^|; )_session=([^;]+)/.exec(jar.header())?.[1];
+    expect(providerSession).toBeUndefined();
+    expect(await findPortalSession(t.portal.prisma, id, t.portal.env)).toBeNull();
   });
 
   it('a back-channel logout from the provider ends the portal session', async () => {
     const jar = new CookieJar();
     await cardLogin(jar, `${t.url}/portal/login`);
     const id = /portal_session=([^;]+)/.exec(jar.header())![1]!;
-    const session = await findPortalSession(t.portal.prisma, id);
+    const session = await findPortalSession(t.portal.prisma, id, t.portal.env);
     // RP-initiated logout at the provider from another service's point of view: confirm the form.
     const end = await jar.fetch(`${t.url}/oidc/session/end?id_token_hint=${session!.idToken}`);
     const page = await end.text();
@@ -80,7 +82,7 @@ describe('portal login through its own provider', () => {
       body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
     });
     expect(confirm.status).toBe(303);
-    expect(await findPortalSession(t.portal.prisma, id)).toBeNull();
+    expect(await findPortalSession(t.portal.prisma, id, t.portal.env)).toBeNull();
   });
 
   it('refuses a forged logout token', async () => {

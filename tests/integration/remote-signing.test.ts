@@ -76,7 +76,7 @@ async function authorise(card: IssuedCertificate, details: unknown[], approve = 
     { grant_type: 'authorization_code', code, redirect_uri: ehr.redirectUri, code_verifier: verifier, ...(await clientAssertionParams(ehr, `${t.url}/oidc`)) },
     { dpop: await ehr.dpopProof('POST', tokenUrl) },
   ));
-  return { view, tokens: (await res.json()) as { access_token: string; token_type: string; expires_in: number; authorization_details?: unknown[] } };
+  return { view, jar, tokens: (await res.json()) as { access_token: string; token_type: string; expires_in: number; authorization_details?: unknown[] } };
 }
 
 async function signHash(accessToken: string, body: Record<string, unknown>, options: { key?: 'own' | 'other'; scheme?: string; noProof?: boolean } = {}) {
@@ -223,6 +223,19 @@ describe('signHash', () => {
   it('refuses a token of another practitioner for this credential', async () => {
     const otherToken = (await authorise(other.card, [detail()])).tokens!.access_token;
     expect((await signHash(otherToken, hashBody([prescription(15)]))).body.error).toBe('signing_credential_not_authorised');
+  });
+
+  it('a consent keeps its own window: the logout of the browser that gave it and the end of its SSO session do not stop signing', async () => {
+    const consent = await authorise(pki.practitioners.valid, [detail()]);
+    const token = consent.tokens!.access_token;
+    expect((await signHash(token, hashBody([prescription(100)]))).status).toBe(200);
+    // The physician logs out at the terminal: the SSO session ends, the day's signing consent does not.
+    const logout = await consent.jar!.fetch(`${t.url}/portal/logout`, { method: 'POST', headers: { origin: t.url } });
+    expect(logout.status).toBe(303);
+    expect((await signHash(token, hashBody([prescription(101)]))).status).toBe(200);
+    // Every SSO session of this practitioner past its 12 hours: still within the consent's window.
+    await t.portal.prisma.oidcPayload.deleteMany({ where: { model: 'Session', payload: { path: ['accountId'], equals: doctorId } } });
+    expect((await signHash(token, hashBody([prescription(102)]))).status).toBe(200);
   });
 
   it('revocation on the portal stops signing at once', async () => {

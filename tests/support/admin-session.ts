@@ -23,7 +23,7 @@ export async function consoleUser(t: TestPortal, options: { admin: boolean; regi
     acr: ACR.hpki,
     idToken: 'test',
     sid: null,
-  });
+  }, t.portal.env);
   const cookie = `${portalSessionCookieName(t.portal.env.publicUrl)}=${sessionId}`;
   return {
     id: p.id,

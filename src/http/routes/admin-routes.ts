@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Portal } from '../../portal/portal.ts';
 import { PortalError } from '../../errors/portal-error.ts';
-import { findPortalSession, portalSessionCookieName } from '../../portal-session/portal-sessions.ts';
+import { lookupPortalSession, portalSessionCookieName } from '../../portal-session/portal-sessions.ts';
 import { approveServiceLink, rejectServiceLink, serviceUserIdSchema } from '../../clients/service-links.ts';
 import { issueRegistrationCode, registrationUrl } from '../../practitioners/registration-codes.ts';
 import { unlinkMyNumberCard } from '../../practitioners/my-number-card-links.ts';
@@ -319,7 +319,10 @@ export async function handleAdminRoute(portal: Portal, req: IncomingMessage, res
   let bodyRead = false;
   try {
     requireSameOrigin(portal, req);
-    const session = await findPortalSession(portal.prisma, readCookie(req, portalSessionCookieName(portal.env.publicUrl)));
+    const lookup = await lookupPortalSession(portal.prisma, readCookie(req, portalSessionCookieName(portal.env.publicUrl)), portal.env);
+    // An idle console asks for a fresh authentication before any change.
+    if (lookup.ended === 'idle') throw new PortalError('session_idle', 401);
+    const session = lookup.session;
     actorId = session?.practitionerId;
     adminId = (await requireAdmin(portal.prisma, actorId)).id;
     if (!found) throw new PortalError(matches.length ? 'method_not_allowed' : 'not_found', matches.length ? 405 : 404);

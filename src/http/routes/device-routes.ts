@@ -29,7 +29,7 @@ export async function handleDeviceAction(portal: Portal, req: IncomingMessage, r
   if (req.method !== 'POST') throw new PortalError('method_not_allowed', 405);
   requireSameOrigin(portal, req);
   const ip = clientIp(req, portal.env.trustedProxies);
-  const session = await findPortalSession(portal.prisma, readCookie(req, portalSessionCookieName(portal.env.publicUrl)));
+  const session = await findPortalSession(portal.prisma, readCookie(req, portalSessionCookieName(portal.env.publicUrl)), portal.env);
   const event = action === 'registration-code' ? 'registration.reissue' : 'device.change';
   try {
     if (!session) throw new PortalError('login_required', 401);

@@ -2,8 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Portal } from '../../portal/portal.ts';
 import { PortalError } from '../../errors/portal-error.ts';
 import { PortalRelyingParty, safeReturnPath } from '../../portal-session/portal-relying-party.ts';
-import { endPortalSession, findPortalSession, portalSessionCookieName, PORTAL_SESSION_SECONDS } from '../../portal-session/portal-sessions.ts';
+import { endPortalSession, lookupPortalSession, portalSessionCookieName, secondsLeft } from '../../portal-session/portal-sessions.ts';
 import { ACR } from '../../auth/assurance.ts';
+import { endSsoSessions } from '../../oidc/end-sso-session.ts';
 import { clientIp } from '../client-ip.ts';
 
 const STATE_COOKIE = 'portal_login';
@@ -27,9 +28,10 @@ function cookie(portal: Portal, name: string, value: string, maxAgeSeconds: numb
 
 /** The logged-in practitioner's portal session for a JSON endpoint, or a 401 with a code. */
 export async function requirePortalSession(portal: Portal, req: IncomingMessage) {
-  const session = await findPortalSession(portal.prisma, readCookie(req, portalSessionCookieName(portal.env.publicUrl)));
-  if (!session) throw new PortalError('login_required', 401);
-  return session;
+  const lookup = await lookupPortalSession(portal.prisma, readCookie(req, portalSessionCookieName(portal.env.publicUrl)), portal.env);
+  if (lookup.ended === 'idle') throw new PortalError('session_idle', 401);
+  if (!lookup.session) throw new PortalError('login_required', 401);
+  return lookup.session;
 }
 
 /** State-changing form posts must come from the portal's own pages. */
@@ -53,9 +55,12 @@ export async function handlePortalSessionRoute(portal: Portal, req: IncomingMess
   if (pathname === '/portal/login' && req.method === 'GET') {
     // reauth=hpki: actions that need a card within the last 5 minutes ask for a fresh HPKI login.
     const hpki = url.searchParams.get('reauth') === 'hpki';
+    // After an idle session the provider's SSO session must not let the next person at this
+    // terminal back in: the person authenticates again (max_age=0).
+    const { ended } = await lookupPortalSession(portal.prisma, readCookie(req, sessionCookie), portal.env);
     const begun = await rp.beginLogin({
       returnTo: safeReturnPath(url.searchParams.get('return')),
-      ...(hpki ? { maxAge: 0, acrValues: ACR.hpki } : {}),
+      ...(hpki ? { maxAge: 0, acrValues: ACR.hpki } : ended === 'idle' ? { maxAge: 0 } : {}),
     });
     res.writeHead(303, { location: begun.location, 'set-cookie': cookie(portal, STATE_COOKIE, begun.cookie, 900, '/portal'), 'cache-control': 'no-store' });
     res.end();
@@ -66,7 +71,7 @@ export async function handlePortalSessionRoute(portal: Portal, req: IncomingMess
     await portal.audit({ event: 'portal.login', result: 'success', practitionerId: done.practitionerId, ip: clientIp(req, portal.env.trustedProxies) });
     res.writeHead(303, {
       location: done.returnTo,
-      'set-cookie': [cookie(portal, sessionCookie, done.sessionId, PORTAL_SESSION_SECONDS), cookie(portal, STATE_COOKIE, '', 0, '/portal')],
+      'set-cookie': [cookie(portal, sessionCookie, done.sessionId, Math.max(1, secondsLeft(done.authTime, portal.env))), cookie(portal, STATE_COOKIE, '', 0, '/portal')],
       'cache-control': 'no-store',
     });
     res.end();
@@ -74,11 +79,30 @@ export async function handlePortalSessionRoute(portal: Portal, req: IncomingMess
   }
   if (pathname === '/portal/logout' && req.method === 'POST') {
     requireSameOrigin(portal, req);
+    // One step on a shared terminal: the portal session, this browser's SSO session at the provider
+    // (and the one the portal session came from), and through back-channel logout every linked
+    // service's session. No confirmation page: the request is the person's own, same-origin.
     const id = readCookie(req, sessionCookie);
-    const session = await findPortalSession(portal.prisma, id);
-    if (id) await endPortalSession(portal.prisma, id);
-    const location = session ? await rp.endSessionUrl(session.idToken) : '/';
-    res.writeHead(303, { location, 'set-cookie': cookie(portal, sessionCookie, '', 0), 'cache-control': 'no-store' });
+    const { session } = await lookupPortalSession(portal.prisma, id, portal.env);
+    if (id) await endPortalSession(portal.prisma, id, 'logout');
+    const ended = await endSsoSessions(portal.provider, portal.prisma, { browser: { req, res }, portalSid: session?.sid }, portal.log);
+    const practitionerId = session?.practitionerId ?? ended[0]?.accountId ?? null;
+    const services = [...new Set(ended.flatMap((e) => e.clientIds))];
+    const backchannel = ended.flatMap((e) => e.backchannel);
+    await portal.audit({
+      event: 'logout',
+      result: 'success',
+      practitionerId,
+      ip: clientIp(req, portal.env.trustedProxies),
+      details: {
+        via: 'portal',
+        providerSessions: ended.length,
+        services,
+        backchannel: { delivered: backchannel.filter((b) => b.ok).map((b) => b.clientId), failed: backchannel.filter((b) => !b.ok).map((b) => b.clientId) },
+      },
+    });
+    res.appendHeader('set-cookie', cookie(portal, sessionCookie, '', 0));
+    res.writeHead(303, { location: '/logged-out', 'cache-control': 'no-store' });
     res.end();
     return;
   }
