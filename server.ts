@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import { seedDemoData } from './src/demo/seed-demo-data.ts';
 import { startHttpsListener } from './src/http/https-listener.ts';
 import { loadOrCreateDemoServerCertificate } from './src/demo/demo-tls-files.ts';
+import { applyListenerLimits, serverTimeouts } from './src/http/listener-limits.ts';
 
 const env = readEnvironment();
 const dev = process.env.NODE_ENV !== 'production';
@@ -21,12 +22,11 @@ const app = next({ dev, dir: import.meta.dirname, hostname: 'localhost', port: e
 await app.prepare();
 const handleNext = app.getRequestHandler();
 const handler = createRequestHandler(portal, (req, res) => handleNext(req, res));
-const server = http.createServer(handler);
-// Idle keep-alive connections stay open longer than a load balancer's or client pool's idle timeout
-// (commonly 60 s): otherwise a client may send on a connection at the moment the server closes it
-// (Node's default is 5 s), and gets a reset instead of an answer. headersTimeout must exceed it.
-server.keepAliveTimeout = 65_000;
-server.headersTimeout = 66_000;
+const server = http.createServer(serverTimeouts(env.http), handler);
+// Header and body timeouts and a per-address connection cap, on both listeners (SPEC §12).
+const refusedConnection = (ip: string) =>
+  void portal.refusals.record({ event: 'security.connection_refused', result: 'failure', ip, errorCode: 'too_many_connections' }).catch(() => {});
+applyListenerLimits(server, env.http, { exempt: env.trustedProxies, plaintext: true, onRefused: refusedConnection });
 
 // The HPKI authentication certificate login: a listener that asks the browser for a client certificate.
 let httpsServer: Awaited<ReturnType<typeof startHttpsListener>> | undefined;
@@ -38,11 +38,13 @@ if (env.httpsPort) {
       : undefined;
   if (!files) throw new Error('HTTPS_PORT needs HTTPS_CERT_FILE and HTTPS_KEY_FILE (a self-signed one is made only in demo mode)');
   httpsServer = await startHttpsListener(handler, {
+    serverOptions: serverTimeouts(env.http),
     port: env.httpsPort,
     host: env.host,
     ...files,
     onUnexpectedError: (e) => log(`unexpected error on the HTTPS listener: ${(e as Error).stack ?? e}`),
   });
+  applyListenerLimits(httpsServer, env.http, { exempt: env.trustedProxies, plaintext: false, onRefused: refusedConnection });
   log(`client-certificate login on ${env.hpkiCertOrigin}`);
 }
 

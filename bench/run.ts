@@ -18,6 +18,7 @@ import path from 'node:path';
 import { createTestDatabase } from '../tests/support/test-database.ts';
 import { PortalProcess } from '../tests/support/portal-process.ts';
 import { printProfileSummary, summariseProfile, type ProfileSummary } from './profile-summary.ts';
+import { LIMITS_OUT_OF_REACH } from '../src/config/rate-limits.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = process.argv.slice(2);
@@ -175,7 +176,7 @@ log(`machine: ${info.cpuModel}, ${info.cores} cores, ${info.ramGb} GB, Node ${in
 const results: Record<string, unknown> = { startedAt: new Date(started).toISOString(), machine: { ...info, database: database.kind } };
 // --portal-node-arg X (repeatable): a Node/V8 flag for the portal process, to compare settings.
 const portalNodeArgs = args.flatMap((a, i) => (a === '--portal-node-arg' && args[i + 1] ? [args[i + 1]!] : []));
-const portal = new PortalProcess(await freePort(), database.url, { HPKI_AUTO_ENROL: 'false', CRL_FETCH: 'false' }, 'server.ts', {
+const portal = new PortalProcess(await freePort(), database.url, { HPKI_AUTO_ENROL: 'false', CRL_FETCH: 'false', RATE_LIMITS: LIMITS_OUT_OF_REACH }, 'server.ts', {
   nodeArgs: [...portalNodeArgs, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
   wrap: (command) => pin(1, command),
 });

@@ -3,6 +3,7 @@
 import { spawnSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { portalNodeArgs } from './portal-node-args.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const [major] = process.versions.node.split('.').map(Number);
@@ -31,7 +32,7 @@ if (builtAt === 0 || sources.some((s) => newestMtime(path.join(root, s)) > built
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 
-const child = spawn(process.execPath, ['--import', 'tsx', 'server.ts'], {
+const child = spawn(process.execPath, [...portalNodeArgs(), '--import', 'tsx', 'server.ts'], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, NODE_ENV: 'production' },

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { isLoopbackUrl } from './loopback.ts';
+import { parseRateLimits, type RateLimitSettings } from './rate-limits.ts';
 
 /** Every setting the portal reads from the environment, parsed once at start-up. */
 const schema = z.object({
@@ -25,6 +26,15 @@ const schema = z.object({
   SESSION_MAX_HOURS: z.coerce.number().positive().max(24).optional(),
   /** Portal and admin console sessions end after this long without a request (AAL3: 15 min). */
   SESSION_IDLE_MINUTES: z.coerce.number().positive().max(24 * 60).optional(),
+  /** Overrides of the abuse limits (src/config/rate-limits.ts): "name=points/seconds,…". */
+  RATE_LIMITS: z.string().max(2000).optional(),
+  /** A request's headers must arrive within this many seconds, its whole body within the second. */
+  HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).optional(),
+  HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).optional(),
+  /** A refused (429) request is answered this much later, so a flood cannot run at full speed. */
+  RATE_LIMIT_REFUSAL_DELAY_MS: z.coerce.number().int().min(0).max(10_000).optional(),
+  /** Open connections one client address may hold at once (trusted proxies excepted). */
+  MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).optional(),
   NODE_ENV: z.string().optional(),
   /** Comma-separated addresses of reverse proxies whose X-Forwarded-* headers are trusted. */
   TRUSTED_PROXIES: z.string().optional(),
@@ -83,6 +93,11 @@ export interface Environment {
   /** Absolute session limit from the authentication, and the idle limit of portal sessions, in seconds. */
   sessionMaxSeconds: number;
   sessionIdleSeconds: number;
+  rateLimits: RateLimitSettings;
+  /** How much later a 429 is sent (0: at once). */
+  rateLimitRefusalDelayMs: number;
+  /** Transport limits of both listeners. */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; maxConnectionsPerAddress: number };
   trustedProxies: string[];
   privateFetchHosts: string[];
   httpsPort: number | undefined;
@@ -114,6 +129,12 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
   const loopback = isLoopbackUrl(publicUrl);
   // The demo hands out test keys (the demo administrator's card among them): never by accident.
   const demo = e.DEMO === undefined ? embedded && loopback : e.DEMO === 'true' || e.DEMO === '1';
+  let rateLimits: RateLimitSettings;
+  try {
+    rateLimits = parseRateLimits(e.RATE_LIMITS);
+  } catch (error) {
+    throw new Error(`Invalid configuration: ${(error as Error).message}`);
+  }
   if (!e.HTTPS_CERT_FILE !== !e.HTTPS_KEY_FILE) throw new Error('Invalid configuration: HTTPS_CERT_FILE and HTTPS_KEY_FILE go together');
   if (e.PKCS11_MODULE && (!e.PKCS11_TOKEN_LABEL || !e.PKCS11_PIN)) throw new Error('Invalid configuration: PKCS11_MODULE needs PKCS11_TOKEN_LABEL and PKCS11_PIN');
   return {
@@ -129,6 +150,13 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
     production: e.NODE_ENV === 'production',
     sessionMaxSeconds: Math.round((e.SESSION_MAX_HOURS ?? 12) * 3600),
     sessionIdleSeconds: Math.round((e.SESSION_IDLE_MINUTES ?? 15) * 60),
+    rateLimits,
+    rateLimitRefusalDelayMs: e.RATE_LIMIT_REFUSAL_DELAY_MS ?? 250,
+    http: {
+      headersTimeoutMs: (e.HTTP_HEADERS_TIMEOUT_SECONDS ?? 10) * 1000,
+      requestTimeoutMs: (e.HTTP_REQUEST_TIMEOUT_SECONDS ?? 30) * 1000,
+      maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS ?? 100,
+    },
     trustedProxies: list(e.TRUSTED_PROXIES),
     httpsPort: e.HTTPS_PORT,
     httpsCertFile: e.HTTPS_CERT_FILE && path.resolve(cwd, e.HTTPS_CERT_FILE),

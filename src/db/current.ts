@@ -1,5 +1,6 @@
 import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { Pool } from 'pg';
 
 export type Db = InstanceType<typeof PrismaClient>;
 
@@ -7,6 +8,8 @@ export interface Database {
   prisma: Db;
   /** The driver adapter under `prisma` (same pool or PGlite handle), for fixed hot-path SQL. */
   sql: SqlQueryable;
+  /** The same `pg` pool on PostgreSQL; undefined on the embedded database. */
+  pgPool?: Pool;
   description: string;
   close(): Promise<void>;
 }

@@ -8,6 +8,8 @@ import type { DatabaseTarget } from './database-target.ts';
 
 export interface OpenedAdapter {
   factory: SqlMigrationAwareDriverAdapterFactory;
+  /** The connection pool on PostgreSQL (for libraries that speak `pg` themselves, e.g. the rate limiter). */
+  pool?: pg.Pool;
   /** Releases the embedded database or the pool; scripts must call it or the process never exits. */
   close(): Promise<void>;
 }
@@ -117,5 +119,5 @@ export async function openDriverAdapter(target: DatabaseTarget, options: Adapter
   const pool = options.forMigrations ? new CharAsTextPool(poolConfig) : new pg.Pool(poolConfig);
   // An idle connection that the server drops must not crash the process.
   pool.on('error', () => {});
-  return { factory: options.forMigrations ? new WholeScriptPrismaPg(pool) : new PrismaPg(pool), close: () => pool.end() };
+  return { factory: options.forMigrations ? new WholeScriptPrismaPg(pool) : new PrismaPg(pool), pool, close: () => pool.end() };
 }

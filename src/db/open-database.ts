@@ -57,6 +57,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
   return {
     prisma,
     sql,
+    pgPool: opened.pool,
     target,
     description,
     async close() {

@@ -18,6 +18,8 @@ export interface HttpsListenerOptions {
   clientCertificateIssuersPem?: string[];
   /** Told about a handler that threw instead of answering (the request then gets a bare 500). */
   onUnexpectedError?: (error: unknown) => void;
+  /** Further http.Server options (timeouts). */
+  serverOptions?: { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number };
 }
 
 /**
@@ -28,6 +30,7 @@ export interface HttpsListenerOptions {
 export function createHttpsServer(handler: HttpsRequestHandler, options: Omit<HttpsListenerOptions, 'port' | 'host'>): https.Server {
   return https.createServer(
     {
+      ...options.serverOptions,
       cert: options.certificatePem,
       key: options.privateKeyPem,
       ca: options.clientCertificateIssuersPem?.length ? options.clientCertificateIssuersPem : undefined,

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PortalError } from '../errors/portal-error.ts';
+import { RateLimitedError } from '../errors/rate-limited-error.ts';
 import { errorMessage } from '../errors/catalogue.ts';
 import { localeFromCookieHeader } from '../i18n/locale.ts';
 
@@ -70,6 +71,7 @@ export function sendError(req: IncomingMessage, res: ServerResponse, error: unkn
   if (error instanceof PortalError) {
     // The rest of an oversized body is never read: close the connection once the answer is out.
     if (error.status === 413 && !res.headersSent) res.setHeader('connection', 'close');
+    if (error instanceof RateLimitedError && !res.headersSent) res.setHeader('retry-after', String(error.retryAfterSeconds));
     sendJson(res, error.status, error.toJSON(locale));
     return;
   }

@@ -12,6 +12,8 @@ import { clientIp } from './client-ip.ts';
 import { withRequestMemo } from '../db/request-memo.ts';
 import { DEMO_CLIENT_HEADER } from './page-headers.ts';
 import { isDemoClient } from './demo-client.ts';
+import { addressLimitFor, enforceLimit, guardTokenEndpoint } from './request-limits.ts';
+import { RateLimitedError } from '../errors/rate-limited-error.ts';
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -37,8 +39,9 @@ export function createRequestHandler(portal: Portal, pages: PageHandler) {
     // removed before anything reads them, and the attempt is recorded.
     if (stripUntrustedCertificateHeaders(req, portal.env.trustedProxies, portal.env.clientCertProxyHeader)) {
       refusedCertificateHeaders.add(req);
-      void portal
-        .audit({ event: 'security.client_certificate_header_refused', result: 'failure', ip: clientIp(req, portal.env.trustedProxies), errorCode: 'client_certificate_untrusted_proxy' })
+      // Once a minute per address in full, then counted: a flood of them adds two rows a minute.
+      void portal.refusals
+        .record({ event: 'security.client_certificate_header_refused', result: 'failure', ip: clientIp(req, portal.env.trustedProxies), errorCode: 'client_certificate_untrusted_proxy' })
         .catch(() => {});
     }
     let pathname: string;
@@ -49,6 +52,9 @@ export function createRequestHandler(portal: Portal, pages: PageHandler) {
       return;
     }
     try {
+      const limit = addressLimitFor(pathname);
+      if (limit) await enforceLimit(portal, req, limit);
+      if (pathname === '/oidc/token' && req.method === 'POST') await guardTokenEndpoint(portal, req, res);
       if (pathname === '/oidc' || pathname.startsWith('/oidc/')) {
         // oidc-provider derives its mount path from originalUrl vs url.
         (req as IncomingMessage & { originalUrl?: string }).originalUrl = req.url;
@@ -64,9 +70,19 @@ export function createRequestHandler(portal: Portal, pages: PageHandler) {
       if (await routeApi(portal, req, res, pathname)) return;
       await pages(req, res);
     } catch (error) {
+      if (error instanceof RateLimitedError && wantsPage(req)) {
+        res.writeHead(429, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'retry-after': String(error.retryAfterSeconds) });
+        res.end(renderStandaloneError(localeFromCookieHeader(req.headers.cookie), error.code, undefined, error.params));
+        return;
+      }
       sendError(req, res, error, logUnexpected(req));
     }
   }
+}
+
+/** A browser navigating (the authorization endpoint, the certificate login): it gets a page, not JSON. */
+function wantsPage(req: IncomingMessage): boolean {
+  return req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
 }
 
 async function renderInteraction(portal: Portal, req: IncomingMessage, res: ServerResponse, uid: string, pages: PageHandler) {

@@ -6,6 +6,8 @@ import type { OidcProvider } from '../oidc/provider.ts';
 import type { RelyingParty } from '../auth/passkey/relying-party.ts';
 import type { LoginMethodId } from '../auth/assurance.ts';
 import type { AuditEntry } from '../audit/audit-log.ts';
+import type { RefusalSummary } from '../audit/refusal-summary.ts';
+import type { RateLimiters } from '../limits/rate-limiters.ts';
 import type { AuditCheckpoints } from '../audit/audit-checkpoints.ts';
 import type { TrustStoreCache } from '../pki/trust/trust-store-cache.ts';
 import type { KeyStores } from '../signing/key-store-factory.ts';
@@ -26,6 +28,10 @@ export interface Portal {
   /** Login methods this installation offers now, in the order the chooser shows them. */
   methods(): Promise<LoginMethodId[]>;
   audit(entry: AuditEntry): Promise<void>;
+  /** Repeated identical refusals (rate limits, spoofed headers, failed logins) as one entry a minute. */
+  refusals: RefusalSummary;
+  /** Abuse limits per address, interaction and account (shared through PostgreSQL). */
+  limits: RateLimiters;
   /** Signed checkpoints of the audit chain, outside the database. */
   auditCheckpoints: AuditCheckpoints;
   log(line: string): void;

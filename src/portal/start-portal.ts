@@ -6,6 +6,8 @@ import { ensureSigningKeys, loadSigningJwks } from '../oidc/signing-keys.ts';
 import { createProvider } from '../oidc/provider.ts';
 import { relyingPartyFor } from '../auth/passkey/relying-party.ts';
 import { appendAudit, type AuditEntry } from '../audit/audit-log.ts';
+import { createRefusalSummary } from '../audit/refusal-summary.ts';
+import { createRateLimiters } from '../limits/rate-limiters.ts';
 import { startAuditCheckpoints } from '../audit/audit-checkpoints.ts';
 import { checkpointKey } from '../audit/checkpoint-key.ts';
 import { deleteExpiredOidcPayloads } from '../oidc/prisma-adapter.ts';
@@ -53,6 +55,8 @@ export async function startPortal(env: Environment, log: (line: string) => void 
       deleteOldLoginEvidence(database.prisma),
       // Cross-device requests live 2 minutes; a day later they serve no one.
       database.prisma.crossDeviceRequest.deleteMany({ where: { expiresAt: { lt: new Date(Date.now() - 24 * 3600_000) } } }),
+      // Abuse-limit windows that ended an hour ago.
+      database.prisma.rateLimit.deleteMany({ where: { expire: { lt: BigInt(Date.now() - 3600_000) } } }),
     ]).catch(() => {});
   }, 10 * 60 * 1000);
   housekeeping.unref();
@@ -74,6 +78,7 @@ export async function startPortal(env: Environment, log: (line: string) => void 
   log(`audit checkpoints: ${env.auditCheckpoints.file} (signing key ${auditKey.fingerprint})`);
   const auditCheckpoints = startAuditCheckpoints({ prisma: database.prisma, key: auditKey, ...env.auditCheckpoints, log, audit: (entry) => appendAudit(database.prisma, entry) });
   const audit = (entry: AuditEntry) => appendAudit(database.prisma, entry).then(() => auditCheckpoints.appended());
+  const refusals = createRefusalSummary(audit, { onError: (e) => log(`audit append failed: ${(e as Error).message}`) });
   const portal: Portal = {
     env,
     prisma: database.prisma,
@@ -95,10 +100,13 @@ export async function startPortal(env: Environment, log: (line: string) => void 
       return methods;
     },
     audit,
+    refusals,
+    limits: createRateLimiters(env.rateLimits, database.pgPool),
     auditCheckpoints,
     log,
     async close() {
-      // While the database is still open: the entries since the last checkpoint are anchored too.
+      // While the database is still open: pending refusal counts, then the entries since the last checkpoint.
+      await refusals.close();
       await auditCheckpoints.close();
       clearInterval(housekeeping);
       if (crlTimer) clearInterval(crlTimer);

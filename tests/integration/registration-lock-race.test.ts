@@ -21,7 +21,7 @@ const agent = new Agent({ connections: PARALLEL + 5, pipelining: 0 });
 
 beforeAll(async () => {
   // The per-address limit on password attempts would refuse this many from one test process.
-  t = await startTestPortal('registration-race', { env: { RATE_LIMITS: 'registration-password-ip=100000/60' } });
+  t = await startTestPortal('registration-race', { env: { RATE_LIMITS: 'registration-ip=100000/60' } });
   practitionerId = (await createPractitioner(t.portal.prisma, { registrationNumber: 'RACE-1', familyName: 'Race', givenName: 'Test', birthDate: '1980-04-01' })).id;
 });
 afterAll(async () => {

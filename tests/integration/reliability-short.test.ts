@@ -17,10 +17,12 @@ import { runLoad } from '../reliability/load.ts';
 import { runReplay } from '../reliability/replay.ts';
 import { runFuzz } from '../reliability/fuzz.ts';
 import { faultProblems, runFault } from '../reliability/fault.ts';
+import { runFlood } from '../reliability/flood.ts';
+import { LIMITS_OUT_OF_REACH } from '../../src/config/rate-limits.ts';
 
 /**
- * The short form of `npm run reliability` (issue 8): a few seconds of concurrent logins, 100
- * replays of each kind, 300 fuzz cases, and one kill -9 of a real portal process.
+ * The short form of `npm run reliability` (issues 8 and 12): a few seconds of concurrent logins, 100
+ * replays of each kind, 300 fuzz cases, one kill -9 of a real portal process, and a small flood.
  */
 let material: ReliabilityMaterial;
 let t: TestPortal;
@@ -31,7 +33,7 @@ const seed = Number(process.env.FUZZ_SEED ?? 20261121);
 
 beforeAll(async () => {
   material = await createReliabilityMaterial(4, 40);
-  t = await startTestPortal('reliability', { env: { HPKI_AUTO_ENROL: 'true', TRUSTED_PROXIES: '127.0.0.1', OCSP: 'false' } });
+  t = await startTestPortal('reliability', { env: { HPKI_AUTO_ENROL: 'true', TRUSTED_PROXIES: '127.0.0.1', OCSP: 'false', RATE_LIMITS: LIMITS_OUT_OF_REACH } });
   fixture = await seedReliabilityData(t.portal.prisma, material, 30);
   server = { url: t.url, origin: t.portal.rp.origin };
 }, 60_000);
@@ -74,7 +76,7 @@ describe('reliability, short form', () => {
     const port = (probe.address() as net.AddressInfo).port;
     await new Promise((resolve) => probe.close(resolve));
     const faultFixture = await seedDatabase(database.url, material, 40);
-    const portal = new PortalProcess(port, database.url, { HPKI_AUTO_ENROL: 'true', CRL_FETCH: 'false', OCSP: 'false' }, 'tests/reliability/api-only-server.ts');
+    const portal = new PortalProcess(port, database.url, { HPKI_AUTO_ENROL: 'true', CRL_FETCH: 'false', OCSP: 'false', RATE_LIMITS: LIMITS_OUT_OF_REACH }, 'tests/reliability/api-only-server.ts');
     try {
       await portal.start();
       const r = await runFault(portal, faultFixture, { runMs: 1500, loginWorkers: 4, registrationWorkers: 2 });
@@ -88,4 +90,27 @@ describe('reliability, short form', () => {
       await database.drop();
     }
   }, 50_000);
+
+  it('flood: 2,000 challenges and 200 spoofed-header requests from one address while 3 browsers log in from others', async () => {
+    // The real limits here (only a shorter refusal delay, to keep the test short).
+    const flooded = await startTestPortal('flood', { env: { HPKI_AUTO_ENROL: 'true', OCSP: 'false', RATE_LIMIT_REFUSAL_DELAY_MS: '20' } });
+    try {
+      const floodFixture = await seedReliabilityData(flooded.portal.prisma, material, 0);
+      const target: Server = { url: flooded.url, origin: flooded.portal.rp.origin };
+      const before = (await flooded.portal.prisma.auditEvent.aggregate({ _max: { seq: true } }))._max.seq ?? 0n;
+      const r = await runFlood(target, floodFixture.rp, floodFixture.cards, { challengeRequests: 2000, spoofedRequests: 200, honestClients: 3, quietMs: 1500, attackerConnections: 16 });
+      expect(r.quiet.errorKinds).toEqual({});
+      expect(r.flood.errorKinds).toEqual({});
+      expect(r.control.errorKinds).toEqual({});
+      expect(r.flood.logins).toBeGreaterThan(0);
+      // One login's cap of challenges was all the address got; everything else was refused.
+      expect(r.attacker.byStatus['200']).toBe(20);
+      expect((r.attacker.byStatus['429'] ?? 0) + (r.attacker.byStatus['400'] ?? 0)).toBe(2180);
+      await flooded.portal.refusals.flush();
+      const fromFlood = await flooded.portal.prisma.auditEvent.count({ where: { seq: { gt: before }, ip: '127.0.0.1' } });
+      expect(fromFlood).toBeLessThanOrEqual(20);
+    } finally {
+      await flooded.close();
+    }
+  }, 60_000);
 });

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { CookieJar } from '../support/test-portal.ts';
+import { CookieJar, type FetchLike } from '../support/test-portal.ts';
 import { beginLoginInteraction } from '../support/authorization-request.ts';
 import { followRedirects, jsonPost } from '../support/browser-flow.ts';
 import { webEidToken } from '../support/card-tokens.ts';
@@ -28,6 +28,8 @@ export interface Server {
   url: string;
   /** The portal's public origin (the WebAuthn and Web eID origin). */
   origin: string;
+  /** Client addresses of their own (the flood run): the service's server and this browser. Default: the global fetch. */
+  net?: { service: FetchLike; browser: FetchLike };
 }
 
 async function expectJson(step: string, res: Response, status = 200): Promise<Record<string, unknown>> {
@@ -51,7 +53,7 @@ export interface CardLoginProof {
 
 /** Authorization request (PAR) → login interaction → card challenge → web-eid:1 token verified. */
 export async function cardLogin(server: Server, rp: RelyingParty, card: IssuedCertificate): Promise<CardLoginProof> {
-  const { jar, uid, verifier } = await beginLoginInteraction(server.url, rp);
+  const { jar, uid, verifier } = await beginLoginInteraction(server.url, rp, server.net);
   const { nonce } = (await expectJson('card challenge', await jar.fetch(`${server.url}/interaction/${uid}/hpki-card/challenge`, jsonPost({})))) as { nonce: string };
   const token = await webEidToken(card, { origin: server.origin, nonce });
   const { redirectTo } = (await expectJson('card verify', await jar.fetch(`${server.url}/interaction/${uid}/hpki-card/verify`, jsonPost({ nonce, token })))) as { redirectTo: string };
@@ -74,7 +76,7 @@ export async function consentToCode(server: Server, rp: RelyingParty, jar: Cooki
 }
 
 export async function exchangeCode(server: Server, rp: RelyingParty, code: string, verifier: string): Promise<Response> {
-  return fetch(`${server.url}/oidc/token`, {
+  return (server.net?.service ?? fetch)(`${server.url}/oidc/token`, {
     method: 'POST',
     headers: {
       authorization: `Basic ${Buffer.from(`${rp.id}:${rp.secret}`).toString('base64')}`,

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { portalNodeArgs } from '../../scripts/portal-node-args.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -46,7 +47,7 @@ export class PortalProcess {
 
   async start(): Promise<void> {
     this.output = '';
-    const command = [process.execPath, ...(this.options.nodeArgs ?? []), '--import', 'tsx', this.entry];
+    const command = [process.execPath, ...portalNodeArgs(), ...(this.options.nodeArgs ?? []), '--import', 'tsx', this.entry];
     const [file, ...args] = this.options.wrap ? this.options.wrap(command) : command;
     const child = spawn(file!, args, {
       cwd: root,

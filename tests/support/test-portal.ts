@@ -91,9 +91,14 @@ export async function startTestPortal(label: string, options: TestPortalOptions 
   };
 }
 
+/** What the jar sends requests with: the global fetch, or one bound to a client address (the flood run). */
+export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>;
+
 /** A cookie jar for fetch: follows the portal's cookies across requests like a browser would. */
 export class CookieJar {
   private cookies = new Map<string, string>();
+
+  constructor(private readonly send: FetchLike = (url, init) => fetch(url, init)) {}
 
   store(res: Response): void {
     for (const line of res.headers.getSetCookie()) {
@@ -108,7 +113,7 @@ export class CookieJar {
   }
 
   async fetch(url: string, init: RequestInit = {}): Promise<Response> {
-    const res = await fetch(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: this.header() } });
+    const res = await this.send(url, { ...init, redirect: 'manual', headers: { ...(init.headers as Record<string, string>), cookie: this.header() } });
     this.store(res);
     return res;
   }

@@ -25,6 +25,7 @@ import { listTrustMaterial, trustSchemeSchema, trustUploadKindSchema, uploadTrus
 import { auditFilterSchema, exportAuditCsv, queryAudit } from '../../admin/audit-query.ts';
 import { sendJson } from '../json.ts';
 import { clientIp } from '../client-ip.ts';
+import { enforceLimit } from '../request-limits.ts';
 import { readCookie, requireSameOrigin } from './portal-session-routes.ts';
 import { qrDataUrl } from './cross-device-routes.ts';
 
@@ -325,6 +326,7 @@ export async function handleAdminRoute(portal: Portal, req: IncomingMessage, res
     const session = lookup.session;
     actorId = session?.practitionerId;
     adminId = (await requireAdmin(portal.prisma, actorId)).id;
+    await enforceLimit(portal, req, 'admin-account', adminId);
     if (!found) throw new PortalError(matches.length ? 'method_not_allowed' : 'not_found', matches.length ? 405 : 404);
     const outcome = await found.route.handle({
       portal,
@@ -355,7 +357,9 @@ export async function handleAdminRoute(portal: Portal, req: IncomingMessage, res
     const context = (error as { audit?: Outcome['audit'] }).audit;
     const clientId = context?.clientId ?? (found && /^services\//.test(path) ? found.match![1] : null);
     const target = context?.targetPractitionerId ?? (found?.route.event === 'admin.practitioner' ? found.match![1] : null);
-    await portal.audit({
+    // Requests of someone who is not an administrator are refusals anyone can repeat: summarised.
+    const record = adminId ? portal.audit : (entry: Parameters<Portal['audit']>[0]) => portal.refusals.record(entry);
+    await record({
       event,
       result: 'failure',
       practitionerId: actorId ?? null,

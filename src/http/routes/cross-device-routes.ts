@@ -19,6 +19,7 @@ import { methodsForService, readServicePolicy } from '../../clients/service-poli
 import type { LoginContext } from '../../auth/login-method.ts';
 import { readJsonBody, sendJson } from '../json.ts';
 import { clientIp } from '../client-ip.ts';
+import { enforceLimit } from '../request-limits.ts';
 import { completeLogin, finishMethod, requireInteraction, requireLoginPending } from './interaction-routes.ts';
 
 const completeBody = z.object({ request: z.string().max(64) });
@@ -56,6 +57,8 @@ async function handleTerminal(portal: Portal, req: IncomingMessage, res: ServerR
   const ctx: LoginContext = { interactionUid: uid, origin: portal.rp.origin, ip: clientIp(req, portal.env.trustedProxies) };
   const clientId = String(details.params.client_id);
 
+  // Per login, after the interaction cookie proved this browser owns it (a stranger cannot use up its caps).
+  await enforceLimit(portal, req, action === 'status' ? 'cross-device-status-interaction' : action === 'start' ? 'cross-device-start-interaction' : 'finish-interaction', uid);
   if (action === 'status') {
     const requestId = new URL(req.url ?? '/', 'http://portal.invalid').searchParams.get('request') ?? '';
     const { status, expiresAt } = await crossDeviceStatus(portal.prisma, uid, requestId);
@@ -124,7 +127,7 @@ async function handlePhone(portal: Portal, req: IncomingMessage, res: ServerResp
     sendJson(res, 200, { ok: true });
   } catch (error) {
     const row = await findCrossDeviceRequest(portal.prisma, token).catch(() => null);
-    await portal.audit({
+    await portal.refusals.record({
       event: 'cross_device.approve',
       result: 'failure',
       method: 'passkey-cross-device',

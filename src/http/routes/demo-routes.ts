@@ -17,8 +17,8 @@ export async function handleDemoRoute(portal: Portal, req: IncomingMessage, res:
   if (!portal.env.demo || !['/demo/software-card.js', '/demo/software-my-number-card.js'].includes(pathname)) throw new PortalError('not_found', 404);
   // Test keys, the demo administrator's among them: for a browser on this machine only.
   if (!isDemoClient(portal, req)) {
-    void portal
-      .audit({ event: 'security.demo_helper_refused', result: 'failure', ip: clientIp(req, portal.env.trustedProxies), errorCode: 'demo_loopback_only', details: { path: pathname } })
+    void portal.refusals
+      .record({ event: 'security.demo_helper_refused', result: 'failure', ip: clientIp(req, portal.env.trustedProxies), errorCode: 'demo_loopback_only', details: { path: pathname } })
       .catch(() => {});
     throw new PortalError('demo_loopback_only', 403);
   }

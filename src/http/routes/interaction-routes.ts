@@ -18,6 +18,8 @@ import type { LoginMethodId } from '../../auth/assurance.ts';
 import type { AuthResult, LoginContext } from '../../auth/login-method.ts';
 import { readJsonBody, sendJson } from '../json.ts';
 import { clientIp } from '../client-ip.ts';
+import { enforceLimit } from '../request-limits.ts';
+import { RateLimitedError } from '../../errors/rate-limited-error.ts';
 
 export type Details = Awaited<ReturnType<Portal['provider']['interactionDetails']>>;
 
@@ -114,6 +116,13 @@ export async function handleHpkiCertLogin(portal: Portal, req: IncomingMessage, 
     return fail(error instanceof PortalError ? error.code : 'interaction_expired', 400);
   }
   if (details.prompt.name !== 'login') return fail('invalid_request', 400);
+  try {
+    await enforceLimit(portal, req, 'finish-interaction', uid);
+  } catch (error) {
+    if (!(error instanceof RateLimitedError)) throw error;
+    res.setHeader('retry-after', String(error.retryAfterSeconds));
+    return fail(error.code, 429, error.params);
+  }
   const ctx: LoginContext = { interactionUid: uid, origin: portal.rp.origin, ip: clientIp(req, portal.env.trustedProxies) };
   try {
     const auth = await finishMethod(portal, 'hpki-cert', String(details.params.client_id), ctx, () =>
@@ -148,7 +157,8 @@ export async function finishMethod(
   try {
     return await run();
   } catch (error) {
-    await portal.audit({
+    // Identical failures from one address are one entry a minute plus a count (SPEC §12).
+    await portal.refusals.record({
       event: 'login',
       result: 'failure',
       method,
@@ -182,6 +192,9 @@ export async function handleInteractionAction(portal: Portal, req: IncomingMessa
   const details = await requireInteraction(portal, req, res, uid);
   const ctx: LoginContext = { interactionUid: uid, origin: portal.rp.origin, ip: clientIp(req, portal.env.trustedProxies) };
   const clientId = String(details.params.client_id);
+  // Per login, after the interaction cookie proved this browser owns it (a stranger cannot use up its caps).
+  const perLogin = action.endsWith('/challenge') || action === 'passkey/options' ? 'challenge-interaction' : action.endsWith('/verify') ? 'finish-interaction' : undefined;
+  if (perLogin) await enforceLimit(portal, req, perLogin, uid);
 
   switch (action) {
     case 'passkey/options': {

@@ -1,0 +1,75 @@
+import type { IncomingMessage } from 'node:http';
+import type { Portal } from '../portal/portal.ts';
+import type { RateLimitName } from '../config/rate-limits.ts';
+import { RateLimitedError } from '../errors/rate-limited-error.ts';
+import { clientIp } from './client-ip.ts';
+
+const CHALLENGE_STEPS = new Set(['hpki-card/challenge', 'jpki/challenge', 'passkey/options']);
+const FINISH_STEPS = new Set(['hpki-card/verify', 'jpki/verify', 'passkey/verify', 'hpki-cert', 'cross-device/complete']);
+
+/**
+ * The per-address limit a request counts against, by what it makes the portal do for a client that
+ * has not authenticated yet (SPEC §12); undefined: none. Checked before anything else runs, so a
+ * refused request costs no more than the check.
+ */
+export function addressLimitFor(pathname: string): RateLimitName | undefined {
+  // Browsers' authorization requests (each makes an interaction). Not PAR: it comes from a service's
+  // server, one address for all of a hospital's users, and is client-authenticated.
+  if (pathname === '/oidc/auth' || pathname.startsWith('/oidc/auth/') || pathname === '/portal/login') return 'authorize-ip';
+  const step = /^\/interaction\/[^/]{1,128}\/(.{1,64})$/.exec(pathname)?.[1];
+  if (step) {
+    if (CHALLENGE_STEPS.has(step)) return 'challenge-ip';
+    if (FINISH_STEPS.has(step)) return 'finish-ip';
+    if (step === 'cross-device/start') return 'cross-device-start-ip';
+    if (step === 'cross-device/status') return 'cross-device-status-ip';
+    return undefined;
+  }
+  if (pathname.startsWith('/api/register/')) return 'registration-ip';
+  if (pathname.startsWith('/api/approve/')) return 'approve-ip';
+  if (pathname.startsWith('/api/admin/')) return 'admin-ip';
+  if (pathname === '/portal/backchannel-logout') return 'finish-ip';
+  return undefined;
+}
+
+/**
+ * Counts the request against `limit` for `key` (default: the client's address). Over the limit: a
+ * RateLimitedError (429, Retry-After, a message that says when to try again), and a refusal entry in
+ * the audit log — the first of its kind a minute, then one counted summary.
+ */
+export async function enforceLimit(portal: Portal, req: IncomingMessage, limit: RateLimitName, key?: string): Promise<void> {
+  const ip = clientIp(req, portal.env.trustedProxies) ?? 'unknown';
+  const decision = await portal.limits.consume(limit, key ?? ip);
+  if (decision.ok) return;
+  await portal.refusals
+    .record({ event: 'security.rate_limited', result: 'failure', errorCode: 'rate_limited', ip, details: { limit, path: new URL(req.url ?? '/', 'http://x').pathname.slice(0, 200) } }, limit)
+    .catch(() => {});
+  await tarpit(portal);
+  throw new RateLimitedError(limit, decision.retryAfterSeconds);
+}
+
+/**
+ * A refusal is answered a moment later (RATE_LIMIT_REFUSAL_DELAY_MS): a client that keeps asking on
+ * its connections gets a few answers a second on each instead of thousands, which keeps a flood's
+ * cost to the portal small (the per-address connection cap bounds how many it can hold open).
+ */
+function tarpit(portal: Portal): Promise<void> {
+  const ms = portal.env.rateLimitRefusalDelayMs;
+  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
+}
+
+/**
+ * Token-endpoint failures per address: a client over the limit is refused before its request is
+ * read; each failure (4xx) counts once the answer is out.
+ */
+export async function guardTokenEndpoint(portal: Portal, req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
+  const ip = clientIp(req, portal.env.trustedProxies) ?? 'unknown';
+  const decision = await portal.limits.blocked('token-failure-ip', ip);
+  if (!decision.ok) {
+    await portal.refusals.record({ event: 'security.rate_limited', result: 'failure', errorCode: 'rate_limited', ip, details: { limit: 'token-failure-ip', path: '/oidc/token' } }, 'token-failure-ip').catch(() => {});
+    await tarpit(portal);
+    throw new RateLimitedError('token-failure-ip', decision.retryAfterSeconds);
+  }
+  res.once('finish', () => {
+    if (res.statusCode >= 400 && res.statusCode < 500) void portal.limits.consume('token-failure-ip', ip).catch(() => {});
+  });
+}
