@@ -92,34 +92,17 @@ export function logoutPageRenderer(options: ProviderPageOptions, hintMatchesSess
     if (await hintMatchesSession(ctx)) {
       const confirmed = form.replace('</form>', '<input type="hidden" name="logout" value="yes"/></form>');
       const script = `document.getElementById('op.logoutForm').submit();`;
-      send(
-        ctx,
-        page({
-          locale,
-          title: t.logoutTitle,
-          options,
-          script,
-          body: `${confirmed}<h1>${escapeHtml(t.loggingOut)}</h1><noscript><p><button type="submit" form="op.logoutForm" data-testid="logout-continue">${escapeHtml(t.continue)}</button></p></noscript>`,
-        }),
-        script,
-      );
+      const body = `${confirmed}<h1>${escapeHtml(t.loggingOut)}</h1><noscript><p><button type="submit" form="op.logoutForm" data-testid="logout-continue">${escapeHtml(t.continue)}</button></p></noscript>`;
+      send(ctx, page({ locale, title: t.logoutTitle, options, script, body }), script);
       return;
     }
     const client = ctx.oidc.client;
     const name = client ? String(client.clientName ?? client.clientId) : '';
-    send(
-      ctx,
-      page({
-        locale,
-        title: t.logoutTitle,
-        options,
-        returnTo: currentPath(ctx),
-        body: `${form}<h1>${escapeHtml(t.logoutTitle)}</h1>
+    const body = `${form}<h1>${escapeHtml(t.logoutTitle)}</h1>
 <p>${escapeHtml(t.logoutQuestion)}</p>${name ? `<p>${escapeHtml(t.logoutFrom)}: <strong>${escapeHtml(name)}</strong></p>` : ''}
 <p><button autofocus type="submit" form="op.logoutForm" value="yes" name="logout" data-testid="logout-yes">${escapeHtml(t.logoutYes)}</button>
-<button class="secondary" type="submit" form="op.logoutForm" data-testid="logout-no">${escapeHtml(t.logoutNo)}</button></p>`,
-      }),
-    );
+<button class="secondary" type="submit" form="op.logoutForm" data-testid="logout-no">${escapeHtml(t.logoutNo)}</button></p>`;
+    send(ctx, page({ locale, title: t.logoutTitle, options, returnTo: currentPath(ctx), body }));
   };
 }
 

@@ -5,6 +5,7 @@ import { PortalProcess } from '../support/portal-process.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { startSampleRelyingParty, type SampleRp } from '../../src/demo/sample-relying-party.ts';
 import { addVirtualAuthenticator } from './support/virtual-authenticator.ts';
+import { registerPasskey } from './support/register-passkey.ts';
 
 const PORTAL_PORT = 4270;
 const SCENARIO_RP_PORT = 4271;
@@ -26,11 +27,7 @@ async function practitionerPage(browser: Browser, code: string, password: string
   const page = await context.newPage();
   page.on('dialog', (dialog) => void dialog.accept());
   await addVirtualAuthenticator(context, page);
-  await page.goto(`${portal.url}/register/${code}`);
-  await page.getByTestId('registration-password').fill(password);
-  await page.getByTestId('registration-next').click();
-  await page.getByTestId('registration-passkey').click();
-  await expect(page.getByTestId('registration-done')).toBeVisible();
+  await registerPasskey(page, `${portal.url}/register/${code}`, password);
   return page;
 }
 

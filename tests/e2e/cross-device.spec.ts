@@ -7,6 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 import { seedScenario, type Scenario } from '../support/seed-scenario.ts';
 import { PortalProcess } from '../support/portal-process.ts';
 import { addVirtualAuthenticator } from './support/virtual-authenticator.ts';
+import { registerPasskey } from './support/register-passkey.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { startSampleRelyingParty, type SampleRp } from '../../src/demo/sample-relying-party.ts';
 import { softwareCardScript, type SoftwareCardOptions } from '../../src/demo/software-card-script.ts';
@@ -139,11 +140,7 @@ async function loggedInAtRp(page: Page) {
 
 test('the phone registers through its registration QR code', async () => {
   const page = phone.page;
-  await page.goto(`${portal.url}/register/${scenario.doctor.codes.fresh}`);
-  await page.getByTestId('registration-password').fill(scenario.doctor.birthPassword);
-  await page.getByTestId('registration-next').click();
-  await page.getByTestId('registration-passkey').click();
-  await expect(page.getByTestId('registration-done')).toBeVisible();
+  await registerPasskey(page, `${portal.url}/register/${scenario.doctor.codes.fresh}`, scenario.doctor.birthPassword);
 });
 
 test('terminal shows the QR, the phone approves, the terminal logs in by itself (amr hwk,user,mca)', async () => {
@@ -286,11 +283,7 @@ test('reissue after an HPKI card login: the old code stops working, the new one 
   await phone.page.goto(earlier);
   await expect(phone.page.getByTestId('registration-problem').getByTestId('error-code')).toHaveText('registration_code_superseded');
 
-  await phone.page.goto(latest);
-  await phone.page.getByTestId('registration-password').fill(scenario.doctor.birthPassword);
-  await phone.page.getByTestId('registration-next').click();
-  await phone.page.getByTestId('registration-passkey').click();
-  await expect(phone.page.getByTestId('registration-done')).toBeVisible();
+  await registerPasskey(phone.page, latest, scenario.doctor.birthPassword);
 
   // The phone is the device again: it approves the terminal's next login.
   const url = await showQr(`${rp.url}/login?max_age=0`);

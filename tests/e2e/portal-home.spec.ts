@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 import { seedScenario, type Scenario } from '../support/seed-scenario.ts';
 import { PortalProcess } from '../support/portal-process.ts';
 import { addVirtualAuthenticator } from './support/virtual-authenticator.ts';
+import { registerPasskey } from './support/register-passkey.ts';
 
 let database: TestDatabase;
 let scenario: Scenario;
@@ -23,11 +24,7 @@ test.afterAll(async () => {
 
 test('the portal logs in through its own provider and shows the license; logout ends it', async ({ page, context }) => {
   await addVirtualAuthenticator(context, page);
-  await page.goto(`${portal.url}/register/${scenario.doctor.codes.fresh}`);
-  await page.getByTestId('registration-password').fill(scenario.doctor.birthPassword);
-  await page.getByTestId('registration-next').click();
-  await page.getByTestId('registration-passkey').click();
-  await expect(page.getByTestId('registration-done')).toBeVisible();
+  await registerPasskey(page, `${portal.url}/register/${scenario.doctor.codes.fresh}`, scenario.doctor.birthPassword);
 
   await page.goto(portal.url);
   await page.getByTestId('portal-login').click();

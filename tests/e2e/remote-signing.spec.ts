@@ -7,6 +7,7 @@ import { seedScenario, type Scenario } from '../support/seed-scenario.ts';
 import { PortalProcess } from '../support/portal-process.ts';
 import { startSampleRelyingParty, type SampleRp } from '../../src/demo/sample-relying-party.ts';
 import { addVirtualAuthenticator } from './support/virtual-authenticator.ts';
+import { registerPasskey } from './support/register-passkey.ts';
 
 const PORTAL_PORT = 4280;
 const RP_PORT = 4281;
@@ -85,11 +86,7 @@ test.afterAll(async () => {
 });
 
 test('the EHR obtains consent once (passkey login), then signs 100 e-prescriptions without further interaction', async () => {
-  await page.goto(`${portal.url}/register/${scenario.doctor.codes.fresh}`);
-  await page.getByTestId('registration-password').fill(scenario.doctor.birthPassword);
-  await page.getByTestId('registration-next').click();
-  await page.getByTestId('registration-passkey').click();
-  await expect(page.getByTestId('registration-done')).toBeVisible();
+  await registerPasskey(page, `${portal.url}/register/${scenario.doctor.codes.fresh}`, scenario.doctor.birthPassword);
 
   await page.goto(`${rp.url}/ehr`);
   await page.getByTestId('ehr-authorize').click();

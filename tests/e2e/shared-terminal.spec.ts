@@ -1,10 +1,11 @@
 import { test, expect, type Page } from '@playwright/test';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { seedScenario, type Scenario } from '../support/seed-scenario.ts';
-import { PortalProcess } from '../support/portal-process.ts';
-import { startSampleRelyingParty, type SampleRp } from '../../src/demo/sample-relying-party.ts';
+import type { TestDatabase } from '../support/test-database.ts';
+import type { Scenario } from '../support/seed-scenario.ts';
+import type { PortalProcess } from '../support/portal-process.ts';
+import type { SampleRp } from '../../src/demo/sample-relying-party.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
-import { addVirtualAuthenticator } from './support/virtual-authenticator.ts';
+import { registerPasskey } from './support/register-passkey.ts';
+import { startSsoScenario, type SsoScenario } from './support/sso-scenario.ts';
 import { expectAccessible, watchConsole } from './support/page-checks.ts';
 
 /**
@@ -14,9 +15,7 @@ import { expectAccessible, watchConsole } from './support/page-checks.ts';
  * authentication nothing logs in silently. Time moves through the database rows while the portal
  * is stopped (the embedded database has one owner).
  */
-const PORTAL_PORT = 4250;
-const RP_PORT = 4251;
-
+let sso: SsoScenario;
 let database: TestDatabase;
 let scenario: Scenario;
 let portal: PortalProcess;
@@ -27,22 +26,13 @@ let consoleErrors: string[];
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async ({ browser }) => {
-  database = await createTestDatabase('e2e-terminal');
-  scenario = await seedScenario(database.url, `http://localhost:${RP_PORT}`);
-  portal = new PortalProcess(PORTAL_PORT, database.url);
-  await portal.start();
-  rp = await startSampleRelyingParty({ issuer: `${portal.url}/oidc`, clientId: scenario.clientId, clientSecret: scenario.clientSecret, port: RP_PORT });
-  const context = await browser.newContext();
-  page = await context.newPage();
+  sso = await startSsoScenario(browser, { label: 'e2e-terminal', portalPort: 4250, rpPort: 4251 });
+  ({ database, scenario, portal, rp, page } = sso);
   consoleErrors = watchConsole(page);
-  await addVirtualAuthenticator(context, page);
 });
 
 test.afterAll(async () => {
-  await rp?.close();
-  await portal?.stop();
-  portal?.dispose();
-  await database?.drop();
+  await sso?.close();
 });
 
 test.afterEach(() => {
@@ -51,6 +41,8 @@ test.afterEach(() => {
 
 /** Rewrites rows while the portal is stopped, then starts it again on the same database. */
 async function withPortalStopped(change: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<void>) {
+  // Nothing of the page may be in flight when the server goes away (that would be the test's error, not the page's).
+  await page.goto('about:blank');
   await portal.stop();
   const db = await openDatabase({ url: database.url });
   try {
@@ -73,11 +65,7 @@ async function rpLoginWithPasskey() {
 }
 
 test('logout on the portal ends the SSO session and the service’s: the next person at the terminal is asked for a credential', async () => {
-  await page.goto(`${portal.url}/register/${scenario.doctor.codes.fresh}`);
-  await page.getByTestId('registration-password').fill(scenario.doctor.birthPassword);
-  await page.getByTestId('registration-next').click();
-  await page.getByTestId('registration-passkey').click();
-  await expect(page.getByTestId('registration-done')).toBeVisible();
+  await registerPasskey(page, `${portal.url}/register/${scenario.doctor.codes.fresh}`, scenario.doctor.birthPassword);
 
   const claims = await rpLoginWithPasskey();
   // The portal in the same browser: single sign-on, no credential asked.

@@ -1,14 +1,11 @@
 import { test, expect, type Page } from '@playwright/test';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { seedScenario, type Scenario } from '../support/seed-scenario.ts';
-import { PortalProcess } from '../support/portal-process.ts';
-import { startSampleRelyingParty, type SampleRp } from '../../src/demo/sample-relying-party.ts';
-import { addVirtualAuthenticator } from './support/virtual-authenticator.ts';
+import type { Scenario } from '../support/seed-scenario.ts';
+import type { PortalProcess } from '../support/portal-process.ts';
+import type { SampleRp } from '../../src/demo/sample-relying-party.ts';
+import { registerPasskey } from './support/register-passkey.ts';
+import { startSsoScenario, type SsoScenario } from './support/sso-scenario.ts';
 
-const PORTAL_PORT = 4220;
-const RP_PORT = 4221;
-
-let database: TestDatabase;
+let sso: SsoScenario;
 let scenario: Scenario;
 let portal: PortalProcess;
 let rp: SampleRp;
@@ -17,35 +14,17 @@ let page: Page;
 test.describe.configure({ mode: 'serial' });
 
 test.beforeAll(async ({ browser }) => {
-  database = await createTestDatabase('e2e-sso');
-  scenario = await seedScenario(database.url, `http://localhost:${RP_PORT}`);
-  portal = new PortalProcess(PORTAL_PORT, database.url);
-  await portal.start();
-  rp = await startSampleRelyingParty({
-    issuer: `${portal.url}/oidc`,
-    clientId: scenario.clientId,
-    clientSecret: scenario.clientSecret,
-    port: RP_PORT,
-  });
-  const context = await browser.newContext();
-  page = await context.newPage();
-  await addVirtualAuthenticator(context, page);
+  sso = await startSsoScenario(browser, { label: 'e2e-sso', portalPort: 4220, rpPort: 4221 });
+  ({ scenario, portal, rp, page } = sso);
 });
 
 test.afterAll(async () => {
-  await rp?.close();
-  await portal?.stop();
-  portal?.dispose();
-  await database?.drop();
+  await sso?.close();
 });
 
 test('openid-client login: passkey → consent → ID token with hcRole → userinfo', async () => {
   // The phone is registered first through its QR code.
-  await page.goto(`${portal.url}/register/${scenario.doctor.codes.fresh}`);
-  await page.getByTestId('registration-password').fill(scenario.doctor.birthPassword);
-  await page.getByTestId('registration-next').click();
-  await page.getByTestId('registration-passkey').click();
-  await expect(page.getByTestId('registration-done')).toBeVisible();
+  await registerPasskey(page, `${portal.url}/register/${scenario.doctor.codes.fresh}`, scenario.doctor.birthPassword);
 
   await page.goto(rp.url);
   await page.getByTestId('rp-login').click();

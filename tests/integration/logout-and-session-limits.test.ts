@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPortal, CookieJar, type TestPortal } from '../support/test-portal.ts';
 import { createHpkiTestPki, defaultPractitioner, issuePractitionerCertificate, type HpkiTestPki, type IssuedCertificate } from '../fixtures/pki/index.ts';
 import { importTestPki } from '../support/seed-trust.ts';
-import { followRedirects, hpkiCardLogin, jsonPost, finishAuthorization } from '../support/browser-flow.ts';
+import { confirmProviderLogout, followRedirects, hpkiCardLogin, jsonPost, finishAuthorization } from '../support/browser-flow.ts';
 import { webEidToken } from '../support/card-tokens.ts';
 import { upsertClient } from '../../src/clients/clients.ts';
 import { lookupPortalSession } from '../../src/portal-session/portal-sessions.ts';
@@ -174,12 +174,7 @@ describe('one logout ends every session of this browser (§1)', () => {
     const csp = end.headers.get('content-security-policy') ?? '';
     const script = /<script>([^<]*)<\/script>/.exec(page)![1]!;
     expect(csp).toContain(`'sha256-${crypto.createHash('sha256').update(script).digest('base64')}'`);
-    const xsrf = /name="xsrf" value="([^"]+)"/.exec(page)![1]!;
-    const confirm = await jar.fetch(`${t.url}/oidc/session/end/confirm`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
-    });
+    const confirm = await confirmProviderLogout(jar, t.url, page);
     expect(confirm.status).toBe(303);
     expect(confirm.headers.get('location')).toBe('http://localhost:9/ehr-a/bye');
     expect(await storedSession(jar)).toBeNull();

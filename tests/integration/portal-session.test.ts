@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPortal, CookieJar, type TestPortal } from '../support/test-portal.ts';
 import { createHpkiTestPki, type HpkiTestPki } from '../fixtures/pki/index.ts';
 import { importTestPki } from '../support/seed-trust.ts';
-import { hpkiCardLogin } from '../support/browser-flow.ts';
+import { confirmProviderLogout, hpkiCardLogin } from '../support/browser-flow.ts';
 import { findPortalSession, hasRecentHpkiLogin } from '../../src/portal-session/portal-sessions.ts';
 
 /** The portal logs in through its own provider like any other relying party. */
@@ -74,13 +74,7 @@ describe('portal login through its own provider', () => {
     const session = await findPortalSession(t.portal.prisma, id, t.portal.env);
     // RP-initiated logout at the provider from another service's point of view: confirm the form.
     const end = await jar.fetch(`${t.url}/oidc/session/end?id_token_hint=${session!.idToken}`);
-    const page = await end.text();
-    const xsrf = /name="xsrf" value="([^"]+)"/.exec(page)![1]!;
-    const confirm = await jar.fetch(`${t.url}/oidc/session/end/confirm`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
-    });
+    const confirm = await confirmProviderLogout(jar, t.url, await end.text());
     expect(confirm.status).toBe(303);
     expect(await findPortalSession(t.portal.prisma, id, t.portal.env)).toBeNull();
   });

@@ -2,7 +2,8 @@ import { Agent, fetch as undiciFetch, request } from 'undici';
 import type { IssuedCertificate } from '../fixtures/pki/index.ts';
 import type { FetchLike } from '../support/test-portal.ts';
 import { beginLoginInteraction } from '../support/authorization-request.ts';
-import { fullCardLogin, percentile, type Server } from './flows.ts';
+import { percentile, type Server } from './flows.ts';
+import { cardLoginsUntil } from './load.ts';
 import type { RelyingParty } from './portal-target.ts';
 
 /**
@@ -55,29 +56,8 @@ export function fetchFrom(address: string, connections = 8): FetchLike & { close
   return send;
 }
 
-async function honestLoad(server: Server, rp: RelyingParty, cards: IssuedCertificate[], clients: Server[], until: () => boolean, thinkMs = 0): Promise<HonestRun> {
-  const latencies: number[] = [];
-  const errorKinds: Record<string, number> = {};
-  let errors = 0;
-  let next = 0;
-  await Promise.all(
-    clients.map(async (client) => {
-      while (!until()) {
-        const card = cards[next++ % cards.length]!;
-        const t0 = performance.now();
-        try {
-          await fullCardLogin(client, rp, card);
-          latencies.push(performance.now() - t0);
-        } catch (error) {
-          errors++;
-          const kind = String((error as Error).message).slice(0, 200);
-          errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
-        }
-        if (thinkMs) await new Promise((resolve) => setTimeout(resolve, thinkMs));
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
+async function honestLoad(rp: RelyingParty, cards: IssuedCertificate[], clients: Server[], until: () => boolean, thinkMs = 0): Promise<HonestRun> {
+  const { latencies, errors, errorKinds } = await cardLoginsUntil(clients, rp, cards, until, thinkMs);
   return { logins: latencies.length, errors, errorKinds, p50Ms: Math.round(percentile(latencies, 50)), p99Ms: Math.round(percentile(latencies, 99)) };
 }
 
@@ -126,7 +106,7 @@ export async function runFlood(
     let peak = rssStart ?? 0;
     const sampler = rss ? setInterval(() => (peak = Math.max(peak, rss())), 100) : undefined;
     const quietEnd = performance.now() + options.quietMs;
-    const quiet = await honestLoad(server, rp, cards, clients, () => performance.now() > quietEnd, options.thinkMs);
+    const quiet = await honestLoad(rp, cards, clients, () => performance.now() > quietEnd, options.thinkMs);
     const quietPeak = peak;
 
     // The attacker holds one login of its own (its cookie) and floods it.
@@ -138,7 +118,7 @@ export async function runFlood(
     const byStatus: Record<string, number> = {};
     let flooding = true;
     const started = performance.now();
-    const honestDuringFlood = honestLoad(server, rp, cards, clients, () => !flooding, options.thinkMs);
+    const honestDuringFlood = honestLoad(rp, cards, clients, () => !flooding, options.thinkMs);
     await Promise.all([
       attack(
         () => `${server.url}/interaction/${login.uid}/hpki-card/challenge`,
@@ -163,7 +143,7 @@ export async function runFlood(
     if (rss) peak = Math.max(peak, rss());
     const floodPeak = peak;
     const controlEnd = performance.now() + seconds * 1000;
-    const control = await honestLoad(server, rp, cards, clients, () => performance.now() > controlEnd, options.thinkMs);
+    const control = await honestLoad(rp, cards, clients, () => performance.now() > controlEnd, options.thinkMs);
     if (sampler) clearInterval(sampler);
     if (rss) peak = Math.max(peak, rss());
     await agent.close();

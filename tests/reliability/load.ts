@@ -2,6 +2,36 @@ import type { IssuedCertificate } from '../fixtures/pki/index.ts';
 import { fullCardLogin, percentile, type Server } from './flows.ts';
 import type { RelyingParty } from './portal-target.ts';
 
+/**
+ * One virtual user per entry of `users` (each may send from an address of its own), doing full card
+ * logins back to back — or `thinkMs` apart — until `done()`; the cards rotate. Latencies sorted.
+ */
+export async function cardLoginsUntil(users: Server[], rp: RelyingParty, cards: IssuedCertificate[], done: () => boolean, thinkMs = 0) {
+  const latencies: number[] = [];
+  const errorKinds: Record<string, number> = {};
+  let errors = 0;
+  let next = 0;
+  await Promise.all(
+    users.map(async (user) => {
+      while (!done()) {
+        const card = cards[next++ % cards.length]!;
+        const t0 = performance.now();
+        try {
+          await fullCardLogin(user, rp, card);
+          latencies.push(performance.now() - t0);
+        } catch (error) {
+          errors++;
+          const kind = String((error as Error).message).slice(0, 200);
+          errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+        }
+        if (thinkMs) await new Promise((resolve) => setTimeout(resolve, thinkMs));
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  return { latencies, errors, errorKinds };
+}
+
 export interface LoadResult {
   logins: number;
   errors: number;
@@ -20,29 +50,11 @@ export interface LoadResult {
  * rotate so several practitioners log in at once.
  */
 export async function runLoad(server: Server, rp: RelyingParty, cards: IssuedCertificate[], options: { durationMs: number; concurrency: number }): Promise<LoadResult> {
-  const latencies: number[] = [];
-  const errorKinds: Record<string, number> = {};
-  let errors = 0;
-  let next = 0;
   const started = performance.now();
   const deadline = started + options.durationMs;
-  const user = async () => {
-    while (performance.now() < deadline) {
-      const card = cards[next++ % cards.length]!;
-      const t0 = performance.now();
-      try {
-        await fullCardLogin(server, rp, card);
-        latencies.push(performance.now() - t0);
-      } catch (error) {
-        errors++;
-        const kind = String((error as Error).message).slice(0, 200);
-        errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: options.concurrency }, user));
+  const users = Array.from({ length: options.concurrency }, () => server);
+  const { latencies, errors, errorKinds } = await cardLoginsUntil(users, rp, cards, () => performance.now() >= deadline);
   const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
   return {
     logins: latencies.length,
     errors,

@@ -35,6 +35,16 @@ export async function hpkiCardLogin(jar: CookieJar, base: string, origin: string
   return { view, landed, uid };
 }
 
+/** Presses "log out of everything" on the provider's logout page this browser was shown (`page`: its HTML). */
+export async function confirmProviderLogout(jar: CookieJar, base: string, page: string) {
+  const xsrf = /name="xsrf" value="([^"]+)"/.exec(page)![1]!;
+  return jar.fetch(`${base}/oidc/session/end/confirm`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ xsrf, logout: 'yes' }).toString(),
+  });
+}
+
 /** What the My Number Card returns for a challenge: its certificate and RSA PKCS#1 v1.5 over SHA-256(nonce). */
 export async function myNumberCardProof(card: IssuedCertificate, nonce: string, signer: IssuedCertificate = card) {
   const pkcs8 = await crypto.webcrypto.subtle.exportKey('pkcs8', signer.keys.privateKey);
