@@ -19,33 +19,8 @@ const nextConfig: NextConfig = {
   poweredByHeader: false,
   // `npm run typecheck` (part of `npm test`) checks the whole project once; builds skip the repeat.
   typescript: { ignoreBuildErrors: true },
-  async headers() {
-    return [
-      {
-        source: '/:path*',
-        headers: [
-          { key: 'X-Content-Type-Options', value: 'nosniff' },
-          { key: 'Referrer-Policy', value: 'same-origin' },
-          { key: 'X-Frame-Options', value: 'DENY' },
-          {
-            // connect-src 'self' also blocks, deliberately, the web-eid package's fallback WebSocket
-            // to a public host: the card is reached only through the extension's postMessage.
-            key: 'Content-Security-Policy',
-            value: [
-              "default-src 'self'",
-              "script-src 'self' 'unsafe-inline'" + (process.env.NODE_ENV === 'production' ? '' : " 'unsafe-eval'"),
-              "style-src 'self' 'unsafe-inline'",
-              "img-src 'self' data:",
-              "connect-src 'self'",
-              "frame-ancestors 'none'",
-              "form-action 'self'",
-              "base-uri 'self'",
-            ].join('; '),
-          },
-        ],
-      },
-    ];
-  },
+  // Security headers (CSP with a per-request nonce, nosniff, frame-ancestors, no-store, HSTS) are set
+  // for every response, pages included, by the portal's request handler: src/http/security-headers.ts.
 };
 
 export default withNextIntl(nextConfig);

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { isLoopbackUrl } from './loopback.ts';
 import { parseRateLimits, type RateLimitSettings } from './rate-limits.ts';
+import { parseTrustedProxies } from './trusted-proxies.ts';
 
 /** Every setting the portal reads from the environment, parsed once at start-up. */
 const schema = z.object({
@@ -36,7 +37,7 @@ const schema = z.object({
   /** Open connections one client address may hold at once (trusted proxies excepted). */
   MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().min(1).max(100_000).optional(),
   NODE_ENV: z.string().optional(),
-  /** Comma-separated addresses of reverse proxies whose X-Forwarded-* headers are trusted. */
+  /** Reverse proxies whose X-Forwarded-* and client-certificate headers are believed: addresses and CIDR ranges, comma-separated. */
   TRUSTED_PROXIES: z.string().optional(),
   /**
    * Host names of linked services that the provider may call (back-channel logout, JWKS URIs)
@@ -129,6 +130,12 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
   const loopback = isLoopbackUrl(publicUrl);
   // The demo hands out test keys (the demo administrator's card among them): never by accident.
   const demo = e.DEMO === undefined ? embedded && loopback : e.DEMO === 'true' || e.DEMO === '1';
+  let trustedProxies: string[];
+  try {
+    trustedProxies = parseTrustedProxies(e.TRUSTED_PROXIES);
+  } catch (error) {
+    throw new Error(`Invalid configuration: ${(error as Error).message}`);
+  }
   let rateLimits: RateLimitSettings;
   try {
     rateLimits = parseRateLimits(e.RATE_LIMITS);
@@ -157,7 +164,7 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
       requestTimeoutMs: (e.HTTP_REQUEST_TIMEOUT_SECONDS ?? 30) * 1000,
       maxConnectionsPerAddress: e.MAX_CONNECTIONS_PER_ADDRESS ?? 100,
     },
-    trustedProxies: list(e.TRUSTED_PROXIES),
+    trustedProxies,
     httpsPort: e.HTTPS_PORT,
     httpsCertFile: e.HTTPS_CERT_FILE && path.resolve(cwd, e.HTTPS_CERT_FILE),
     httpsKeyFile: e.HTTPS_KEY_FILE && path.resolve(cwd, e.HTTPS_KEY_FILE),

@@ -6,6 +6,29 @@ import { localeFromCookieHeader } from '../i18n/locale.ts';
 
 const MAX_JSON_BYTES = 64 * 1024;
 
+/** The client went away while its request body was still arriving: nothing to answer, one log line. */
+export class RequestAbortedError extends Error {
+  constructor() {
+    super('the client aborted the request body');
+    this.name = 'RequestAbortedError';
+  }
+}
+
+/** What the process log says about a request that failed unexpectedly: one line for a client's abort, the stack otherwise. */
+export function failureLogLine(req: IncomingMessage, error: unknown): string {
+  const where = `${req.method} ${(req.url ?? '').split('?')[0]}`;
+  if (error instanceof RequestAbortedError) return `request aborted by the client: ${where}`;
+  return `unexpected error on ${where}: ${(error as Error).stack ?? error}`;
+}
+
+/** Rejects when the client goes away before the body is complete (Node reports it as an 'aborted' error). */
+export function onBodyAborted(req: IncomingMessage, reject: (error: Error) => void): void {
+  req.once('error', () => reject(new RequestAbortedError()));
+  req.once('close', () => {
+    if (!req.complete) reject(new RequestAbortedError());
+  });
+}
+
 /** Reads a JSON body: the content type, size and syntax are checked before anything else sees it. */
 export async function readJsonBody(req: IncomingMessage, maxBytes = MAX_JSON_BYTES): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -27,7 +50,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes = MAX_JSON_BYT
     };
     req.on('data', onData);
     req.once('end', resolve);
-    req.once('error', reject);
+    onBodyAborted(req, reject);
   });
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') return {};
@@ -76,5 +99,7 @@ export function sendError(req: IncomingMessage, res: ServerResponse, error: unkn
     return;
   }
   onUnexpected(error);
+  // A client that aborted its request is gone: there is no one to answer.
+  if (error instanceof RequestAbortedError) return;
   if (!res.headersSent) sendJson(res, 500, { error: 'internal_error', message: errorMessage('internal_error', locale) });
 }

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import type https from 'node:https';
 import { isIP } from 'node:net';
+import { isTrustedProxyAddress, plainAddress } from '../config/trusted-proxies.ts';
 
 export interface ListenerLimits {
   headersTimeoutMs: number;
@@ -35,10 +36,9 @@ export function applyListenerLimits(
   server.headersTimeout = limits.headersTimeoutMs;
   server.requestTimeout = limits.requestTimeoutMs;
   const open = new Map<string, number>();
-  const exempt = new Set(options.exempt.map(plainAddress));
   server.on('connection', (socket) => {
     const address = plainAddress(socket.remoteAddress ?? '');
-    if (!address || exempt.has(address)) return;
+    if (!address || isIP(address) === 0 || isTrustedProxyAddress(address, options.exempt)) return;
     const count = (open.get(address) ?? 0) + 1;
     if (count > limits.maxConnectionsPerAddress) {
       options.onRefused?.(address);
@@ -56,7 +56,3 @@ export function applyListenerLimits(
   });
 }
 
-function plainAddress(address: string): string {
-  const plain = address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, '');
-  return isIP(plain) ? plain : '';
-}

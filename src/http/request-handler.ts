@@ -1,19 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Portal } from '../portal/portal.ts';
 import { routeApi } from './router.ts';
-import { sendError } from './json.ts';
+import { failureLogLine, sendError } from './json.ts';
 import { PortalError } from '../errors/portal-error.ts';
 import { INTERACTION_VIEW_HEADER, buildInteractionView, encodeInteractionView } from '../oidc/interaction-view.ts';
 import { renderStandaloneError } from '../oidc/provider-pages.ts';
 import { localeFromCookieHeader } from '../i18n/locale.ts';
 import { stripUntrustedCertificateHeaders } from '../auth/hpki-cert/client-certificate-source.ts';
 import { refusedCertificateHeaders } from '../auth/hpki-cert/hpki-cert-login.ts';
-import { clientIp } from './client-ip.ts';
+import { clientIp, stripUntrustedForwardedHeaders } from './client-ip.ts';
 import { withRequestMemo } from '../db/request-memo.ts';
 import { DEMO_CLIENT_HEADER } from './page-headers.ts';
 import { isDemoClient } from './demo-client.ts';
 import { addressLimitFor, enforceLimit, guardTokenEndpoint } from './request-limits.ts';
 import { RateLimitedError } from '../errors/rate-limited-error.ts';
+import { applySecurityHeaders } from './security-headers.ts';
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
@@ -25,8 +26,8 @@ const INTERACTION_PAGE = /^\/interaction\/([A-Za-z0-9_-]{1,64})$/;
  */
 export function createRequestHandler(portal: Portal, pages: PageHandler) {
   const oidcCallback = portal.provider.callback();
-  const logUnexpected = (req: IncomingMessage) => (e: unknown) =>
-    portal.log(`unexpected error on ${req.method} ${req.url?.split('?')[0]}: ${(e as Error).stack ?? e}`);
+  const logUnexpected = (req: IncomingMessage) => (e: unknown) => portal.log(failureLogLine(req, e));
+  const headerOptions = { httpsPublicUrl: portal.env.publicUrl.startsWith('https:'), development: !portal.env.production };
 
   return (req: IncomingMessage, res: ServerResponse): Promise<void> => withRequestMemo(() => handle(req, res));
 
@@ -34,6 +35,8 @@ export function createRequestHandler(portal: Portal, pages: PageHandler) {
     // Only this handler may tell pages about an interaction, or that the demo's helpers may load.
     delete req.headers[INTERACTION_VIEW_HEADER];
     delete req.headers[DEMO_CLIENT_HEADER];
+    // X-Forwarded-* only from a trusted proxy: Koa (oidc-provider) and Next.js read them otherwise.
+    stripUntrustedForwardedHeaders(req, portal.env.trustedProxies);
     if (isDemoClient(portal, req)) req.headers[DEMO_CLIENT_HEADER] = '1';
     // Client-certificate headers count only from a configured proxy; from anyone else they are
     // removed before anything reads them, and the attempt is recorded.
@@ -48,9 +51,11 @@ export function createRequestHandler(portal: Portal, pages: PageHandler) {
     try {
       pathname = new URL(req.url ?? '/', 'http://portal.invalid').pathname;
     } catch {
+      applySecurityHeaders(req, res, '/', headerOptions);
       sendError(req, res, new PortalError('invalid_request', 400), () => {});
       return;
     }
+    applySecurityHeaders(req, res, pathname, headerOptions);
     try {
       const limit = addressLimitFor(pathname);
       if (limit) await enforceLimit(portal, req, limit);

@@ -13,7 +13,7 @@ import { handleSigningAuthorisationRevoke } from './routes/signing-routes.ts';
 import { handleCscRequest } from '../signing/csc/csc-api.ts';
 import { signWithKeyStores } from '../signing/sign-with-credential.ts';
 import { handleAdminRoute } from './routes/admin-routes.ts';
-import { sendError } from './json.ts';
+import { failureLogLine, sendError } from './json.ts';
 import { LOCALE_COOKIE } from '../i18n/locale.ts';
 
 const CROSS_DEVICE_ACTION = /^\/(?:interaction\/([^/]{1,128})\/cross-device|api\/approve\/([^/]{1,128}))\/([a-z]{1,16})$/;
@@ -58,7 +58,7 @@ export async function routeApi(portal: Portal, req: IncomingMessage, res: Server
     else if (pathname.startsWith('/api/admin/')) await handleAdminRoute(portal, req, res, pathname.slice('/api/admin/'.length));
     else throw new PortalError('not_found', 404);
   } catch (error) {
-    sendError(req, res, error, (e) => portal.log(`unexpected error on ${req.method} ${pathname}: ${(e as Error).stack ?? e}`));
+    sendError(req, res, error, (e) => portal.log(failureLogLine(req, e)));
   }
   return true;
 }

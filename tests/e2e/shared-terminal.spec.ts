@@ -68,8 +68,14 @@ test('logout on the portal ends the SSO session and the service’s: the next pe
   await registerPasskey(page, `${portal.url}/register/${scenario.doctor.codes.fresh}`, scenario.doctor.birthPassword);
 
   const claims = await rpLoginWithPasskey();
-  // The portal in the same browser: single sign-on, no credential asked.
-  await page.goto(portal.url);
+  // The portal in the same browser: single sign-on, no credential asked. Its scripts run only with
+  // the response's nonce (issue 13 §19): a blocked script would be a console error (checked after each test).
+  const home = await page.goto(portal.url);
+  const csp = home!.headers()['content-security-policy'] ?? '';
+  expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+'(;|$)/);
+  const nonce = /'nonce-([^']+)'/.exec(csp)![1]!;
+  expect(await page.locator(`script[nonce]`).count()).toBeGreaterThan(0);
+  expect(await page.locator('script:not([src])').evaluateAll((scripts, n) => scripts.every((s) => (s as HTMLScriptElement).nonce === n), nonce)).toBe(true);
   await page.getByTestId('portal-login').click();
   await expect(page.getByTestId('license-name')).toHaveText('神楽坂 三十四');
 

@@ -36,6 +36,8 @@ export interface TestPortalOptions {
   https?: boolean;
   /** Where the HTTP listener binds (default 127.0.0.1); e.g. 0.0.0.0 to be reached from another address. */
   host?: string;
+  /** The process log (default: discarded). */
+  log?: (line: string) => void;
 }
 
 export async function startTestPortal(label: string, options: TestPortalOptions = {}): Promise<TestPortal> {
@@ -67,7 +69,7 @@ export async function startTestPortal(label: string, options: TestPortalOptions 
     ...(httpsUrl ? { HPKI_CERT_ORIGIN: httpsUrl } : {}),
     ...options.env,
   });
-  const portal = await startPortal(env, () => {});
+  const portal = await startPortal(env, options.log ?? (() => {}));
   handler = createRequestHandler(portal, async (req, res) => {
       const view = req.headers[INTERACTION_VIEW_HEADER];
       res.writeHead(view ? 200 : 404, { 'content-type': 'application/json' });

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { isTrustedProxyAddress } from '../../config/trusted-proxies.ts';
 
 /**
  * Where the HPKI authentication certificate of a login comes from: the TLS handshake on our own
@@ -67,14 +68,9 @@ export function peerAddress(req: IncomingMessage): string | undefined {
   return address.toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
 }
 
-function normaliseConfiguredAddress(address: string): string {
-  return address.trim().toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
-}
-
-/** True when the TCP peer of this request is one of the configured reverse proxies. */
+/** True when the TCP peer of this request is one of the configured reverse proxies (addresses or CIDR ranges). */
 export function isTrustedProxy(req: IncomingMessage, trustedProxies: readonly string[]): boolean {
-  const peer = peerAddress(req);
-  return peer !== undefined && trustedProxies.some((p) => normaliseConfiguredAddress(p) === peer);
+  return isTrustedProxyAddress(peerAddress(req), trustedProxies);
 }
 
 /** Requests whose certificate headers were removed, so a later read can say why there is none. */

@@ -26,7 +26,8 @@ import { auditFilterSchema, exportAuditCsv, queryAudit } from '../../admin/audit
 import { sendJson } from '../json.ts';
 import { clientIp } from '../client-ip.ts';
 import { enforceLimit } from '../request-limits.ts';
-import { readCookie, requireSameOrigin } from './portal-session-routes.ts';
+import { readCookie } from './portal-session-routes.ts';
+import { requireSameOrigin } from '../request-origin.ts';
 import { qrDataUrl } from './cross-device-routes.ts';
 
 /** What a handler gives back: the JSON answer and what the audit entry says about the action. */

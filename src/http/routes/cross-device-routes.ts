@@ -20,6 +20,7 @@ import type { LoginContext } from '../../auth/login-method.ts';
 import { readJsonBody, sendJson } from '../json.ts';
 import { clientIp } from '../client-ip.ts';
 import { enforceLimit } from '../request-limits.ts';
+import { requireJsonRequest, requireSameOrigin } from '../request-origin.ts';
 import { completeLogin, finishMethod, requireInteraction, requireLoginPending } from './interaction-routes.ts';
 
 const completeBody = z.object({ request: z.string().max(64) });
@@ -53,6 +54,8 @@ export async function handleCrossDeviceAction(
 async function handleTerminal(portal: Portal, req: IncomingMessage, res: ServerResponse, uid: string, action: string) {
   if (!['start', 'status', 'complete'].includes(action)) throw new PortalError('not_found', 404);
   if (req.method !== (action === 'status' ? 'GET' : 'POST')) throw new PortalError('method_not_allowed', 405);
+  requireSameOrigin(portal, req);
+  if (req.method === 'POST') requireJsonRequest(req);
   const details = await requireInteraction(portal, req, res, uid);
   const ctx: LoginContext = { interactionUid: uid, origin: portal.rp.origin, ip: clientIp(req, portal.env.trustedProxies) };
   const clientId = String(details.params.client_id);
@@ -107,6 +110,8 @@ async function handleTerminal(portal: Portal, req: IncomingMessage, res: ServerR
 async function handlePhone(portal: Portal, req: IncomingMessage, res: ServerResponse, token: string, action: string) {
   if (action !== 'options' && action !== 'verify') throw new PortalError('not_found', 404);
   if (req.method !== 'POST') throw new PortalError('method_not_allowed', 405);
+  requireSameOrigin(portal, req);
+  requireJsonRequest(req);
   const ip = clientIp(req, portal.env.trustedProxies);
   try {
     if (action === 'options') {

@@ -13,7 +13,8 @@ import { aaguidName } from '../../practitioners/aaguid-names.ts';
 import { readJsonBody, sendJson } from '../json.ts';
 import { recordDeviceReplacement } from '../../practitioners/device-replacement-effects.ts';
 import { clientIp } from '../client-ip.ts';
-import { readCookie, requireSameOrigin } from './portal-session-routes.ts';
+import { readCookie } from './portal-session-routes.ts';
+import { requireSameOrigin } from '../request-origin.ts';
 import { qrDataUrl } from './cross-device-routes.ts';
 
 const verifyBody = z.object({ response: z.unknown() });

@@ -19,6 +19,7 @@ import type { AuthResult, LoginContext } from '../../auth/login-method.ts';
 import { readJsonBody, sendJson } from '../json.ts';
 import { clientIp } from '../client-ip.ts';
 import { enforceLimit } from '../request-limits.ts';
+import { requireJsonRequest, requireSameOrigin } from '../request-origin.ts';
 import { RateLimitedError } from '../../errors/rate-limited-error.ts';
 
 export type Details = Awaited<ReturnType<Portal['provider']['interactionDetails']>>;
@@ -189,6 +190,9 @@ const consentBody = z.object({ decision: z.enum(['approve', 'deny']) });
 export async function handleInteractionAction(portal: Portal, req: IncomingMessage, res: ServerResponse, uid: string, action: string) {
   if (!KNOWN_ACTIONS.has(action)) throw new PortalError('not_found', 404);
   if (req.method !== 'POST') throw new PortalError('method_not_allowed', 405);
+  // The login page's own fetches only: same origin, JSON (SPEC §12).
+  requireSameOrigin(portal, req);
+  requireJsonRequest(req);
   const details = await requireInteraction(portal, req, res, uid);
   const ctx: LoginContext = { interactionUid: uid, origin: portal.rp.origin, ip: clientIp(req, portal.env.trustedProxies) };
   const clientId = String(details.params.client_id);

@@ -6,7 +6,8 @@ import { hasRecentHpkiLogin } from '../../portal-session/portal-sessions.ts';
 import { linkMyNumberCard, unlinkMyNumberCard } from '../../practitioners/my-number-card-links.ts';
 import { readJsonBody, sendJson } from '../json.ts';
 import { clientIp } from '../client-ip.ts';
-import { requirePortalSession, requireSameOrigin } from './portal-session-routes.ts';
+import { requirePortalSession } from './portal-session-routes.ts';
+import { requireSameOrigin } from '../request-origin.ts';
 
 /**
  * POST /api/my-number-card/{challenge,link,unlink}: a practitioner logged in with an HPKI method in

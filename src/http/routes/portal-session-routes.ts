@@ -6,6 +6,8 @@ import { endPortalSession, lookupPortalSession, portalSessionCookieName, seconds
 import { ACR } from '../../auth/assurance.ts';
 import { endSsoSessions } from '../../oidc/end-sso-session.ts';
 import { clientIp } from '../client-ip.ts';
+import { requireSameOrigin } from '../request-origin.ts';
+import { RequestAbortedError } from '../json.ts';
 
 const STATE_COOKIE = 'portal_login';
 const relyingParties = new WeakMap<Portal, PortalRelyingParty>();
@@ -32,15 +34,6 @@ export async function requirePortalSession(portal: Portal, req: IncomingMessage)
   if (lookup.ended === 'idle') throw new PortalError('session_idle', 401);
   if (!lookup.session) throw new PortalError('login_required', 401);
   return lookup.session;
-}
-
-/** State-changing form posts must come from the portal's own pages. */
-export function requireSameOrigin(portal: Portal, req: IncomingMessage) {
-  const origin = req.headers.origin;
-  const site = req.headers['sec-fetch-site'];
-  if (origin ? origin !== new URL(portal.env.publicUrl).origin : site !== undefined && site !== 'same-origin') {
-    throw new PortalError('invalid_request', 403, 'cross-site request');
-  }
 }
 
 /**
@@ -127,10 +120,14 @@ async function readFormBody(req: IncomingMessage): Promise<string> {
   if (type !== 'application/x-www-form-urlencoded') throw new PortalError('unsupported_media_type', 415);
   let size = 0;
   const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > 16 * 1024) throw new PortalError('payload_too_large', 413);
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > 16 * 1024) throw new PortalError('payload_too_large', 413);
+      chunks.push(chunk as Buffer);
+    }
+  } catch (error) {
+    throw error instanceof PortalError ? error : new RequestAbortedError();
   }
   return Buffer.concat(chunks).toString('utf8');
 }

@@ -5,7 +5,8 @@ import { requestServiceLink } from '../../clients/service-links.ts';
 import { PORTAL_CLIENT_ID } from '../../portal-session/portal-client.ts';
 import { sendJson } from '../json.ts';
 import { clientIp } from '../client-ip.ts';
-import { requirePortalSession, requireSameOrigin } from './portal-session-routes.ts';
+import { requirePortalSession } from './portal-session-routes.ts';
+import { requireSameOrigin } from '../request-origin.ts';
 
 /** POST /api/services/:clientId/link-request — the practitioner applies for SSO to a service. */
 export async function handleServiceLinkRequest(portal: Portal, req: IncomingMessage, res: ServerResponse, clientId: string) {

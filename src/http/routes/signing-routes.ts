@@ -4,7 +4,8 @@ import { PortalError } from '../../errors/portal-error.ts';
 import { revokeSigningAuthorisation } from '../../signing/signing-authorisations.ts';
 import { sendJson } from '../json.ts';
 import { clientIp } from '../client-ip.ts';
-import { requirePortalSession, requireSameOrigin } from './portal-session-routes.ts';
+import { requirePortalSession } from './portal-session-routes.ts';
+import { requireSameOrigin } from '../request-origin.ts';
 
 /** POST /api/signing/authorisations/:grantId/revoke — the practitioner stops an EHR's signing now. */
 export async function handleSigningAuthorisationRevoke(portal: Portal, req: IncomingMessage, res: ServerResponse, grantId: string) {

@@ -4,7 +4,7 @@ import type { Portal } from '../../portal/portal.ts';
 import { PortalError } from '../../errors/portal-error.ts';
 import { errorMessage } from '../../errors/catalogue.ts';
 import { localeFromCookieHeader } from '../../i18n/locale.ts';
-import { readJsonBody, sendJson } from '../../http/json.ts';
+import { failureLogLine, readJsonBody, RequestAbortedError, sendJson } from '../../http/json.ts';
 import { clientIp } from '../../http/client-ip.ts';
 import { x509 } from '../../pki/x509.ts';
 import { HASH_ALGORITHM_OIDS, type HashAlgorithmOid } from '../signing-authorisation-details.ts';
@@ -99,7 +99,8 @@ export async function handleCscRequest(portal: Portal, req: IncomingMessage, res
       sendJson(res, error.status, { error: error.code, error_description: errorMessage(error.code, locale) });
       return;
     }
-    portal.log(`unexpected error on POST ${path}: ${(error as Error).stack ?? error}`);
+    portal.log(failureLogLine(req, error));
+    if (error instanceof RequestAbortedError) return;
     sendJson(res, 500, { error: 'internal_error', error_description: errorMessage('internal_error', locale) });
   }
 }
