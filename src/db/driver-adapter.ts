@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaPg } from '@prisma/adapter-pg';
@@ -65,11 +66,11 @@ export class EmbeddedDatabaseBusyError extends Error {
  * beside the folder names the owner; a lock left by a process that no longer runs is taken over.
  */
 function lockEmbeddedDatabase(dir: string): () => void {
-  fs.mkdirSync(dir, { recursive: true });
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const lockFile = `${dir.replace(/\/+$/, '')}.lock`;
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx', mode: 0o600 });
       return () => fs.rmSync(lockFile, { force: true });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -94,9 +95,29 @@ function isRunning(pid: number): boolean {
   }
 }
 
+/**
+ * The embedded database's files are the portal user's alone (0700 folders, 0600 files): what is
+ * there already, and — through the process's umask — what PGlite writes later.
+ */
+export function restrictEmbeddedDatabaseFiles(dir: string): void {
+  process.umask(0o077);
+  const walk = (p: string) => {
+    const stat = fs.lstatSync(p);
+    if (stat.isSymbolicLink()) return;
+    if (stat.isDirectory()) {
+      fs.chmodSync(p, 0o700);
+      for (const entry of fs.readdirSync(p)) walk(path.join(p, entry));
+    } else {
+      fs.chmodSync(p, 0o600);
+    }
+  };
+  walk(dir);
+}
+
 export async function openDriverAdapter(target: DatabaseTarget, options: AdapterOptions = {}): Promise<OpenedAdapter> {
   if (target.kind === 'pglite') {
     const release = target.dir === 'memory://' ? () => {} : lockEmbeddedDatabase(target.dir);
+    if (target.dir !== 'memory://') restrictEmbeddedDatabaseFiles(target.dir);
     try {
       // PGlite starts PostgreSQL with -F (fsync off) by default; committed data must survive a
       // crash of the machine too, so fsync stays on (measured: no cost for 300 commits).

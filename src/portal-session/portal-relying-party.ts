@@ -117,16 +117,9 @@ export class PortalRelyingParty {
       authTime: new Date(Number(claims.auth_time) * 1000),
       amr: Array.isArray(claims.amr) ? claims.amr.map(String) : [],
       acr: String(claims.acr ?? ''),
-      idToken: tokens.id_token!,
       sid: typeof claims.sid === 'string' ? claims.sid : null,
     }, this.portal.env);
     return { sessionId, returnTo: safeReturnPath(state.returnTo), practitionerId: claims.sub, authTime: new Date(Number(claims.auth_time) * 1000) };
-  }
-
-  /** RP-initiated logout at the provider, which then logs out of every linked service too. */
-  async endSessionUrl(idToken: string) {
-    const config = await this.config();
-    return oidc.buildEndSessionUrl(config, { id_token_hint: idToken, post_logout_redirect_uri: `${this.portal.env.publicUrl}/` }).href;
   }
 
   /** Verifies a back-channel logout token from our provider and ends the matching portal sessions. */

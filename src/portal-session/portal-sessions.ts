@@ -24,7 +24,6 @@ export interface PortalSessionView {
   authTime: Date;
   amr: string[];
   acr: string;
-  idToken: string;
   sid: string | null;
 }
 

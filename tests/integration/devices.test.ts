@@ -176,7 +176,6 @@ describe('device change', () => {
       authTime: new Date(),
       amr: ['sc', 'pin', 'hwk'],
       acr: ACR.jpki,
-      idToken: 'not-used',
       sid: null,
     }, t.portal.env);
     const res = await fetch(`${t.url}/api/devices/passkey/options`, jsonPost({}, { ...sameOrigin(), cookie: `portal_session=${id}` }));
@@ -213,7 +212,7 @@ describe('immediate reissue of the registration QR', () => {
     const res = await passkey.jar.fetch(`${t.url}/api/devices/registration-code`, jsonPost({}, sameOrigin()));
     expect(res.status).toBe(403);
     expect((await res.json()).error).toBe('registration_reissue_reauth_required');
-    const id = await createPortalSession(t.portal.prisma, { practitionerId, authTime: new Date(), amr: ['sc', 'pin', 'hwk'], acr: ACR.jpki, idToken: 'x', sid: null }, t.portal.env);
+    const id = await createPortalSession(t.portal.prisma, { practitionerId, authTime: new Date(), amr: ['sc', 'pin', 'hwk'], acr: ACR.jpki, sid: null }, t.portal.env);
     const jpki = await fetch(`${t.url}/api/devices/registration-code`, jsonPost({}, { ...sameOrigin(), cookie: `portal_session=${id}` }));
     expect(jpki.status).toBe(403);
   });
@@ -246,7 +245,7 @@ describe('immediate reissue of the registration QR', () => {
 describe('device helpers', () => {
   it('a card within 5 minutes: HPKI or My Number Card for a change, HPKI only for a reissue', () => {
     const now = Date.now();
-    const session = (acr: string, ageSeconds: number) => ({ practitionerId, authTime: new Date(now - ageSeconds * 1000), amr: [], acr, idToken: '', sid: null });
+    const session = (acr: string, ageSeconds: number) => ({ practitionerId, authTime: new Date(now - ageSeconds * 1000), amr: [], acr, sid: null });
     expect(hasRecentCardLogin(session(ACR.hpki, 299), 300, now)).toBe(true);
     expect(hasRecentCardLogin(session(ACR.jpki, 10), 300, now)).toBe(true);
     expect(hasRecentCardLogin(session(ACR.passkey, 10), 300, now)).toBe(false);

@@ -85,7 +85,7 @@ describe('security headers on every response', () => {
     try {
       const res = await request(`${t.httpsUrl}/oidc/.well-known/openid-configuration`, { dispatcher: agent });
       await res.body.dump();
-      const headers = new Headers(Object.entries(res.headers).map(([k, v]) => [k, String(v)]));
+      const headers = new Headers(Object.entries(res.headers).map(([k, v]) => [k, String(v)] as [string, string]));
       expectSecurityHeaders(headers, 'https listener', true);
     } finally {
       await agent.close();

@@ -127,7 +127,7 @@ export async function seedReliabilityData(prisma: Db, material: ReliabilityMater
     hcRoles: [{ role: 'Medical Doctor', codingScheme: JPKI_HCROLE_SCHEME }],
     isAdmin: true,
   });
-  const adminSessionId = await createPortalSession(prisma, { practitionerId: admin.id, authTime: new Date(), amr: ['sc', 'pin', 'hwk'], acr: ACR.hpki, idToken: 'reliability', sid: null }, { sessionMaxSeconds: 12 * 3600, sessionIdleSeconds: 15 * 60 });
+  const adminSessionId = await createPortalSession(prisma, { practitionerId: admin.id, authTime: new Date(), amr: ['sc', 'pin', 'hwk'], acr: ACR.hpki, sid: null }, { sessionMaxSeconds: 12 * 3600, sessionIdleSeconds: 15 * 60 });
   return { hpki: material.hpki, jpki: material.jpki, cards: material.cards, newcomers: material.newcomers, rp: RP, ehr: material.ehr, registrants, adminSessionId };
 }
 

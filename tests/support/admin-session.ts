@@ -21,7 +21,6 @@ export async function consoleUser(t: TestPortal, options: { admin: boolean; regi
     authTime: new Date(),
     amr: ['sc', 'pin', 'hwk'],
     acr: ACR.hpki,
-    idToken: 'test',
     sid: null,
   }, t.portal.env);
   const cookie = `${portalSessionCookieName(t.portal.env.publicUrl)}=${sessionId}`;

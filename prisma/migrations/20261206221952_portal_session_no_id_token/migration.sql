@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "portal_session" DROP COLUMN "id_token";
