@@ -2,6 +2,7 @@ import type { Db } from '../db/current.ts';
 import { crlRevocationChecker } from '../pki/revocation/crlRevocationChecker.ts';
 import type { TrustStore } from '../pki/trust/TrustStore.ts';
 import { validateCertificate } from '../pki/validation/validateCertificate.ts';
+import { acceptedHcRoles } from '../pki/hcrole/schemes.ts';
 import { parseStoredHcRoles, type StoredHcRole } from '../practitioners/practitioner.ts';
 import { recordPractitionerCertificate } from '../practitioners/practitioner-certificates.ts';
 import { PortalError } from '../errors/portal-error.ts';
@@ -26,7 +27,8 @@ export async function importPractitionerCertificate(prisma: Db, trustStore: Trus
   const der = pemToDer(file, 'CERTIFICATE');
   const result = await validateCertificate(der, { trustStore, profile: 'hpki-auth', revocationCheckers: [crlRevocationChecker(trustStore)] });
   if (!result.ok) throw new AdminError('admin_certificate_invalid', 400, { detail: `${result.code}: ${result.detail}` }, { certificateError: result.code });
-  const hcRoles: StoredHcRole[] = result.hcRoles.map((r) => ({ role: r.role, codingScheme: r.codingScheme }));
+  // Validation refuses a role under any other coding scheme (hcrole_scheme_unknown); the filter keeps that true here.
+  const hcRoles: StoredHcRole[] = acceptedHcRoles(result.hcRoles).map((r) => ({ role: r.role, codingScheme: r.codingScheme }));
 
   const byCertificate = await prisma.practitionerCertificate.findFirst({
     where: { OR: [{ issuer: result.issuer, serialNumber: result.serialNumber }, ...(result.subject.serialNumber ? [{ issuer: result.issuer, subjectSerialNumber: result.subject.serialNumber }] : [])] },
@@ -62,5 +64,5 @@ export async function importPractitionerCertificate(prisma: Db, trustStore: Trus
 
 function mergeRoles(existing: StoredHcRole[], proven: StoredHcRole[]): StoredHcRole[] {
   const key = (r: StoredHcRole) => `${r.codingScheme}|${r.role}`;
-  return [...new Map([...existing, ...proven].map((r) => [key(r), r])).values()];
+  return [...new Map(acceptedHcRoles([...existing, ...proven]).map((r) => [key(r), r])).values()];
 }

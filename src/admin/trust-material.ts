@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../db/current.ts';
 import { PkiError } from '../pki/errors.ts';
-import { importCrl, importTrustCertificates } from '../pki/trust/trust-material-repository.ts';
+import { importCrl, importTrustCertificates, type TrustImportOptions } from '../pki/trust/trust-material-repository.ts';
 import { AdminError } from './admin-error.ts';
 import { pemToDer } from './decode-upload.ts';
 
@@ -15,15 +15,22 @@ export const CERTIFICATE_WARNING_MS = 30 * 24 * 3600 * 1000;
 
 /**
  * Stores an uploaded trust anchor, issuing CA or CRL (PEM or DER). A CRL must verify against a CA
- * already stored for the scheme. The caller invalidates the trust-store cache afterwards.
+ * already stored for the scheme, and its cRLNumber may not be lower than the one held for that CA
+ * (`crl_number_out_of_order`). The caller invalidates the trust-store cache afterwards.
  */
-export async function uploadTrustMaterial(prisma: Db, scheme: z.infer<typeof trustSchemeSchema>, kind: z.infer<typeof trustUploadKindSchema>, file: Uint8Array) {
+export async function uploadTrustMaterial(
+  prisma: Db,
+  scheme: z.infer<typeof trustSchemeSchema>,
+  kind: z.infer<typeof trustUploadKindSchema>,
+  file: Uint8Array,
+  options: TrustImportOptions = {},
+) {
   try {
     if (kind === 'crl') {
-      const crl = await importCrl(prisma, scheme, pemToDer(file, 'X509 CRL'), 'upload');
+      const crl = await importCrl(prisma, scheme, pemToDer(file, 'X509 CRL'), 'upload', options);
       return { kind, crl: { issuer: crl.issuer, thisUpdate: crl.thisUpdate, nextUpdate: crl.nextUpdate ?? null, entries: crl.entries } };
     }
-    return { kind, certificates: await importTrustCertificates(prisma, scheme, kind, file) };
+    return { kind, certificates: await importTrustCertificates(prisma, scheme, kind, file, options) };
   } catch (error) {
     if (error instanceof PkiError) throw new AdminError('admin_trust_invalid', 400, { detail: `${error.code}: ${error.detail}` }, { pkiError: error.code });
     throw error;

@@ -4,6 +4,7 @@ import { validateCertificate } from '../pki/validation/validateCertificate.ts';
 import { crlRevocationChecker } from '../pki/revocation/crlRevocationChecker.ts';
 import { ocspRevocationChecker } from '../pki/revocation/ocspRevocationChecker.ts';
 import { certificateFingerprint } from '../pki/fingerprint.ts';
+import { acceptedHcRoles } from '../pki/hcrole/schemes.ts';
 import type { TrustStoreCache } from '../pki/trust/trust-store-cache.ts';
 import { parseStoredHcRoles, type StoredHcRole } from '../practitioners/practitioner.ts';
 import { crlDistributionUrls } from '../pki/revocation/crl-distribution-points.ts';
@@ -17,6 +18,8 @@ export interface CertificateLoginDependencies {
   autoEnrol: boolean;
   /** Ask the OCSP responder a certificate names before its CRL (the CRL decides when OCSP cannot). */
   ocsp: boolean;
+  /** The outbound fetch for OCSP requests (src/net/outbound-fetch.ts); a strict one when absent. */
+  fetch?: typeof fetch;
 }
 
 /** Codes that mean the input itself was broken, as opposed to a certificate that is refused. */
@@ -38,12 +41,13 @@ export async function authenticateHpkiCertificate(
   const result = await validateCertificate(der, {
     trustStore,
     profile: 'hpki-auth',
-    revocationCheckers: deps.ocsp ? [ocspRevocationChecker(), crl] : [crl],
+    revocationCheckers: deps.ocsp ? [ocspRevocationChecker({ fetch: deps.fetch }), crl] : [crl],
   });
   if (!result.ok) throw new PortalError(result.code, MALFORMED.has(result.code) ? 400 : 401, result.detail);
 
   const fingerprint = certificateFingerprint(result.certificate);
-  const hcRoles: StoredHcRole[] = result.hcRoles.map((r) => ({ role: r.role, codingScheme: r.codingScheme }));
+  // Validation refuses a role under any other coding scheme (hcrole_scheme_unknown); the filter keeps that true here.
+  const hcRoles: StoredHcRole[] = acceptedHcRoles(result.hcRoles).map((r) => ({ role: r.role, codingScheme: r.codingScheme }));
   const { prisma } = deps;
   const known = await prisma.practitionerCertificate.findUnique({ where: { fingerprint }, include: { practitioner: true } });
   let practitioner = known?.practitioner;
@@ -102,9 +106,10 @@ export async function authenticateHpkiCertificate(
   };
 }
 
+/** The record's qualifications and the certificate's, as (scheme, value) pairs under an accepted scheme. */
 function mergeRoles(existing: StoredHcRole[], proven: StoredHcRole[]): StoredHcRole[] {
   const key = (r: StoredHcRole) => `${r.codingScheme}|${r.role}`;
-  const merged = new Map(existing.map((r) => [key(r), r]));
+  const merged = new Map(acceptedHcRoles(existing).map((r) => [key(r), r]));
   for (const r of proven) merged.set(key(r), r);
   return [...merged.values()];
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ACR, ASSURANCE, LOGIN_METHODS, acrSatisfies, type LoginMethodId } from '../auth/assurance.ts';
 import type { StoredHcRole } from '../practitioners/practitioner.ts';
+import { sameHcRole } from '../pki/hcrole/schemes.ts';
+import { OID } from '../pki/oids.ts';
 
 /**
  * What an administrator decides per linked service (SPEC §4, issue 6): which qualifications may log
@@ -51,11 +53,18 @@ export type PolicyRefusal =
   | { code: 'service_acr_too_low'; required: string }
   | { code: 'service_hcrole_required'; required: string[] };
 
+/**
+ * The coding scheme of the role strings an administrator lists (`allowed_hc_roles`): the HPKI one.
+ * A login's roles are compared as (scheme, value), so "Medical Doctor" under another scheme never
+ * satisfies a service that allows Medical Doctors.
+ */
+export const SERVICE_POLICY_HCROLE_SCHEME = OID.jhpkiCodingScheme;
+
 /** Whether a completed authentication may log in to this service; the refusal names what is missing. */
 export function checkServicePolicy(policy: ServicePolicy, login: { method: LoginMethodId; acr: string; hcRoles: StoredHcRole[] }): PolicyRefusal | null {
   if (!serviceAllowsMethod(policy, login.method)) return { code: 'service_method_not_allowed' };
   if (policy.min_acr && !acrSatisfies(login.acr, policy.min_acr)) return { code: 'service_acr_too_low', required: policy.min_acr };
-  if (policy.allowed_hc_roles?.length && !login.hcRoles.some((r) => policy.allowed_hc_roles!.includes(r.role))) {
+  if (policy.allowed_hc_roles?.length && !login.hcRoles.some((r) => policy.allowed_hc_roles!.some((allowed) => sameHcRole(r, { role: allowed, codingScheme: SERVICE_POLICY_HCROLE_SCHEME })))) {
     return { code: 'service_hcrole_required', required: policy.allowed_hc_roles };
   }
   return null;

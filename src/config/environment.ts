@@ -40,8 +40,9 @@ const schema = z.object({
   /** Reverse proxies whose X-Forwarded-* and client-certificate headers are believed: addresses and CIDR ranges, comma-separated. */
   TRUSTED_PROXIES: z.string().optional(),
   /**
-   * Host names of linked services that the provider may call (back-channel logout, JWKS URIs)
-   * although they resolve to private or loopback addresses, e.g. EHR servers on a hospital LAN.
+   * Host names that outbound requests may reach although they resolve to private or loopback
+   * addresses: linked services the provider calls (back-channel logout, JWKS URIs), CRL
+   * distribution points and OCSP responders (src/net/outbound-fetch.ts), e.g. on a hospital LAN.
    */
   PRIVATE_FETCH_HOSTS: z.string().optional(),
   /** Port of the HTTPS listener that asks for the HPKI client certificate; unset: no listener. */
@@ -59,8 +60,19 @@ const schema = z.object({
   CRL_FETCH: z.enum(['true', 'false', '1', '0']).optional(),
   /** Ask the OCSP responder named in a certificate before its CRL (default on). */
   OCSP: z.enum(['true', 'false', '1', '0']).optional(),
+  /** Smallest RSA key (leaf and CA) accepted; only raises the floor of 2048. */
+  CERTIFICATE_MIN_RSA_BITS: z.coerce.number().int().min(2048, 'must be at least 2048').max(16384).optional(),
+  /** Accept an HPKI login certificate signed directly by a root anchor (default off: an issuing CA is required). */
+  HPKI_ALLOW_LEAF_FROM_ROOT: z.enum(['true', 'false', '1', '0']).optional(),
+  /** SHA-256 fingerprints (hex, comma-separated) of issuing CAs to treat as HPKI authentication CAs although their certificate names no authentication policy. */
+  HPKI_AUTHENTICATION_CAS: z
+    .string()
+    .optional()
+    .refine((v) => list(v).every((f) => /^[0-9a-f]{64}$/i.test(f.replace(/:/g, ''))), 'must be SHA-256 certificate fingerprints in hex, separated by commas'),
   /** Remote-signing consent lifetime in hours (seed 003: about a day; default 18, at most 24). */
   SIGNING_AUTHORISATION_HOURS: z.coerce.number().positive().max(24).optional(),
+  /** A spent refresh token retried within this many seconds (before its successor is used) gets a fresh pair instead of revoking the grant; 0: never. */
+  REFRESH_TOKEN_RETRY_SECONDS: z.coerce.number().int().min(0).max(600).optional(),
   /**
    * Origin where the client-certificate login is served: a TLS proxy that asks for the HPKI
    * certificate and forwards it. Default with HTTPS_PORT: https://<PUBLIC_URL host>:<HTTPS_PORT>.
@@ -109,7 +121,11 @@ export interface Environment {
   demoPkiDir: string;
   crlFetch: boolean;
   ocsp: boolean;
+  /** Certificate rules of this installation (src/pki/certificate-rules.ts). */
+  certificates: { minRsaBits: number; allowLeafFromAnchor: boolean; authenticationCaFingerprints: string[] };
   signingHours: number;
+  /** Grace for retrying a spent refresh token (a lost refresh response), in seconds; 0: none. */
+  refreshRetrySeconds: number;
   /** Where the hpki-cert login lives; undefined: the method is not offered. */
   hpkiCertOrigin: string | undefined;
   /** The PKCS#11 token for remote-signing keys; undefined: the software key store. */
@@ -176,7 +192,13 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
         ? `https://${new URL(publicUrl).hostname}:${e.HTTPS_PORT}`
         : undefined,
     signingHours: e.SIGNING_AUTHORISATION_HOURS ?? 18,
+    refreshRetrySeconds: e.REFRESH_TOKEN_RETRY_SECONDS ?? 60,
     ocsp: e.OCSP === undefined || e.OCSP === 'true' || e.OCSP === '1',
+    certificates: {
+      minRsaBits: e.CERTIFICATE_MIN_RSA_BITS ?? 2048,
+      allowLeafFromAnchor: e.HPKI_ALLOW_LEAF_FROM_ROOT === 'true' || e.HPKI_ALLOW_LEAF_FROM_ROOT === '1',
+      authenticationCaFingerprints: list(e.HPKI_AUTHENTICATION_CAS).map((f) => f.replace(/:/g, '').toLowerCase()),
+    },
     crlFetch: e.CRL_FETCH === undefined || e.CRL_FETCH === 'true' || e.CRL_FETCH === '1',
     demoPkiDir: path.resolve(cwd, e.DEMO_PKI_DIR ?? '.data/demo-pki'),
     auditCheckpoints: {

@@ -30,7 +30,7 @@ export async function issueSecondCertificateWithTestCa(
     facilityJa: practitioner.facility ?? 'HPKIデモ',
     hpkiId: practitioner.registrationNumber.slice(0, 32),
   };
-  const roles = parseStoredHcRoles(practitioner.hcRoles).map((r) => ({ role: r.role }));
+  const roles = parseStoredHcRoles(practitioner.hcRoles).map((r) => ({ role: r.role, codingScheme: r.codingScheme }));
   const issued = await issueCertificate({
     subject: practitionerSubject(identity),
     issuer: signingCa,

@@ -5,13 +5,19 @@ import { linkedAccountFor } from '../clients/service-links.ts';
 import type { Db } from '../db/current.ts';
 import { memoised } from '../db/request-memo.ts';
 import { describeHcRole } from '../pki/hcrole/displayNames.ts';
+import { acceptedHcRoles } from '../pki/hcrole/schemes.ts';
 import { parseStoredHcRoles, type StoredHcRole } from '../practitioners/practitioner.ts';
 
-/** The `hcRole` claim: each qualification as in the certificate, its coding scheme and display names. */
+/**
+ * The `hcRole` claim: each qualification as in the certificate, its coding scheme and display names,
+ * and whether the portal's hcRole table knows the string (`known`) and has its English spelling
+ * checked against a real certificate or the CP (`confirmed`). An unknown string under the HPKI scheme
+ * passes through with `known: false` (SPEC §4); a role under any other scheme is never released.
+ */
 export function hcRoleClaim(roles: StoredHcRole[]) {
-  return roles.map((r) => {
+  return acceptedHcRoles(roles).map((r) => {
     const d = describeHcRole(r.role, r.codingScheme);
-    return { role: d.role, codingScheme: d.codingScheme, displayJa: d.displayJa, displayEn: d.displayEn };
+    return { role: d.role, codingScheme: d.codingScheme, displayJa: d.displayJa, displayEn: d.displayEn, known: d.known, confirmed: d.confirmed };
   });
 }
 

@@ -35,6 +35,34 @@ export const pkiErrorMessages = {
     ja: 'この証明書はこのログイン方法では使えません。HPKIの認証用証明書を使ってください。',
     en: 'This certificate cannot be used with this login method. Use your HPKI authentication certificate.',
   },
+  certificate_version_invalid: {
+    ja: 'この証明書は形式(バージョン)が正しくないため使えません。発行元の認証局にお問い合わせください。',
+    en: 'This certificate has an invalid format (version) and cannot be used. Contact the certification authority that issued it.',
+  },
+  certificate_signature_algorithm_mismatch: {
+    ja: 'この証明書の署名方式の記載が一致しないため使えません。発行元の認証局にお問い合わせください。',
+    en: 'The signature algorithm named inside this certificate does not match its signature, so it cannot be used. Contact the certification authority that issued it.',
+  },
+  certificate_extension_invalid: {
+    ja: 'この証明書には正しくない拡張項目が含まれているため使えません。発行元の認証局にお問い合わせください。',
+    en: 'This certificate contains an invalid extension and cannot be used. Contact the certification authority that issued it.',
+  },
+  certificate_name_invalid: {
+    ja: 'この証明書の氏名などの記載に使えない文字が含まれているため使えません。発行元の認証局にお問い合わせください。',
+    en: 'A name in this certificate contains characters that are not allowed, so it cannot be used. Contact the certification authority that issued it.',
+  },
+  certificate_key_too_weak: {
+    ja: 'この証明書の鍵は安全性の基準(RSA 2048ビット以上、またはP-256/P-384/P-521の楕円曲線)を満たしていないため使えません。発行元の認証局にお問い合わせください。',
+    en: 'The key of this certificate (or of its certification authority) does not meet the strength required (RSA of at least 2048 bits, or elliptic curve P-256, P-384 or P-521). Contact the certification authority that issued it.',
+  },
+  certificate_issuer_not_authentication_ca: {
+    ja: 'この証明書は認証用の認証局から発行されていないため、ログインには使えません。認証用の証明書を使ってください。',
+    en: 'This certificate was not issued by an authentication certification authority and cannot be used to log in. Use your authentication certificate.',
+  },
+  certificate_issued_by_anchor: {
+    ja: 'この証明書はルート認証局から直接発行されているため、ログインには使えません。管理者にお問い合わせください。',
+    en: 'This certificate was issued directly by a root certification authority, which this service does not accept for login. Contact the administrator.',
+  },
   certificate_untrusted: {
     ja: 'この証明書の発行元は信頼されていません。HPKIの認証局が発行した証明書を使ってください。',
     en: 'The issuer of this certificate is not trusted. Use a certificate issued by an HPKI certification authority.',
@@ -67,6 +95,10 @@ export const pkiErrorMessages = {
     ja: '証明書の失効情報が正しくないため使えません。管理者にお問い合わせください。',
     en: 'The revocation list is invalid and cannot be used. Contact the administrator.',
   },
+  crl_number_out_of_order: {
+    ja: 'この失効リストは保持している失効リストより古い番号(CRL番号)のため取り込めません。認証局が公開している最新の失効リストを使ってください。',
+    en: 'This revocation list has a lower number (CRL number) than the one already held, so it was not loaded. Use the latest list the certification authority publishes.',
+  },
   ocsp_unavailable: {
     ja: '証明書の失効情報を認証局のOCSPサーバーに問い合わせることができませんでした。しばらくしてからもう一度お試しいただき、続く場合は管理者にお問い合わせください。',
     en: "The certification authority's OCSP server could not be reached to check the revocation status. Try again later; if it persists, contact the administrator.",
@@ -82,6 +114,10 @@ export const pkiErrorMessages = {
   hcrole_malformed: {
     ja: '証明書の資格情報(hcRole)を読み取れませんでした。発行元の認証局にお問い合わせください。',
     en: 'The qualification (hcRole) in the certificate could not be read. Contact the certification authority that issued it.',
+  },
+  hcrole_scheme_unknown: {
+    ja: '証明書の資格情報(hcRole)がHPKIの資格コード体系で記載されていないため、資格を確認できません。発行元の認証局にお問い合わせください。',
+    en: 'The qualification (hcRole) in the certificate is not coded under the HPKI coding scheme, so it cannot be recognised. Contact the certification authority that issued it.',
   },
   validation_failed: {
     ja: '証明書を確認できませんでした。もう一度お試しいただき、続く場合は管理者にお問い合わせください。',

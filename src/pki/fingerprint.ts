@@ -6,7 +6,5 @@ export function certificateFingerprint(certificate: x509.X509Certificate): strin
   return createHash('sha256').update(new Uint8Array(certificate.rawData)).digest('hex');
 }
 
-/** Key for matching an issuer name to a subject name (RFC 4514 string of the Name). */
-export function nameKey(name: x509.Name): string {
-  return name.toString();
-}
+/** Key for matching an issuer name to a subject name: RFC 5280 §7.1 comparison (distinguished-name.ts). */
+export { nameKey } from './distinguished-name.ts';

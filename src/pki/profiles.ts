@@ -12,6 +12,12 @@ export interface CertificateProfile {
   acceptedPolicyArcs: readonly string[];
   /** A leaf with a policy under one of these arcs is a signing certificate and is refused. */
   signingPolicyArcs: readonly string[];
+  /**
+   * When set, the leaf's issuing CA must be of this kind: its own certificatePolicies name a policy
+   * under one of these arcs (or it is configured as such), and a root anchor may not issue the leaf
+   * directly (validate-issuer-policy.ts). Unset: any CA of the chain, the anchor included, may issue.
+   */
+  issuingCaPolicyArcs?: readonly string[];
   /** Certificates from the leaf to the trust anchor inclusive. */
   maxChainLength: number;
   /** `chain`: every certificate below the anchor needs a revocation answer; `leaf`: the leaf only. */
@@ -24,6 +30,8 @@ export const certificateProfiles = {
     description: 'HPKI authentication certificate (認証用(人)) of a practitioner, for login',
     acceptedPolicyArcs: [OID.hpkiAuthenticationArc],
     signingPolicyArcs: [OID.hpkiSigningArc],
+    // HPKI separates authentication CAs (CA policy …1.5.1.2.3.1) from signing CAs (…1.5.1.1.3.1).
+    issuingCaPolicyArcs: [OID.hpkiAuthenticationArc],
     // leaf → issuing CA → MHLW root is 3; one more leaves room for a cross-certificate.
     maxChainLength: 4,
     revocationScope: 'chain',
@@ -33,6 +41,7 @@ export const certificateProfiles = {
     description: 'JPKI user-authentication certificate (利用者証明用電子証明書) of a My Number Card, for login',
     acceptedPolicyArcs: [OID.jpkiAuthenticationPolicy],
     signingPolicyArcs: [OID.jpkiSigningArc],
+    // The J-LIS user-authentication root issues the card certificates itself.
     // leaf → J-LIS self-signed root is 2; one more leaves room for a link (generation) certificate.
     maxChainLength: 3,
     revocationScope: 'chain',

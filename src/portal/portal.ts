@@ -10,6 +10,7 @@ import type { RefusalSummary } from '../audit/refusal-summary.ts';
 import type { RateLimiters } from '../limits/rate-limiters.ts';
 import type { AuditCheckpoints } from '../audit/audit-checkpoints.ts';
 import type { TrustStoreCache } from '../pki/trust/trust-store-cache.ts';
+import type { OutboundFetch } from '../net/outbound-fetch.ts';
 import type { KeyStores } from '../signing/key-store-factory.ts';
 
 /** Everything the running portal is made of, built once at start-up by startPortal(). */
@@ -23,6 +24,8 @@ export interface Portal {
   rp: RelyingParty;
   /** Trust anchors and CRLs from the database, per scheme. */
   trust: TrustStoreCache;
+  /** The outbound fetch for CRL, OCSP, JWKS and back-channel requests (PRIVATE_FETCH_HOSTS, HTTP proxy): src/net/outbound-fetch.ts. */
+  outboundFetch: OutboundFetch;
   /** Where the second certificates' private keys live (PKCS#11 token or the sealed software store). */
   keyStores: KeyStores;
   /** Login methods this installation offers now, in the order the chooser shows them. */

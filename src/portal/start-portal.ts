@@ -17,6 +17,7 @@ import { installPortal, type Portal } from './portal.ts';
 import { TrustStoreCache } from '../pki/trust/trust-store-cache.ts';
 import { deleteOldLoginEvidence } from '../auth/login-evidence.ts';
 import { refreshCrlsFromDistributionPoints } from '../pki/revocation/crl-refresh.ts';
+import { createOutboundFetch } from '../net/outbound-fetch.ts';
 import { ensurePortalClient } from '../portal-session/portal-client.ts';
 import { createKeyStore } from '../signing/key-store-factory.ts';
 import type { LoginMethodId } from '../auth/assurance.ts';
@@ -42,6 +43,8 @@ export async function startPortal(env: Environment, log: (line: string) => void 
   const created = await ensureSigningKeys(database.prisma, kek);
   if (created.length) log(`generated signing keys: ${created.join(', ')}`);
   const jwks = await loadSigningJwks(database.prisma, kek);
+  // Every outbound request of the portal's own (CRL, OCSP): PRIVATE_FETCH_HOSTS, HTTP proxy.
+  const outboundFetch = createOutboundFetch({ allowHosts: env.privateFetchHosts });
   await ensurePortalClient(database.prisma, kek, env.publicUrl);
   const provider = createProvider(
     env.issuer,
@@ -61,11 +64,11 @@ export async function startPortal(env: Environment, log: (line: string) => void 
   }, 10 * 60 * 1000);
   housekeeping.unref();
 
-  const trust = new TrustStoreCache(() => database.prisma);
+  const trust = new TrustStoreCache(() => database.prisma, undefined, env.certificates);
   const keyStores = await createKeyStore(env, { prisma: database.prisma, kek, log });
   // CRLs from their distribution points: now (in the background) and every hour.
   const refreshCrls = () =>
-    refreshCrlsFromDistributionPoints(database.prisma, 'hpki')
+    refreshCrlsFromDistributionPoints(database.prisma, 'hpki', { fetch: outboundFetch, minRsaBits: env.certificates.minRsaBits })
       .then((results) => {
         for (const r of results) log(`CRL ${r.outcome} from ${r.url}: ${r.detail}`);
         if (results.some((r) => r.outcome === 'loaded')) trust.invalidate('hpki');
@@ -87,6 +90,7 @@ export async function startPortal(env: Environment, log: (line: string) => void 
     provider,
     rp: relyingPartyFor(env.publicUrl),
     trust,
+    outboundFetch,
     keyStores,
     async methods() {
       const methods: LoginMethodId[] = [];
@@ -110,6 +114,7 @@ export async function startPortal(env: Environment, log: (line: string) => void 
       await auditCheckpoints.close();
       clearInterval(housekeeping);
       if (crlTimer) clearInterval(crlTimer);
+      await outboundFetch.close();
       await keyStores.close();
       installPortal(undefined);
       installDatabase(undefined);

@@ -3,6 +3,7 @@ import { x509 } from '../pki/x509.ts';
 import { certificateFingerprint } from '../pki/fingerprint.ts';
 import { normaliseSerialHex } from '../pki/serial.ts';
 import { parseHcRoles } from '../pki/hcrole/parseHcRoles.ts';
+import { acceptedHcRoles } from '../pki/hcrole/schemes.ts';
 import { readCertificateSubject } from '../pki/validation/readCertificateSubject.ts';
 import { crlDistributionUrls } from '../pki/revocation/crl-distribution-points.ts';
 
@@ -26,7 +27,8 @@ export async function recordPractitionerCertificate(
     issuer: certificate.issuer,
     serialNumber: normaliseSerialHex(certificate.serialNumber),
     subjectSerialNumber: subject.serialNumber ?? null,
-    hcRoles: parseHcRoles(certificate).map((r) => ({ role: r.role, codingScheme: r.codingScheme })),
+    // Only roles under an accepted coding scheme are qualifications (SPEC §12): (scheme, value).
+    hcRoles: acceptedHcRoles(parseHcRoles(certificate)).map((r) => ({ role: r.role, codingScheme: r.codingScheme })),
     crlUrls: crlDistributionUrls(certificate),
     notBefore: certificate.notBefore,
     notAfter: certificate.notAfter,

@@ -37,7 +37,7 @@ test('openid-client login: passkey → consent → ID token with hcRole → user
   await expect(page.getByTestId('rp-status')).toHaveText('logged-in');
   const idToken = JSON.parse(await page.getByTestId('id-token-claims').innerText());
   expect(idToken.hcRole).toEqual([
-    { role: 'Medical Doctor', codingScheme: '1.2.392.100495.1.6.1.1', displayJa: '医師', displayEn: 'Medical Doctor' },
+    { role: 'Medical Doctor', codingScheme: '1.2.392.100495.1.6.1.1', displayJa: '医師', displayEn: 'Medical Doctor', known: true, confirmed: true },
   ]);
   expect(idToken.amr).toEqual(['hwk', 'user']);
   expect(idToken.acr).toBe('urn:hpki-sso:acr:passkey:aal2');

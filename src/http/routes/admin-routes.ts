@@ -255,7 +255,7 @@ const routes: Route[] = [
     event: 'admin.trust.upload',
     async handle({ portal, body }) {
       const input = parse(z.object({ scheme: trustSchemeSchema, kind: trustUploadKindSchema, file: uploadSchema, fileName: z.string().max(200).optional() }).strict(), await body());
-      const result = await uploadTrustMaterial(portal.prisma, input.scheme, input.kind, decodeUpload(input.file));
+      const result = await uploadTrustMaterial(portal.prisma, input.scheme, input.kind, decodeUpload(input.file), { minRsaBits: portal.env.certificates.minRsaBits });
       portal.trust.invalidate(input.scheme);
       return { status: 201, body: result, audit: { details: { scheme: input.scheme, fileName: input.fileName ?? null, ...JSON.parse(JSON.stringify(result)) } } };
     },

@@ -279,7 +279,7 @@ export async function handleInteractionAction(portal: Portal, req: IncomingMessa
 }
 
 function certificateDeps(portal: Portal) {
-  return { prisma: portal.prisma, trust: portal.trust, autoEnrol: portal.env.hpkiAutoEnrol, ocsp: portal.env.ocsp };
+  return { prisma: portal.prisma, trust: portal.trust, autoEnrol: portal.env.hpkiAutoEnrol, ocsp: portal.env.ocsp, fetch: portal.outboundFetch };
 }
 
 /** Records what the practitioner approved: the missing scopes and claims of this request. */

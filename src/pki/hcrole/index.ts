@@ -4,3 +4,4 @@ export { HcRoleMalformedError, MAX_HCROLE_EXTENSION_BYTES, parseHcRoleExtensionV
 export type { HcRole } from './parseHcRoles.ts';
 export { Attribute, CodedData, DirectoryString, HCActor, HCActorData, SubjectDirectoryAttributes } from './schema.ts';
 export type { DirectoryStringForm } from './schema.ts';
+export { acceptedHcRoles, acceptedHcRoleSchemes, isAcceptedHcRoleScheme, sameHcRole } from './schemes.ts';

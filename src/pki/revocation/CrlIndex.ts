@@ -42,6 +42,8 @@ export class CrlIndex {
   readonly scope: CrlScope;
   /** URIs of the issuingDistributionPoint; when set, only certificates naming one of them are covered. */
   readonly distributionPointUris: readonly string[] | undefined;
+  /** The cRLNumber (RFC 5280 §5.2.3); undefined when the CRL carries none. */
+  readonly crlNumber: bigint | undefined;
   readonly #revoked: RevokedSerialTable;
 
   private constructor(issuer: x509.X509Certificate, contents: CrlContents) {
@@ -50,6 +52,7 @@ export class CrlIndex {
     this.nextUpdate = new Date(contents.nextUpdate);
     this.scope = contents.scope;
     this.distributionPointUris = contents.distributionPointUris ? Object.freeze([...contents.distributionPointUris]) : undefined;
+    this.crlNumber = contents.crlNumber;
     this.#revoked = contents.revoked;
     Object.freeze(this);
   }

@@ -12,6 +12,9 @@ const CONTEXT_0 = 0xa0;
 export interface CrlParts {
   /** The tbsCertList element: the bytes the signature covers. */
   readonly tbsCertList: Tlv;
+  /** The signature AlgorithmIdentifier inside tbsCertList, and the outer one (RFC 5280 §5.1.1.2: equal). */
+  readonly innerSignatureAlgorithm: Tlv;
+  readonly signatureAlgorithm: Tlv;
   /** The revokedCertificates SEQUENCE; absent when the CRL lists no certificate. */
   readonly revokedCertificates: Tlv | undefined;
   /**
@@ -51,11 +54,13 @@ export function locateCrlParts(der: Uint8Array): CrlParts {
 
   const fields = readChildren(der, tbsCertList);
   let revokedCertificates: Tlv | undefined;
+  let innerSignatureAlgorithm: Tlv | undefined;
   let next = 0;
   for (const field of TBS_CERT_LIST_FIELDS) {
     const element = fields[next];
     if (element && field.tags.includes(element.tag)) {
       if (field.name === 'revokedCertificates') revokedCertificates = element;
+      if (field.name === 'signature') innerSignatureAlgorithm = element;
       next += 1;
     } else if (!field.optional) {
       throw new DerError(`tbsCertList has no ${field.name}`, element?.start ?? tbsCertList.start);
@@ -72,5 +77,5 @@ export function locateCrlParts(der: Uint8Array): CrlParts {
     bytesOf(signatureAlgorithm),
     bytesOf(signature),
   ]);
-  return { tbsCertList, revokedCertificates, withoutEntries };
+  return { tbsCertList, innerSignatureAlgorithm: innerSignatureAlgorithm!, signatureAlgorithm, revokedCertificates, withoutEntries };
 }

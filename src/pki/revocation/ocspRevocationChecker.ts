@@ -2,6 +2,8 @@ import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import * as asn1Ocsp from '@peculiar/asn1-ocsp';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import * as asn1X509 from '@peculiar/asn1-x509';
+import { defaultOutboundFetch } from '../../net/outbound-fetch.ts';
+import { namesMatch } from '../distinguished-name.ts';
 import type { PkiErrorCode } from '../errors.ts';
 import { normaliseSerialHex } from '../serial.ts';
 import { x509 } from '../x509.ts';
@@ -24,19 +26,29 @@ import type { RevocationChecker, RevocationStatus } from './RevocationChecker.ts
  * - The delegated responder certificate's own revocation status is not checked (RFC 6960
  *   §4.2.2.2.1 leaves this to local policy; HPKI responder certificates normally carry
  *   id-pkix-ocsp-nocheck).
- * Failure codes: transport problems (no responder URL, network error, timeout, HTTP status other
- * than 200, oversize body, responseStatus other than successful) → `ocsp_unavailable`; answers
- * that cannot be trusted or used (malformed, bad or unauthorised signature, no matching
- * SingleResponse, time or nonce checks) → `ocsp_invalid`; certStatus unknown →
- * `ocsp_unknown_certificate`. None of them is final: the next checker (CRL) may still answer.
+ * - nextUpdate: an answer whose nextUpdate has passed is stale. The grace for that
+ *   (`nextUpdateGraceMs`, default and at most 5 minutes) is separate from the clock skew allowed
+ *   for thisUpdate in the future (`maxSkewMs`): a 15-minute skew must not let a responder's
+ *   expired answer count for 15 more minutes.
+ * - Requests go through the outbound fetch (src/net/outbound-fetch.ts): no private or special-use
+ *   destination unless allowed, the configured proxy, no redirects.
+ * A certificate that names no http(s) OCSP responder is `not-applicable`: OCSP is skipped and the
+ * CRL's own code is what people see. Failure codes: transport problems (network error, timeout,
+ * refused destination, HTTP status other than 200, oversize body, responseStatus other than
+ * successful, an unusable configured responder URL) → `ocsp_unavailable`; answers that cannot be
+ * trusted or used (malformed, bad or unauthorised signature, no matching SingleResponse, time or
+ * nonce checks) → `ocsp_invalid`; certStatus unknown → `ocsp_unknown_certificate`. None of them is
+ * final: the next checker (CRL) may still answer.
  */
 export interface OcspRevocationCheckerOptions {
-  /** HTTP client (default: global fetch). */
+  /** HTTP client (default: the outbound fetch with no private host allowed; the portal passes its own). */
   fetch?: typeof fetch;
   /** Whole request, including reading the body (default 5000 ms, as web-eid). */
   timeoutMs?: number;
-  /** Allowed clock skew for thisUpdate in the future and nextUpdate in the past (default 15 min, as web-eid). */
+  /** Allowed clock skew for thisUpdate in the future (default 15 min, as web-eid). */
   maxSkewMs?: number;
+  /** How long after its nextUpdate an answer is still used (default and at most 5 min). */
+  nextUpdateGraceMs?: number;
   /** How old thisUpdate may be (default 15 min; web-eid: 2 min — see the module comment). */
   maxAgeMs?: number;
   /** Send a 32-byte nonce and require it echoed (default true). */
@@ -50,6 +62,7 @@ export interface OcspRevocationCheckerOptions {
 export const OCSP_DEFAULT_TIMEOUT_MS = 5_000;
 export const OCSP_DEFAULT_MAX_SKEW_MS = 15 * 60_000;
 export const OCSP_DEFAULT_MAX_AGE_MS = 15 * 60_000;
+export const OCSP_MAX_NEXT_UPDATE_GRACE_MS = 5 * 60_000;
 export const OCSP_MAX_RESPONSE_BYTES = 64 * 1024;
 export const OCSP_NONCE_BYTES = 32;
 
@@ -251,7 +264,7 @@ async function signatureVerifies(basic: asn1Ocsp.BasicOCSPResponse, signer: x509
 
 function responderIdMatches(responderId: asn1Ocsp.ResponderID, candidate: x509.X509Certificate): boolean {
   if (responderId.byKey) return equalBytes(responderId.byKey.buffer, digest('sha1', subjectPublicKeyBits(candidate)));
-  if (responderId.byName) return equalBytes(AsnConvert.serialize(responderId.byName), candidate.subjectName.toArrayBuffer());
+  if (responderId.byName) return namesMatch(new x509.Name(AsnConvert.serialize(responderId.byName)), candidate.subjectName);
   return false;
 }
 
@@ -276,7 +289,7 @@ async function authorisedSigner(basic: asn1Ocsp.BasicOCSPResponse, issuer: x509.
     }
     if (!responderIdMatches(responderId, candidate)) continue;
     const label = `responder certificate "${candidate.subject}"`;
-    if (!equalBytes(candidate.issuerName.toArrayBuffer(), issuer.subjectName.toArrayBuffer())) {
+    if (!namesMatch(candidate.issuerName, issuer.subjectName)) {
       reasons.push(`${label} is not issued by "${issuer.subject}"`);
       continue;
     }
@@ -333,6 +346,7 @@ interface CheckSettings {
   fetch: typeof fetch;
   timeoutMs: number;
   maxSkewMs: number;
+  nextUpdateGraceMs: number;
   maxAgeMs: number;
   useNonce: boolean;
   responderUrlOverride?: string;
@@ -347,7 +361,7 @@ async function checkWithOcsp(certificate: x509.X509Certificate, issuer: x509.X50
   } else {
     url = ocspResponderUrls(certificate)[0];
   }
-  if (!url) throw unavailable(`certificate "${certificate.subject}" names no http(s) OCSP responder in Authority Information Access`);
+  if (!url) return { status: 'not-applicable', source: SOURCE, code: 'ocsp_unavailable', detail: `certificate "${certificate.subject}" names no http(s) OCSP responder in Authority Information Access` };
 
   const certId = ocspCertId(certificate, issuer, SHA256);
   const nonce = settings.useNonce ? new Uint8Array(randomBytes(OCSP_NONCE_BYTES)) : undefined;
@@ -377,7 +391,7 @@ async function checkWithOcsp(certificate: x509.X509Certificate, issuer: x509.X50
   }
   if (nextUpdate) {
     if (nextUpdate < thisUpdate) throw invalid(`OCSP nextUpdate ${nextUpdate.toISOString()} is before thisUpdate ${thisUpdate.toISOString()}`);
-    if (nextUpdate.getTime() < now.getTime() - settings.maxSkewMs) throw invalid(`OCSP nextUpdate ${nextUpdate.toISOString()} has passed (now ${now.toISOString()})`);
+    if (nextUpdate.getTime() < now.getTime() - settings.nextUpdateGraceMs) throw invalid(`OCSP nextUpdate ${nextUpdate.toISOString()} has passed (now ${now.toISOString()})`);
   }
 
   if (nonce) {
@@ -400,10 +414,15 @@ async function checkWithOcsp(certificate: x509.X509Certificate, issuer: x509.X50
  * Never throws: a source that cannot answer gives `unknown` so that a later checker (CRL) decides.
  */
 export function ocspRevocationChecker(options: OcspRevocationCheckerOptions = {}): RevocationChecker {
+  const nextUpdateGraceMs = options.nextUpdateGraceMs ?? OCSP_MAX_NEXT_UPDATE_GRACE_MS;
+  if (!(nextUpdateGraceMs >= 0 && nextUpdateGraceMs <= OCSP_MAX_NEXT_UPDATE_GRACE_MS)) {
+    throw new RangeError(`nextUpdateGraceMs must be between 0 and ${OCSP_MAX_NEXT_UPDATE_GRACE_MS} ms`);
+  }
   const settings: CheckSettings = {
-    fetch: options.fetch ?? ((...args: Parameters<typeof fetch>) => globalThis.fetch(...args)),
+    fetch: options.fetch ?? defaultOutboundFetch(),
     timeoutMs: options.timeoutMs ?? OCSP_DEFAULT_TIMEOUT_MS,
     maxSkewMs: options.maxSkewMs ?? OCSP_DEFAULT_MAX_SKEW_MS,
+    nextUpdateGraceMs,
     maxAgeMs: options.maxAgeMs ?? OCSP_DEFAULT_MAX_AGE_MS,
     useNonce: options.useNonce ?? true,
     responderUrlOverride: options.responderUrlOverride,

@@ -1,6 +1,6 @@
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { CertificateList, IssuingDistributionPoint } from '@peculiar/asn1-x509';
-import { DerError } from '../der/readTlv.ts';
+import { DerError, readTagged } from '../der/readTlv.ts';
 import { PkiError } from '../errors.ts';
 import { nameKey } from '../fingerprint.ts';
 import { OID } from '../oids.ts';
@@ -21,6 +21,8 @@ export interface CrlContents {
   nextUpdate: number;
   scope: CrlScope;
   distributionPointUris: string[] | undefined;
+  /** The cRLNumber extension (RFC 5280 §5.2.3), when present. */
+  crlNumber: bigint | undefined;
   revoked: RevokedSerialTable;
 }
 
@@ -48,6 +50,12 @@ export async function readCrl(der: Uint8Array, candidates: readonly x509.X509Cer
   } catch (cause) {
     throw new PkiError('crl_invalid', `not a DER or PEM X.509 CRL${cause instanceof DerError ? `: ${cause.message}` : ''}`, { cause });
   }
+  const inner = der.subarray(parts.innerSignatureAlgorithm.start, parts.innerSignatureAlgorithm.end);
+  const outer = der.subarray(parts.signatureAlgorithm.start, parts.signatureAlgorithm.end);
+  if (!Buffer.from(inner).equals(Buffer.from(outer))) {
+    // RFC 5280 §5.1.1.2: the signed copy of the algorithm must be the one the signature is read with.
+    throw new PkiError('crl_invalid', 'the signature algorithm inside tbsCertList differs from the CRL signatureAlgorithm');
+  }
   const issuerIndex = await findCrlIssuer(header, candidates);
 
   const nextUpdate = header.nextUpdate;
@@ -55,7 +63,9 @@ export async function readCrl(der: Uint8Array, candidates: readonly x509.X509Cer
 
   let scope: CrlScope = 'all';
   let distributionPointUris: string[] | undefined;
+  let crlNumber: bigint | undefined;
   for (const extension of header.extensions) {
+    if (extension.type === OID.crlNumber) crlNumber = readCrlNumberValue(extension.value);
     if (extension.type === OID.deltaCrlIndicator) throw new PkiError('crl_invalid', 'delta CRLs are not supported');
     if (extension.critical && !UNDERSTOOD_CRL_EXTENSIONS.has(extension.type)) {
       throw new PkiError('crl_invalid', `unsupported critical CRL extension ${extension.type}`);
@@ -72,7 +82,41 @@ export async function readCrl(der: Uint8Array, candidates: readonly x509.X509Cer
     if (cause instanceof DerError) throw new PkiError('crl_invalid', `malformed revokedCertificates: ${cause.message}`, { cause });
     throw cause;
   }
-  return { issuerIndex, thisUpdate: header.thisUpdate.getTime(), nextUpdate: nextUpdate.getTime(), scope, distributionPointUris, revoked };
+  return { issuerIndex, thisUpdate: header.thisUpdate.getTime(), nextUpdate: nextUpdate.getTime(), scope, distributionPointUris, crlNumber, revoked };
+}
+
+/** CRLNumber ::= INTEGER (0..MAX), at most 20 octets (RFC 5280 §5.2.3), inside the extnValue. */
+function readCrlNumberValue(value: ArrayBuffer): bigint {
+  const der = new Uint8Array(value);
+  let integer;
+  try {
+    integer = readTagged(der, 0, der.length, 0x02, 'cRLNumber');
+  } catch (cause) {
+    throw new PkiError('crl_invalid', 'malformed cRLNumber', { cause });
+  }
+  const length = integer.end - integer.contentStart;
+  if (integer.end !== der.length || length < 1 || length > 21 || der[integer.contentStart]! & 0x80) {
+    throw new PkiError('crl_invalid', 'cRLNumber is not a non-negative INTEGER of at most 20 octets');
+  }
+  return BigInt(`0x${Buffer.from(der.subarray(integer.contentStart, integer.end)).toString('hex')}`);
+}
+
+/**
+ * The cRLNumber of a DER CRL from its header alone (no signature check, no entries read): for
+ * comparing a stored CRL, already verified when it was loaded, with a new one. Undefined when absent.
+ */
+export function readCrlNumber(stored: Uint8Array): bigint | undefined {
+  let header: x509.X509Crl;
+  try {
+    // Rows stored before the import kept PEM bytes as given: read those too.
+    const der = stored[0] === 0x30 ? stored : new Uint8Array(x509.PemData.toArrayBuffer(Buffer.from(stored).toString('latin1')));
+    const parts = locateCrlParts(der);
+    header = new x509.X509Crl(AsnConvert.parse(parts.withoutEntries, CertificateList, HEADER_PARSE_OPTIONS), HEADER_PARSE_OPTIONS);
+  } catch (cause) {
+    throw new PkiError('crl_invalid', 'stored CRL cannot be read', { cause });
+  }
+  const extension = header.extensions.find((e) => e.type === OID.crlNumber);
+  return extension ? readCrlNumberValue(extension.value) : undefined;
 }
 
 async function findCrlIssuer(crl: x509.X509Crl, candidates: readonly x509.X509Certificate[]): Promise<number> {

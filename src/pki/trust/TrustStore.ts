@@ -2,7 +2,10 @@ import { toBytes } from '../bytes.ts';
 import type { BinaryInput } from '../bytes.ts';
 import { PkiError } from '../errors.ts';
 import { certificateFingerprint, nameKey } from '../fingerprint.ts';
+import { certificateRules } from '../certificate-rules.ts';
+import type { CertificateRules } from '../certificate-rules.ts';
 import { CrlIndex } from '../revocation/CrlIndex.ts';
+import { isNewerCrl } from '../revocation/crl-order.ts';
 import { x509 } from '../x509.ts';
 
 /** A certificate or CRL as configured: DER bytes, or PEM text (which may hold several blocks). */
@@ -15,6 +18,8 @@ export interface TrustStoreInput {
   intermediates?: readonly PkiObjectInput[];
   /** CRLs of any CA above; each is verified against its issuer when the store is built. */
   crls?: readonly PkiObjectInput[];
+  /** The installation's certificate rules (key sizes, policy chaining); defaults when absent. */
+  rules?: Partial<CertificateRules>;
 }
 
 export interface TrustStoreCertificate {
@@ -32,8 +37,10 @@ export interface TrustStore {
   readonly intermediates: readonly x509.X509Certificate[];
   /** Anchors and intermediates by subject name (see nameKey), anchors first. */
   readonly bySubject: ReadonlyMap<string, readonly TrustStoreCertificate[]>;
-  /** The newest CRL of each CA, keyed by the CA certificate's fingerprint. */
+  /** The newest CRL of each CA (highest cRLNumber, else latest thisUpdate), keyed by the CA certificate's fingerprint. */
   readonly crls: ReadonlyMap<string, CrlIndex>;
+  /** What every validation against this store applies (certificate-rules.ts). */
+  readonly rules: CertificateRules;
 }
 
 /** Maximum size of one configured certificate input (a PEM bundle may hold several). */
@@ -72,6 +79,7 @@ function decodeCrlInputs(input: PkiObjectInput): Array<Uint8Array<ArrayBuffer> |
  * not surface later as refused logins.
  */
 export async function createTrustStore(input: TrustStoreInput): Promise<TrustStore> {
+  const rules = certificateRules(input.rules);
   const byFingerprint = new Map<string, TrustStoreCertificate>();
   input.anchors.forEach((item, i) => {
     for (const certificate of decodeCertificates(item, `trust anchor #${i + 1}`)) {
@@ -105,7 +113,7 @@ export async function createTrustStore(input: TrustStoreInput): Promise<TrustSto
       }
       const key = certificateFingerprint(index.issuer);
       const existing = crls.get(key);
-      if (!existing || existing.thisUpdate < index.thisUpdate) crls.set(key, index);
+      if (!existing || isNewerCrl(index, existing)) crls.set(key, index);
     }
   }
 
@@ -114,6 +122,7 @@ export async function createTrustStore(input: TrustStoreInput): Promise<TrustSto
     intermediates: Object.freeze([...byFingerprint.values()].filter((e) => !e.anchor).map((e) => e.certificate)),
     bySubject: new ReadonlyMapView(new Map([...bySubject].map(([k, v]) => [k, Object.freeze(v)] as const))),
     crls: new ReadonlyMapView(crls),
+    rules,
   });
 }
 

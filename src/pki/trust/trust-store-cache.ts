@@ -1,4 +1,5 @@
 import type { Db } from '../../db/current.ts';
+import type { CertificateRules } from '../certificate-rules.ts';
 import type { TrustStore } from './TrustStore.ts';
 import { loadTrustStore, type TrustScheme } from './trust-material-repository.ts';
 
@@ -14,6 +15,8 @@ export class TrustStoreCache {
   constructor(
     private readonly prisma: () => Db,
     private readonly maxAgeMs = 60_000,
+    /** The installation's certificate rules, carried by every store built here. */
+    private readonly rules?: Partial<CertificateRules>,
   ) {}
 
   /** The current store; null when no anchor is configured for the scheme. */
@@ -41,7 +44,7 @@ export class TrustStoreCache {
       cached.loadedAt = Date.now();
       return cached.store;
     }
-    const store = await loadTrustStore(this.prisma(), scheme);
+    const store = await loadTrustStore(this.prisma(), scheme, this.rules);
     this.stores.set(scheme, { store, loadedAt: Date.now(), version });
     return store;
   }

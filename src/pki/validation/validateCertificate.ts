@@ -1,9 +1,9 @@
 import type { BinaryInput } from '../bytes.ts';
 import { PkiError } from '../errors.ts';
 import type { PkiErrorCode } from '../errors.ts';
-import { describeHcRole } from '../hcrole/displayNames.ts';
+import { certificateRules, defaultCertificateRules } from '../certificate-rules.ts';
+import type { CertificateRules } from '../certificate-rules.ts';
 import type { HcRoleDescription } from '../hcrole/displayNames.ts';
-import { parseHcRoles } from '../hcrole/parseHcRoles.ts';
 import { resolveProfile } from '../profiles.ts';
 import type { CertificateProfile, CertificateProfileId } from '../profiles.ts';
 import { crlRevocationChecker } from '../revocation/crlRevocationChecker.ts';
@@ -19,6 +19,13 @@ import { validateCertificatePolicy } from './validatePolicy.ts';
 import { validateCertificatePurpose } from './validatePurpose.ts';
 import { validateRevocation } from './validateRevocation.ts';
 import { validateCertificateValidity } from './validateValidity.ts';
+import { validateSubjectDirectoryAttributes } from './validate-directory-attributes.ts';
+import { validateHcRoles } from './validate-hc-roles.ts';
+import { validateIssuerPolicy } from './validate-issuer-policy.ts';
+import { validateKeyStrength } from './validate-key-strength.ts';
+import { validateNameCharacters } from './validate-name-characters.ts';
+import { validateSignatureAlgorithms } from './validate-signature-algorithms.ts';
+import { validateCertificateVersion } from './validate-version.ts';
 
 export interface ValidateCertificateOptions {
   trustStore: TrustStore;
@@ -30,6 +37,8 @@ export interface ValidateCertificateOptions {
    * point for OCSP: put an OCSP checker first and keep the CRL checker as fallback.
    */
   revocationCheckers?: readonly RevocationChecker[];
+  /** Overrides of the trust store's rules (key sizes, policy chaining) for this validation. */
+  rules?: Partial<CertificateRules>;
 }
 
 export interface ValidatedCertificate {
@@ -58,25 +67,34 @@ export interface CertificateValidationFailure {
 export type CertificateValidationResult = ValidatedCertificate | CertificateValidationFailure;
 
 /**
- * Validates an end-entity certificate for login, in order: parse → validity → purpose → policy →
- * trusted chain → revocation → hcRole. Never throws for bad input: every failure, including an
- * unexpected one, comes back as `{ ok: false, code }` (fail closed).
+ * Validates an end-entity certificate for login, in order (src/pki/README.md): parse → version →
+ * signature algorithms → subjectDirectoryAttributes → name characters → key strength → validity →
+ * purpose → policy → trusted chain → issuer policy → revocation → hcRole. Never throws for bad
+ * input: every failure, including an unexpected one, comes back as `{ ok: false, code }` (fail closed).
  */
 export async function validateCertificate(der: BinaryInput, options: ValidateCertificateOptions): Promise<CertificateValidationResult> {
   try {
     const profile = resolveProfile(options.profile);
     const now = options.now ?? new Date();
+    const storeRules = options.trustStore.rules ?? defaultCertificateRules;
+    const rules = options.rules ? certificateRules({ ...storeRules, ...options.rules }) : storeRules;
     const certificate = parseCertificate(der);
+    validateCertificateVersion(certificate);
+    validateSignatureAlgorithms(certificate);
+    validateSubjectDirectoryAttributes(certificate);
+    validateNameCharacters(certificate);
+    validateKeyStrength(certificate, rules.minRsaBits);
     validateCertificateValidity(certificate, now);
     validateCertificatePurpose(certificate, profile);
     validateCertificatePolicy(certificate, profile);
-    const chain = await validateCertificateChain(certificate, options.trustStore, profile, now);
+    const chain = await validateCertificateChain(certificate, options.trustStore, profile, now, rules);
+    validateIssuerPolicy(chain, profile, rules);
     await validateRevocation(chain, {
       checkers: options.revocationCheckers ?? [crlRevocationChecker(options.trustStore)],
       now,
       scope: profile.revocationScope,
     });
-    const hcRoles = parseHcRoles(certificate).map((r) => describeHcRole(r.role, r.codingScheme));
+    const hcRoles = validateHcRoles(certificate);
     return {
       ok: true,
       certificate,

@@ -1,9 +1,14 @@
+import { defaultCertificateRules } from '../certificate-rules.ts';
+import type { CertificateRules } from '../certificate-rules.ts';
 import { PkiError } from '../errors.ts';
 import { certificateFingerprint, nameKey } from '../fingerprint.ts';
 import type { CertificateProfile } from '../profiles.ts';
 import type { TrustStore, TrustStoreCertificate } from '../trust/TrustStore.ts';
 import { x509 } from '../x509.ts';
 import { unsupportedCriticalExtensions } from './criticalExtensions.ts';
+import { validateKeyStrength } from './validate-key-strength.ts';
+import { validateSignatureAlgorithms } from './validate-signature-algorithms.ts';
+import { validateCertificateVersion } from './validate-version.ts';
 
 const ACCEPTED_HASHES = new Set(['SHA-256', 'SHA-384', 'SHA-512']);
 
@@ -62,26 +67,57 @@ function caProblem(issuer: x509.X509Certificate, intermediatesBelow: number, now
 }
 
 /**
+ * Why a CA certificate of the path cannot be used, checked with the leaf's own structural
+ * validators: version, inner = outer signature algorithm, key strength. Kept per certificate object
+ * (trust-store certificates are immutable) and minimum RSA size.
+ */
+const structureProblems = new WeakMap<x509.X509Certificate, Map<number, PkiError | null>>();
+function caStructureProblem(ca: x509.X509Certificate, minRsaBits: number): PkiError | undefined {
+  let byMinimum = structureProblems.get(ca);
+  if (!byMinimum) structureProblems.set(ca, (byMinimum = new Map()));
+  let known = byMinimum.get(minRsaBits);
+  if (known === undefined) {
+    const label = `CA certificate "${ca.subject}"`;
+    try {
+      validateCertificateVersion(ca, label);
+      validateSignatureAlgorithms(ca, label);
+      validateKeyStrength(ca, minRsaBits, label);
+      known = null;
+    } catch (error) {
+      if (!(error instanceof PkiError)) throw error;
+      known = error;
+    }
+    byMinimum.set(minRsaBits, known);
+  }
+  return known ?? undefined;
+}
+
+/**
  * Step 5: builds a path from the leaf to a trust anchor of the store, verifying every signature
  * on the way, and returns it leaf first, anchor last. Fails with
  * - `certificate_untrusted` when no path reaches an anchor (including a self-signed leaf);
  * - `certificate_chain_too_long` when the only paths exceed profile.maxChainLength;
  * - `certificate_chain_invalid` when a signing certificate in the path may not act as a CA
- *   (basicConstraints, keyCertSign, pathLenConstraint, validity) or uses a weak hash.
+ *   (basicConstraints, keyCertSign, pathLenConstraint, validity) or uses a weak hash;
+ * - `certificate_key_too_weak`, `certificate_version_invalid`, `certificate_signature_algorithm_mismatch`
+ *   when a CA certificate of the path (the anchor included) fails that rule.
+ * Names are matched under RFC 5280 §7.1 (distinguished-name.ts), not as exact strings.
  */
 export async function validateCertificateChain(
   leaf: x509.X509Certificate,
   trustStore: TrustStore,
   profile: CertificateProfile,
   now: Date,
+  rules: CertificateRules = trustStore.rules ?? defaultCertificateRules,
 ): Promise<x509.X509Certificate[]> {
   if (nameKey(leaf.subjectName) === nameKey(leaf.issuerName) && (await signedBy(leaf, leaf))) {
     throw new PkiError('certificate_untrusted', 'the certificate is self-signed');
   }
   assertSignatureAlgorithm(leaf);
 
-  let caFailure: string | undefined;
+  let caFailure: PkiError | undefined;
   let tooLong = false;
+  const { minRsaBits } = rules;
 
   const extend = async (path: x509.X509Certificate[], fingerprints: Set<string>): Promise<x509.X509Certificate[] | undefined> => {
     const current = path[path.length - 1]!;
@@ -94,7 +130,12 @@ export async function validateCertificateChain(
 
       const problem = caProblem(candidate.certificate, path.length - 1, now);
       if (problem) {
-        caFailure ??= problem;
+        caFailure ??= new PkiError('certificate_chain_invalid', problem);
+        continue;
+      }
+      const structure = caStructureProblem(candidate.certificate, minRsaBits);
+      if (structure) {
+        caFailure ??= structure;
         continue;
       }
       if (path.length + 1 > profile.maxChainLength) {
@@ -106,7 +147,7 @@ export async function validateCertificateChain(
       try {
         assertSignatureAlgorithm(candidate.certificate);
       } catch (error) {
-        caFailure ??= (error as PkiError).detail;
+        caFailure ??= error as PkiError;
         continue;
       }
       const found = await extend(next, new Set([...fingerprints, candidate.fingerprint]));
@@ -117,7 +158,7 @@ export async function validateCertificateChain(
 
   const chain = await extend([leaf], new Set([certificateFingerprint(leaf)]));
   if (chain) return chain;
-  if (caFailure) throw new PkiError('certificate_chain_invalid', caFailure);
+  if (caFailure) throw new PkiError(caFailure.code, caFailure.detail);
   if (tooLong) throw new PkiError('certificate_chain_too_long', `no path to a trust anchor within ${profile.maxChainLength} certificates`);
   throw new PkiError('certificate_untrusted', `no path from issuer "${leaf.issuer}" to a configured trust anchor`);
 }

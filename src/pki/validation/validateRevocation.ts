@@ -11,9 +11,11 @@ export interface RevocationOptions {
 }
 
 /**
- * Step 6: revocation status of the validated chain (leaf first, anchor last), failing closed:
- * `certificate_revoked` when a checker says so, otherwise the first checker's `unknown` code
- * (`crl_missing`, `crl_expired`, …) when no checker can vouch for a certificate.
+ * Revocation status of the validated chain (leaf first, anchor last), failing closed:
+ * `certificate_revoked` when a checker says so, otherwise the first `unknown` code of a checker
+ * that covers the certificate (`ocsp_unavailable` when its responder cannot be asked, `crl_missing`,
+ * `crl_expired`, …) when no checker can vouch for it. A checker answering `not-applicable` (OCSP
+ * for a certificate that names no responder) is skipped, so its code never hides the CRL's.
  */
 export async function validateRevocation(chain: readonly x509.X509Certificate[], options: RevocationOptions): Promise<void> {
   if (options.checkers.length === 0) throw new PkiError('crl_missing', 'no revocation checker is configured');
@@ -22,6 +24,7 @@ export async function validateRevocation(chain: readonly x509.X509Certificate[],
     const certificate = chain[i]!;
     const issuer = chain[i + 1]!;
     let firstUnknown: Extract<RevocationStatus, { status: 'unknown' }> | undefined;
+    let firstNotApplicable: Extract<RevocationStatus, { status: 'not-applicable' }> | undefined;
     let vouched = false;
     for (const checker of options.checkers) {
       let status: RevocationStatus;
@@ -38,8 +41,10 @@ export async function validateRevocation(chain: readonly x509.X509Certificate[],
         vouched = true;
         break;
       }
-      firstUnknown ??= status;
+      if (status.status === 'not-applicable') firstNotApplicable ??= status;
+      else firstUnknown ??= status;
     }
-    if (!vouched) throw new PkiError(firstUnknown!.code, firstUnknown!.detail);
+    const reason = firstUnknown ?? firstNotApplicable!;
+    if (!vouched) throw new PkiError(reason.code, reason.detail);
   }
 }

@@ -6,22 +6,31 @@ import { x509 } from '../../../src/pki/x509.ts';
 import { concat, integerFromHex, sequence, time, tlv } from '../../fixtures/pki/der.ts';
 import type { Bytes } from '../../fixtures/pki/der.ts';
 import type { IssuedCertificate } from '../../fixtures/pki/index.ts';
+import { algorithmIdentifier, SIGNATURE_ALGORITHMS } from '../../fixtures/pki/recraft.ts';
+import type { SignatureAlgorithmName } from '../../fixtures/pki/recraft.ts';
 
 /**
  * A CRL signed by `issuer` whose revokedCertificates content is given as raw DER, so malformed
  * entries sit behind a valid signature (the fixtures' generators only produce well-formed CRLs).
  * Same header as issueLargeCrl: version 2, authorityKeyIdentifier and cRLNumber.
  */
-export function craftCrl(options: { issuer: IssuedCertificate; thisUpdate: Date; nextUpdate: Date; revokedContent?: Bytes }): Bytes {
+export function craftCrl(options: {
+  issuer: IssuedCertificate;
+  thisUpdate: Date;
+  nextUpdate: Date;
+  revokedContent?: Bytes;
+  /** cRLNumber (default 1). */
+  crlNumber?: number;
+  /** The algorithm inside tbsCertList and the outer one (whose hash signs); default: SHA-256 for the key type. */
+  innerAlgorithm?: SignatureAlgorithmName;
+  outerAlgorithm?: SignatureAlgorithmName;
+}): Bytes {
   const { issuer } = options;
   const ecdsa = issuer.keys.privateKey.algorithm.name === 'ECDSA';
-  const algorithm = new Uint8Array(
-    AsnConvert.serialize(
-      ecdsa
-        ? new asn1X509.AlgorithmIdentifier({ algorithm: '1.2.840.10045.4.3.2' })
-        : new asn1X509.AlgorithmIdentifier({ algorithm: '1.2.840.113549.1.1.11', parameters: null }),
-    ),
-  );
+  const innerName = options.innerAlgorithm ?? (ecdsa ? 'ecdsa-with-SHA256' : 'sha256WithRSAEncryption');
+  const outerName = options.outerAlgorithm ?? innerName;
+  const algorithm = new Uint8Array(AsnConvert.serialize(algorithmIdentifier(innerName)));
+  const outerAlgorithm = new Uint8Array(AsnConvert.serialize(algorithmIdentifier(outerName)));
   const keyId = Buffer.from(issuer.certificate.getExtension(x509.SubjectKeyIdentifierExtension)!.keyId, 'hex');
   const extensions = new asn1X509.Extensions([
     new asn1X509.Extension({
@@ -29,7 +38,7 @@ export function craftCrl(options: { issuer: IssuedCertificate; thisUpdate: Date;
       critical: false,
       extnValue: new OctetString(AsnConvert.serialize(new asn1X509.AuthorityKeyIdentifier({ keyIdentifier: new OctetString(keyId) }))),
     }),
-    new asn1X509.Extension({ extnID: OID.crlNumber, critical: false, extnValue: new OctetString(AsnConvert.serialize(new asn1X509.CRLNumber(1))) }),
+    new asn1X509.Extension({ extnID: OID.crlNumber, critical: false, extnValue: new OctetString(AsnConvert.serialize(new asn1X509.CRLNumber(options.crlNumber ?? 1))) }),
   ]);
   const tbs = sequence(
     tlv(0x02, Uint8Array.of(1)),
@@ -41,8 +50,9 @@ export function craftCrl(options: { issuer: IssuedCertificate; thisUpdate: Date;
     tlv(0xa0, new Uint8Array(AsnConvert.serialize(extensions))),
   );
   const key = KeyObject.from(issuer.keys.privateKey);
-  const signature = ecdsa ? sign('sha256', tbs, { key, dsaEncoding: 'der' }) : sign('sha256', tbs, key);
-  return sequence(tbs, algorithm, tlv(0x03, concat([Uint8Array.of(0), new Uint8Array(signature)])));
+  const hash = SIGNATURE_ALGORITHMS[outerName].hash;
+  const signature = ecdsa ? sign(hash, tbs, { key, dsaEncoding: 'der' }) : sign(hash, tbs, key);
+  return sequence(tbs, outerAlgorithm, tlv(0x03, concat([Uint8Array.of(0), new Uint8Array(signature)])));
 }
 
 /** One revokedCertificates entry from raw parts: userCertificate, revocationDate, crlEntryExtensions. */

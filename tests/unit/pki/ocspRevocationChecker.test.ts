@@ -7,6 +7,7 @@ import type { RevocationStatus, TrustStore } from '../../../src/pki/index.ts';
 import { ocspRevocationChecker, ocspResponderUrls } from '../../../src/pki/revocation/ocspRevocationChecker.ts';
 import type { OcspRevocationCheckerOptions } from '../../../src/pki/revocation/ocspRevocationChecker.ts';
 import { createHpkiTestPki, generateKeys, issueCrl, issuePractitionerCertificate } from '../../fixtures/pki/index.ts';
+import { createOutboundFetch } from '../../../src/net/outbound-fetch.ts';
 import type { HpkiTestPki, IssuedCertificate } from '../../fixtures/pki/index.ts';
 import {
   issueOcspResponderCertificate,
@@ -67,8 +68,11 @@ describe('ocspRevocationChecker', () => {
     }));
   });
 
+  // The test responder is on this machine (localhost): allowed here as PRIVATE_FETCH_HOSTS would allow a LAN responder.
+  const allowLoopback = createOutboundFetch({ allowHosts: ['localhost'], proxy: {} });
+  afterAll(() => allowLoopback.close());
   const check = (options: OcspRevocationCheckerOptions = {}, certificate = leaf.certificate, issuer = pki.authCa.certificate, now = pki.now): Promise<RevocationStatus> =>
-    ocspRevocationChecker(options).check(certificate, issuer, now);
+    ocspRevocationChecker({ fetch: allowLoopback, ...options }).check(certificate, issuer, now);
 
   it('reads the responder URL from Authority Information Access', () => {
     expect(ocspResponderUrls(leaf.certificate)).toEqual([server.url]);
@@ -203,6 +207,37 @@ describe('ocspRevocationChecker', () => {
     expect(await check()).toMatchObject({ status: 'good' });
   });
 
+  it('limits the nextUpdate grace to 5 minutes, separately from the 15-minute clock skew', async () => {
+    // Within the 15-minute skew but past the 5-minute staleness limit: stale (the old code accepted it).
+    responder = { thisUpdate: new Date(pki.now.getTime() - 12 * MINUTE), nextUpdate: new Date(pki.now.getTime() - 6 * MINUTE) };
+    const status = await check();
+    expect(status).toMatchObject({ status: 'unknown', code: 'ocsp_invalid' });
+    expect(status.status === 'unknown' && status.detail).toContain('nextUpdate');
+    responder = { thisUpdate: new Date(pki.now.getTime() - 12 * MINUTE), nextUpdate: new Date(pki.now.getTime() - 4 * MINUTE) };
+    expect(await check()).toMatchObject({ status: 'good' });
+    expect(await check({ nextUpdateGraceMs: 0 })).toMatchObject({ status: 'unknown', code: 'ocsp_invalid' });
+    // A skew setting does not widen it, and more than 5 minutes cannot be configured.
+    expect(await check({ maxSkewMs: 60 * MINUTE }, leaf.certificate)).toMatchObject({ status: 'good' });
+    responder = { thisUpdate: new Date(pki.now.getTime() - 12 * MINUTE), nextUpdate: new Date(pki.now.getTime() - 6 * MINUTE) };
+    expect(await check({ maxSkewMs: 60 * MINUTE })).toMatchObject({ status: 'unknown', code: 'ocsp_invalid' });
+    expect(() => ocspRevocationChecker({ nextUpdateGraceMs: 6 * MINUTE })).toThrow(RangeError);
+  });
+
+  it('asks through the outbound fetch: a loopback responder is refused unless its host is allowed', async () => {
+    const before = server.requests.length;
+    const strict = createOutboundFetch({ proxy: {} });
+    try {
+      const status = await ocspRevocationChecker({ fetch: strict }).check(leaf.certificate, pki.authCa.certificate, pki.now);
+      expect(status).toMatchObject({ status: 'unknown', code: 'ocsp_unavailable' });
+      expect(status.status === 'unknown' && status.detail).toContain('private or special-use');
+      // The default (no fetch given) is the same strict outbound fetch.
+      expect(await ocspRevocationChecker().check(leaf.certificate, pki.authCa.certificate, pki.now)).toMatchObject({ status: 'unknown', code: 'ocsp_unavailable' });
+      expect(server.requests.length).toBe(before);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it.each(['serialNumber', 'issuerNameHash', 'issuerKeyHash'] as const)('refuses an answer whose CertID differs in %s', async (field) => {
     responder = { alterCertId: field };
     const status = await check({}, revokedLeaf.certificate);
@@ -253,10 +288,10 @@ describe('ocspRevocationChecker', () => {
     expect(await check({ fetch: failing })).toMatchObject({ status: 'unknown', code: 'ocsp_unavailable' });
   });
 
-  it('passes on a certificate without an OCSP URL as ocsp_unavailable without asking anyone', async () => {
+  it('is not applicable to a certificate without an OCSP URL, without asking anyone', async () => {
     const before = server.requests.length;
     const status = await check({}, pki.practitioners.valid.certificate);
-    expect(status).toMatchObject({ status: 'unknown', code: 'ocsp_unavailable' });
+    expect(status).toMatchObject({ status: 'not-applicable', source: 'ocsp' });
     expect(server.requests.length).toBe(before);
   });
 
@@ -274,7 +309,7 @@ describe('ocspRevocationChecker', () => {
       ocspUrl: 'ldap://hpki-test.invalid/ocsp',
     });
     expect(ocspResponderUrls(ldapOnly.certificate)).toEqual([]);
-    expect(await check({}, ldapOnly.certificate)).toMatchObject({ status: 'unknown', code: 'ocsp_unavailable' });
+    expect(await check({}, ldapOnly.certificate)).toMatchObject({ status: 'not-applicable' });
   });
 
   describe('through validateCertificate with [ocsp, crl]', () => {
@@ -299,7 +334,7 @@ describe('ocspRevocationChecker', () => {
         trustStore,
         profile: 'hpki-auth',
         now: pki.now,
-        revocationCheckers: [ocspRevocationChecker({ timeoutMs: 1000, ...options }), crlRevocationChecker(trustStore)],
+        revocationCheckers: [ocspRevocationChecker({ timeoutMs: 1000, fetch: allowLoopback, ...options }), crlRevocationChecker(trustStore)],
       });
 
     it('lets an OCSP good answer decide when the CRL cannot (CA certificate checked by CRL)', async () => {
@@ -327,6 +362,15 @@ describe('ocspRevocationChecker', () => {
       expect(await validate(leaf, fullStore)).toMatchObject({ ok: true });
       expect(await validate(pki.practitioners.valid, fullStore)).toMatchObject({ ok: true });
       expect(await validate(pki.practitioners.revoked, fullStore)).toMatchObject({ ok: false, code: 'certificate_revoked' });
+    });
+
+    it('shows the CRL code, not an OCSP one, for a certificate that names no responder', async () => {
+      const expired = new Date(pki.now.getTime() + 8 * DAY);
+      const later = (c: IssuedCertificate, store: TrustStore) =>
+        validateCertificate(c.der, { trustStore: store, profile: 'hpki-auth', now: expired, revocationCheckers: [ocspRevocationChecker({ fetch: allowLoopback }), crlRevocationChecker(store)] });
+      // No OCSP URL in the certificate: what the CRL says decides the code.
+      expect(await validate(pki.practitioners.valid, storeWithoutAuthCrl)).toMatchObject({ ok: false, code: 'crl_missing' });
+      expect(await later(pki.practitioners.valid, fullStore)).toMatchObject({ ok: false, code: 'crl_expired' });
     });
 
     it('fails closed with the OCSP code when neither source answers', async () => {

@@ -1,0 +1,34 @@
+import { PkiError } from '../errors.ts';
+import { describeHcRole } from '../hcrole/displayNames.ts';
+import type { HcRoleDescription } from '../hcrole/displayNames.ts';
+import { parseHcRoles } from '../hcrole/parseHcRoles.ts';
+import { acceptedHcRoleSchemes, isAcceptedHcRoleScheme } from '../hcrole/schemes.ts';
+import type { x509 } from '../x509.ts';
+import { textProblem } from './validate-name-characters.ts';
+
+/** The longest role string a practitioner record holds (storedHcRoleSchema). */
+export const MAX_HCROLE_LENGTH = 200;
+
+/**
+ * Last step: the certificate's hcRoles (subjectDirectoryAttributes → 1.0.17090.0.1 → HCActor →
+ * CodedData). A role under a coding scheme other than the accepted ones (hcrole/schemes.ts) makes
+ * the certificate refused with `hcrole_scheme_unknown`: the portal cannot say what it means, and a
+ * certificate whose qualification cannot be read is not logged in as someone without one. A role
+ * string with control characters, not well-formed, or over 200 characters → `hcrole_malformed`.
+ * Unknown strings under the HPKI scheme pass through (SPEC §4), described as `known: false`.
+ */
+export function validateHcRoles(certificate: x509.X509Certificate): HcRoleDescription[] {
+  const roles = parseHcRoles(certificate);
+  for (const { role, codingScheme } of roles) {
+    if (!isAcceptedHcRoleScheme(codingScheme)) {
+      throw new PkiError(
+        'hcrole_scheme_unknown',
+        `hcRole "${role.slice(0, 100)}" is coded under scheme ${codingScheme}, not ${acceptedHcRoleSchemes.map((s) => s.oid).join(' or ')}`,
+      );
+    }
+    const problem = textProblem(role);
+    if (problem) throw new PkiError('hcrole_malformed', `an hcRole string ${problem}`);
+    if (role.length > MAX_HCROLE_LENGTH) throw new PkiError('hcrole_malformed', `an hcRole string has ${role.length} characters (at most ${MAX_HCROLE_LENGTH})`);
+  }
+  return roles.map((r) => describeHcRole(r.role, r.codingScheme));
+}
