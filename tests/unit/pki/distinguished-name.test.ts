@@ -1,21 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CrlIndex, createTrustStore, nameKey, namesMatch, prepareNameString, validateCertificate, x509 } from '../../../src/pki/index.ts';
 import type { TrustStore } from '../../../src/pki/index.ts';
-import { createHpkiTestPki, issueCrl, issueNonConformingCertificates, testCaName } from '../../fixtures/pki/index.ts';
+import { issueCrl, testCaName, nonConformingTestPki } from '../../fixtures/pki/index.ts';
 import type { HpkiTestPki, NonConformingCertificates } from '../../fixtures/pki/index.ts';
 
 const DAY = 86400_000;
 
 /** Issue 13 rule 10: names match under RFC 5280 §7.1 / RFC 4518, for chaining and CRL issuers. */
 describe('name matching (RFC 5280 §7.1)', () => {
-  let pki: HpkiTestPki;
-  let nc: NonConformingCertificates;
-  let store: TrustStore;
-  beforeAll(async () => {
-    pki = await createHpkiTestPki();
-    nc = await issueNonConformingCertificates(pki);
-    store = await createTrustStore(nc.trustStoreInput);
-  });
+  let pki: HpkiTestPki, nc: NonConformingCertificates, store: TrustStore;
+  beforeAll(async () => ({ pki, nc, store } = await nonConformingTestPki()));
 
   it('prepares strings as RFC 4518 does: case, insignificant spaces, width', () => {
     expect(prepareNameString('  MEDIS   Test ')).toBe('medis test');

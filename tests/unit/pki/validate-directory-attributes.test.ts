@@ -1,19 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTrustStore, validateCertificate, validateSubjectDirectoryAttributes } from '../../../src/pki/index.ts';
+import { validateCertificate, validateSubjectDirectoryAttributes } from '../../../src/pki/index.ts';
 import type { TrustStore } from '../../../src/pki/index.ts';
-import { createHpkiTestPki, issueNonConformingCertificates } from '../../fixtures/pki/index.ts';
+import { nonConformingTestPki } from '../../fixtures/pki/index.ts';
 import type { HpkiTestPki, NonConformingCertificates } from '../../fixtures/pki/index.ts';
 
 /** Issue 13 rule 5 (RFC 5280 §4.2.1.8): conforming CAs mark subjectDirectoryAttributes non-critical. */
 describe('validateSubjectDirectoryAttributes', () => {
-  let pki: HpkiTestPki;
-  let nc: NonConformingCertificates;
-  let store: TrustStore;
-  beforeAll(async () => {
-    pki = await createHpkiTestPki();
-    nc = await issueNonConformingCertificates(pki);
-    store = await createTrustStore(nc.trustStoreInput);
-  });
+  let pki: HpkiTestPki, nc: NonConformingCertificates, store: TrustStore;
+  beforeAll(async () => ({ pki, nc, store } = await nonConformingTestPki()));
 
   it('refuses a certificate whose hcRole extension is marked critical', async () => {
     const critical = nc.certificates.criticalDirectoryAttributes;

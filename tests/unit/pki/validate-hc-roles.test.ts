@@ -1,24 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { acceptedHcRoles, acceptedHcRoleSchemes, createTrustStore, isAcceptedHcRoleScheme, validateCertificate, validateHcRoles } from '../../../src/pki/index.ts';
+import { acceptedHcRoles, acceptedHcRoleSchemes, isAcceptedHcRoleScheme, validateCertificate, validateHcRoles } from '../../../src/pki/index.ts';
 import type { TrustStore } from '../../../src/pki/index.ts';
 import { checkServicePolicy } from '../../../src/clients/service-policy.ts';
 import { hcRoleClaim } from '../../../src/oidc/account.ts';
 import { ACR } from '../../../src/auth/assurance.ts';
-import { createHpkiTestPki, FOREIGN_HCROLE_SCHEME, issueNonConformingCertificates, issuePractitionerCertificate } from '../../fixtures/pki/index.ts';
+import { FOREIGN_HCROLE_SCHEME, issuePractitionerCertificate, nonConformingTestPki } from '../../fixtures/pki/index.ts';
 import type { HpkiTestPki, NonConformingCertificates } from '../../fixtures/pki/index.ts';
 
 const HPKI_SCHEME = '1.2.392.100495.1.6.1.1';
 
 /** Issue 13 rules 1 and 12: a role counts only as (HPKI scheme, value); unknown strings pass through marked. */
 describe('hcRole coding scheme and unknown roles', () => {
-  let pki: HpkiTestPki;
-  let nc: NonConformingCertificates;
-  let store: TrustStore;
-  beforeAll(async () => {
-    pki = await createHpkiTestPki();
-    nc = await issueNonConformingCertificates(pki);
-    store = await createTrustStore(nc.trustStoreInput);
-  });
+  let pki: HpkiTestPki, nc: NonConformingCertificates, store: TrustStore;
+  beforeAll(async () => ({ pki, nc, store } = await nonConformingTestPki()));
   const validate = (der: Uint8Array) => validateCertificate(der, { trustStore: store, profile: 'hpki-auth', now: pki.now });
 
   it('keeps the accepted schemes in one table: the HPKI coding scheme only', () => {

@@ -1,19 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { certificateFingerprint, certificateProfiles, createTrustStore, validateCertificate, validateIssuerPolicy } from '../../../src/pki/index.ts';
 import type { TrustStore } from '../../../src/pki/index.ts';
-import { createHpkiTestPki, createJpkiTestPki, issueNonConformingCertificates } from '../../fixtures/pki/index.ts';
+import { createJpkiTestPki, nonConformingTestPki } from '../../fixtures/pki/index.ts';
 import type { HpkiTestPki, NonConformingCertificates } from '../../fixtures/pki/index.ts';
 
 /** Issue 13 rule 4: an authentication leaf comes from an authentication CA, not from a signing CA or the root. */
 describe('validateIssuerPolicy', () => {
-  let pki: HpkiTestPki;
-  let nc: NonConformingCertificates;
-  let store: TrustStore;
-  beforeAll(async () => {
-    pki = await createHpkiTestPki();
-    nc = await issueNonConformingCertificates(pki);
-    store = await createTrustStore(nc.trustStoreInput);
-  });
+  let pki: HpkiTestPki, nc: NonConformingCertificates, store: TrustStore;
+  beforeAll(async () => ({ pki, nc, store } = await nonConformingTestPki()));
   const validate = (der: Uint8Array, trustStore = store) => validateCertificate(der, { trustStore, profile: 'hpki-auth', now: pki.now });
 
   it('refuses an authentication-policy certificate issued by the signing CA', async () => {

@@ -1,20 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTrustStore, validateCertificate, validateNameCharacters } from '../../../src/pki/index.ts';
+import { validateCertificate, validateNameCharacters } from '../../../src/pki/index.ts';
 import type { TrustStore } from '../../../src/pki/index.ts';
 import { textProblem } from '../../../src/pki/validation/validate-name-characters.ts';
-import { createHpkiTestPki, issueNonConformingCertificates, issuePractitionerCertificate, testPractitionerIdentity } from '../../fixtures/pki/index.ts';
+import { issuePractitionerCertificate, testPractitionerIdentity, nonConformingTestPki } from '../../fixtures/pki/index.ts';
 import type { HpkiTestPki, NonConformingCertificates } from '../../fixtures/pki/index.ts';
 
 /** Issue 13 rule 7: no control characters in the names a certificate carries (they are stored and shown). */
 describe('validateNameCharacters', () => {
-  let pki: HpkiTestPki;
-  let nc: NonConformingCertificates;
-  let store: TrustStore;
-  beforeAll(async () => {
-    pki = await createHpkiTestPki();
-    nc = await issueNonConformingCertificates(pki);
-    store = await createTrustStore(nc.trustStoreInput);
-  });
+  let pki: HpkiTestPki, nc: NonConformingCertificates, store: TrustStore;
+  beforeAll(async () => ({ pki, nc, store } = await nonConformingTestPki()));
   const validate = (der: Uint8Array) => validateCertificate(der, { trustStore: store, profile: 'hpki-auth', now: pki.now });
 
   it.each([

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CrlIndex, createTrustStore, validateCertificate, validateCertificateChain, validateSignatureAlgorithms, certificateProfiles } from '../../../src/pki/index.ts';
+import { CrlIndex, validateCertificate, validateCertificateChain, validateSignatureAlgorithms, certificateProfiles } from '../../../src/pki/index.ts';
 import type { TrustStore } from '../../../src/pki/index.ts';
-import { createHpkiTestPki, issueNonConformingCertificates } from '../../fixtures/pki/index.ts';
+import { nonConformingTestPki } from '../../fixtures/pki/index.ts';
 import type { HpkiTestPki, NonConformingCertificates } from '../../fixtures/pki/index.ts';
 import { craftCrl } from './craftCrl.ts';
 
@@ -9,14 +9,8 @@ const DAY = 86400_000;
 
 /** Issue 13 rule 3 (RFC 5280 §4.1.1.2, §5.1.1.2): the algorithm inside the signed part equals the outer one. */
 describe('validateSignatureAlgorithms', () => {
-  let pki: HpkiTestPki;
-  let nc: NonConformingCertificates;
-  let store: TrustStore;
-  beforeAll(async () => {
-    pki = await createHpkiTestPki();
-    nc = await issueNonConformingCertificates(pki);
-    store = await createTrustStore(nc.trustStoreInput);
-  });
+  let pki: HpkiTestPki, nc: NonConformingCertificates, store: TrustStore;
+  beforeAll(async () => ({ pki, nc, store } = await nonConformingTestPki()));
 
   it('refuses a certificate whose tbsCertificate names another algorithm than the outer one, though the signature verifies', async () => {
     const mismatch = nc.certificates.signatureAlgorithmMismatch;

@@ -1,21 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrustStore, validateCertificate, validateCertificateVersion } from '../../../src/pki/index.ts';
 import type { TrustStore } from '../../../src/pki/index.ts';
-import { createHpkiTestPki, issueCertificate, issueNonConformingCertificates, issuePractitionerCertificate, recraftCertificate, testCaName } from '../../fixtures/pki/index.ts';
+import { issueCertificate, issuePractitionerCertificate, recraftCertificate, testCaName, nonConformingTestPki } from '../../fixtures/pki/index.ts';
 import type { HpkiTestPki, NonConformingCertificates } from '../../fixtures/pki/index.ts';
 import { Version } from '@peculiar/asn1-x509';
 import { OID } from '../../../src/pki/oids.ts';
 
 /** Issue 13 rule 8 (RFC 5280 §4.1.2.9): extensions only in v3 certificates. */
 describe('validateCertificateVersion', () => {
-  let pki: HpkiTestPki;
-  let nc: NonConformingCertificates;
-  let store: TrustStore;
-  beforeAll(async () => {
-    pki = await createHpkiTestPki();
-    nc = await issueNonConformingCertificates(pki);
-    store = await createTrustStore(nc.trustStoreInput);
-  });
+  let pki: HpkiTestPki, nc: NonConformingCertificates, store: TrustStore;
+  beforeAll(async () => ({ pki, nc, store } = await nonConformingTestPki()));
   const validate = (der: Uint8Array, trustStore = store) => validateCertificate(der, { trustStore, profile: 'hpki-auth', now: pki.now });
 
   it('refuses a v1 certificate that carries extensions, although its signature verifies', async () => {
