@@ -4,6 +4,7 @@ import { useTranslations } from 'next-intl';
 import type { InteractionView } from '@/src/oidc/interaction-view-schema';
 import { Card, ErrorNotice, buttonClass, secondaryButtonClass } from '@/app/components/card';
 import { ApiError, postJson, toApiError } from '@/app/components/post-json';
+import { useHydrated } from '@/app/components/use-hydrated';
 
 // family_name / given_name are parts of `name`: the person sees one line for them.
 const KNOWN_CLAIMS = ['sub', 'name', 'hcRole'] as const;
@@ -13,6 +14,7 @@ export function ConsentForm({ view }: { view: InteractionView }) {
   const t = useTranslations();
   const [error, setError] = useState<ApiError | null>(null);
   const [busy, setBusy] = useState(false);
+  const hydrated = useHydrated();
 
   async function decide(decision: 'approve' | 'deny') {
     setBusy(true);
@@ -48,10 +50,10 @@ export function ConsentForm({ view }: { view: InteractionView }) {
         </div>
       ) : null}
       <div className="mt-6 flex flex-col gap-3 sm:flex-row">
-        <button className={buttonClass} disabled={busy || Boolean(view.signing?.problem)} onClick={() => decide('approve')} data-testid="consent-approve">
+        <button className={buttonClass} disabled={!hydrated || busy || Boolean(view.signing?.problem)} onClick={() => decide('approve')} data-testid="consent-approve">
           {t('consent.approve')}
         </button>
-        <button className={secondaryButtonClass} disabled={busy} onClick={() => decide('deny')} data-testid="consent-deny">
+        <button className={secondaryButtonClass} disabled={!hydrated || busy} onClick={() => decide('deny')} data-testid="consent-deny">
           {t('consent.deny')}
         </button>
       </div>
