@@ -1,6 +1,7 @@
 import type { Db } from '../db/current.ts';
 import { PORTAL_CLIENT_ID } from '../portal-session/portal-client.ts';
 import { serviceFormFromMetadata } from './service-form.ts';
+import { isSigningService } from '../clients/oauth-service-policy.ts';
 
 /** Every linked service (not the portal itself) with its settings and the count of pending link requests. */
 export async function listServices(prisma: Db) {
@@ -23,7 +24,9 @@ export async function findService(prisma: Db, clientId: string) {
   if (clientId === PORTAL_CLIENT_ID) return null;
   const c = await prisma.oidcClient.findUnique({ where: { clientId } });
   if (!c) return null;
-  return { clientId: c.clientId, name: c.name, enabled: c.enabled, settings: serviceFormFromMetadata(c.clientId, c.name, c.metadata as Record<string, unknown>) };
+  const metadata = c.metadata as Record<string, unknown>;
+  // A remote-signing service: the console keeps its FAPI 2.0 profile on.
+  return { clientId: c.clientId, name: c.name, enabled: c.enabled, signing: isSigningService(metadata), settings: serviceFormFromMetadata(c.clientId, c.name, metadata) };
 }
 
 /** Link requests of one service: pending first, with who asked. */

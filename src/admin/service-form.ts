@@ -1,12 +1,27 @@
 import { z } from 'zod';
 import { ACR, LOGIN_METHODS } from '../auth/assurance.ts';
 import { RELEASABLE_CLAIMS, readServicePolicy } from '../clients/service-policy.ts';
+import {
+  DEFAULT_ID_TOKEN_ALG,
+  FAPI_2_0,
+  ID_TOKEN_ALGS,
+  clientIdSchema,
+  effectiveIdTokenAlg,
+  introspectionResourceServers,
+  isFapiService,
+} from '../clients/oauth-service-policy.ts';
 
 const uri = z.string().trim().url().max(2000);
 const optionalUri = z.preprocess((v) => (v === '' || v === null ? undefined : v), uri.optional());
 
 export const SERVICE_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const;
 export const SERVICE_SCOPE = 'openid profile hcrole offline_access';
+
+/**
+ * Metadata the form does not show but an edit must keep: what makes a service a remote-signing one
+ * (SPEC §7, registered by `upsertSigningClient`) and its sender-constraining and assertion settings.
+ */
+export const KEPT_METADATA = ['authorization_details_types', 'dpop_bound_access_tokens', 'require_pushed_authorization_requests', 'token_endpoint_auth_signing_alg'] as const;
 
 /**
  * What an administrator enters for a linked service. Parsed once at the boundary; the provider
@@ -30,6 +45,12 @@ export const serviceFormSchema = z
     /** Empty: every method this installation offers. */
     loginMethods: z.array(z.enum(LOGIN_METHODS)).default([]),
     releasedClaims: z.array(z.enum(RELEASABLE_CLAIMS)).default(['profile', 'hcRole', 'hpki', 'linked_account']),
+    /** How ID tokens are signed: ES256 for a new service; RS256 stays available. */
+    idTokenAlg: z.enum(ID_TOKEN_ALGS).default(DEFAULT_ID_TOKEN_ALG),
+    /** The FAPI 2.0 Security Profile (always on for a remote-signing service). */
+    fapi: z.boolean().default(false),
+    /** Other services (client IDs) acting as resource servers that may introspect this service's access tokens. */
+    introspectionResourceServers: z.array(z.string().trim().pipe(clientIdSchema)).max(20).default([]),
   })
   .superRefine((form, ctx) => {
     if (form.authMethod === 'private_key_jwt' && !form.jwks === !form.jwksUri) {
@@ -57,6 +78,10 @@ export function serviceMetadata(form: ServiceForm, clientSecret: string | undefi
     response_types: ['code'],
     token_endpoint_auth_method: form.authMethod,
     ...(form.authMethod === 'private_key_jwt' ? (form.jwks ? { jwks: form.jwks } : { jwks_uri: form.jwksUri }) : { client_secret: clientSecret }),
+    id_token_signed_response_alg: form.idTokenAlg,
+    // FAPI 2.0: PAR required and DPoP-bound tokens (the provider completes any stored service alike).
+    ...(form.fapi ? { fapi_profile: FAPI_2_0, require_pushed_authorization_requests: true, dpop_bound_access_tokens: true } : {}),
+    ...(form.introspectionResourceServers.length ? { introspection_resource_servers: form.introspectionResourceServers } : {}),
     ...(form.allowedHcRoles.length ? { allowed_hc_roles: form.allowedHcRoles } : {}),
     ...(form.minAcr ? { min_acr: form.minAcr } : {}),
     ...(form.loginMethods.length ? { login_methods: form.loginMethods } : {}),
@@ -84,5 +109,9 @@ export function serviceFormFromMetadata(clientId: string, name: string, metadata
     minAcr: policy.min_acr,
     loginMethods: policy.login_methods ?? [],
     releasedClaims: policy.released_claims ?? ['profile', 'hcRole', 'hpki', 'linked_account'],
+    // A stored service that names no algorithm was registered when RS256 was the default, and keeps it.
+    idTokenAlg: effectiveIdTokenAlg(metadata),
+    fapi: isFapiService(metadata),
+    introspectionResourceServers: introspectionResourceServers(metadata),
   };
 }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../db/current.ts';
+import { DEFAULT_ID_TOKEN_ALG, FAPI_2_0, ID_TOKEN_ALGS } from './oauth-service-policy.ts';
 
 /** A linked service as registered by the portal (the admin console comes later). */
 export const newClientSchema = z.object({
@@ -12,8 +13,11 @@ export const newClientSchema = z.object({
   initiateLoginUri: z.string().url().optional(),
   subjectType: z.enum(['pairwise', 'public']).default('pairwise'),
   scope: z.string().default('openid profile hcrole offline_access'),
+  /** How the service sends its secret: the Authorization header (default) or the request body. */
+  authMethod: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+  idTokenAlg: z.enum(ID_TOKEN_ALGS).default(DEFAULT_ID_TOKEN_ALG),
   /** Omit for a newly generated secret; returned once. */
-  secret: z.string().min(16).optional(),
+  secret: z.string().min(16).refine((s) => !s.startsWith('sha256:'), 'a secret may not look like a stored hash').optional(),
 });
 export type NewClient = z.input<typeof newClientSchema>;
 
@@ -33,7 +37,8 @@ export async function upsertClient(prisma: Db, input: NewClient): Promise<{ clie
     scope: c.scope,
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
-    token_endpoint_auth_method: 'client_secret_basic',
+    token_endpoint_auth_method: c.authMethod,
+    id_token_signed_response_alg: c.idTokenAlg,
   };
   await prisma.oidcClient.upsert({
     where: { clientId: c.clientId },
@@ -45,7 +50,8 @@ export async function upsertClient(prisma: Db, input: NewClient): Promise<{ clie
 
 /**
  * An EHR server that may ask for remote-signing consent: confidential with private_key_jwt (its
- * public keys by JWKS URI or inline JWKS), DPoP-bound tokens, PAR required, `credential` details.
+ * public keys by JWKS URI or inline JWKS), DPoP-bound tokens, PAR required, `credential` details —
+ * the FAPI 2.0 Security Profile (which a signing service gets even when `fapi_profile` is absent).
  */
 export async function upsertSigningClient(
   prisma: Db,
@@ -64,6 +70,8 @@ export async function upsertSigningClient(
     dpop_bound_access_tokens: true,
     require_pushed_authorization_requests: true,
     authorization_details_types: ['credential'],
+    fapi_profile: FAPI_2_0,
+    id_token_signed_response_alg: DEFAULT_ID_TOKEN_ALG,
     subject_type: 'public',
     scope: 'openid profile hcrole',
     ...(input.backchannelLogoutUri ? { backchannel_logout_uri: input.backchannelLogoutUri } : {}),

@@ -4,16 +4,21 @@ import { describeTarget, resolveDatabaseTarget, type DatabaseTarget } from './da
 import { openDriverAdapter } from './driver-adapter.ts';
 import { applyMigrations } from './migrations.ts';
 import { clientsChanged } from '../clients/client-cache.ts';
+import { withHashedClientSecret } from '../crypto/client-secret.ts';
 
 const WRITES = new Set(['create', 'createMany', 'createManyAndReturn', 'update', 'updateMany', 'updateManyAndReturn', 'upsert', 'delete', 'deleteMany']);
 
-/** Every write to the client table, by any code on this handle, empties the client cache. */
+/**
+ * Every write to the client table, by any code on this handle, stores a client secret only as its
+ * hash, and empties the client cache.
+ */
 function watchClientWrites(prisma: PrismaClient): PrismaClient {
   return prisma.$extends({
     query: {
       oidcClient: {
         async $allOperations({ operation, args, query }) {
           try {
+            if (WRITES.has(operation)) args = hashSecretsIn(args);
             return await query(args);
           } finally {
             if (WRITES.has(operation)) clientsChanged();
@@ -22,6 +27,17 @@ function watchClientWrites(prisma: PrismaClient): PrismaClient {
       },
     },
   }) as unknown as PrismaClient;
+}
+
+/** The write's data (create, update, upsert, createMany) with every metadata.client_secret hashed. */
+function hashSecretsIn<A>(args: A): A {
+  const hashData = (data: unknown): unknown => {
+    if (Array.isArray(data)) return data.map(hashData);
+    if (!data || typeof data !== 'object' || !('metadata' in data)) return data;
+    return { ...data, metadata: withHashedClientSecret((data as { metadata: unknown }).metadata) };
+  };
+  const a = args as Record<string, unknown>;
+  return { ...a, ...('data' in a ? { data: hashData(a.data) } : {}), ...('create' in a ? { create: hashData(a.create) } : {}), ...('update' in a ? { update: hashData(a.update) } : {}) } as A;
 }
 
 export type { DatabaseTarget };

@@ -12,6 +12,8 @@ export interface SampleRpOptions {
   issuer: string;
   clientId: string;
   clientSecret: string;
+  /** How the client secret is sent: the provider accepts only the method the service is registered with (default Basic, as the console registers). */
+  tokenEndpointAuthMethod?: 'client_secret_basic' | 'client_secret_post';
   port: number;
   scope?: string;
   /** Also act as an EHR server that obtains remote-signing consent (client registered with jwks_uri /ehr/jwks). */
@@ -50,7 +52,9 @@ const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)}
 export async function startSampleRelyingParty(options: SampleRpOptions): Promise<SampleRp> {
   const rpUrl = `http://localhost:${options.port}`;
   const insecure = options.issuer.startsWith('http:');
-  const config = await oidc.discovery(new URL(options.issuer), options.clientId, options.clientSecret, undefined, {
+  const clientAuthentication =
+    options.tokenEndpointAuthMethod === 'client_secret_post' ? oidc.ClientSecretPost(options.clientSecret) : oidc.ClientSecretBasic(options.clientSecret);
+  const config = await oidc.discovery(new URL(options.issuer), options.clientId, undefined, clientAuthentication, {
     execute: insecure ? [oidc.allowInsecureRequests] : [],
   });
   const meta = config.serverMetadata();
@@ -228,7 +232,9 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
 /**
  * The EHR server side of remote signing (seed 003): it obtains the practitioner's consent once
  * (PAR with authorization_details, private_key_jwt, DPoP), keeps the access token centrally so the
- * physician can move between terminals, and signs e-prescriptions through the CSC API.
+ * physician can move between terminals, and signs e-prescriptions through the CSC API. It meets the
+ * FAPI 2.0 Security Profile its registration gets: PAR (DPoP-bound) with redirect_uri, PKCE, an ES256 client
+ * assertion whose only audience is the issuer (openid-client's default, 60 s), DPoP-bound tokens.
  */
 export interface SampleEhr {
   jwks: { keys: object[] };
@@ -313,7 +319,7 @@ async function createSampleEhr(issuer: string, clientId: string, rpUrl: string, 
           authorization_details: JSON.stringify([
             { type: 'credential', signatureQualifier: 'hpki-second-certificate', documentTypes: ['e-prescription'] },
           ]),
-        });
+        }, { DPoP: dpop });
         res.writeHead(302, { location: target.href });
         res.end();
         return;

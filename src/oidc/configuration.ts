@@ -4,12 +4,15 @@ import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { Db } from '../db/current.ts';
 import type { KeyEncryptionKey } from '../crypto/key-encryption.ts';
+import type { OutboundFetch } from '../net/outbound-fetch.ts';
 import { ACR } from '../auth/assurance.ts';
 import { findAccountIn } from './account.ts';
 import { prismaAdapterFactory } from './prisma-adapter.ts';
 import { errorPageRenderer, logoutPageRenderer, logoutSuccessPageRenderer } from './provider-pages.ts';
 import { PORTAL_CLIENT_ID } from '../portal-session/portal-client.ts';
 import { SERVICE_POLICY_PROPERTIES, validateServicePolicyProperty } from '../clients/service-policy.ts';
+import { OAUTH_POLICY_PROPERTIES, applyOAuthServicePolicy, introspectionResourceServers, isFapiService } from '../clients/oauth-service-policy.ts';
+import { assertClientAssertion } from './client-authentication.ts';
 import { errors } from 'oidc-provider';
 import { SIGNING_DETAIL_TYPE, isSigningDetail, signingDetailProblem } from '../signing/signing-authorisation-details.ts';
 import { recordSigningAuthorisation, signingTokenSeconds } from '../signing/signing-authorisations.ts';
@@ -23,8 +26,11 @@ export interface ProviderDependencies {
   sql: () => SqlQueryable;
   kek: KeyEncryptionKey;
   jwks: { keys: JWK[] };
-  /** Hosts exempt from oidc-provider's SSRF guard against private and loopback addresses. */
-  privateFetchHosts: string[];
+  /**
+   * The portal's outbound fetch (src/net/outbound-fetch.ts): JWKS URIs and back-channel logout go
+   * through the same destination, redirect, size and time policy as CRL and OCSP requests.
+   */
+  fetch: OutboundFetch;
   /** Lifetime of a remote-signing access token (18 h by default, never above 24 h). */
   signingHours: number;
   /** Resource indicator of the CSC signing API (PUBLIC_URL/csc/v2). */
@@ -33,6 +39,8 @@ export interface ProviderDependencies {
   sessionMaxSeconds: number;
   /** Demo mode: the provider's own pages show the demo banner too. */
   demo: boolean;
+  /** REFRESH_TOKEN_RETRY_SECONDS: a spent refresh token may be retried this long (refresh-token-retry.ts, installed in provider.ts). */
+  refreshRetrySeconds: number;
 }
 
 /**
@@ -50,6 +58,11 @@ export const TTL = {
   Grant: 30 * 24 * 3600,
   ClientCredentials: 10 * 60,
 } as const;
+
+/** Largest JWKS or sector document the provider reads from a service (a JWKS of a few keys is ~2 KiB). */
+const OUTBOUND_MAX_BYTES = 256 * 1024;
+/** Time for a JWKS fetch or a back-channel logout call, body included. */
+const OUTBOUND_TIMEOUT_MS = 5_000;
 
 export const SCOPES = ['openid', 'profile', 'hcrole', 'offline_access'] as const;
 
@@ -83,7 +96,7 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
     crypto.createHmac('sha256', pairwiseSalt).update(`${sectorIdentifier}|${accountId}`).digest('base64url');
   const pages = { demo: deps.demo };
   return {
-    adapter: prismaAdapterFactory(deps.prisma, deps.sql),
+    adapter: prismaAdapterFactory(deps.prisma, deps.sql, deps.kek),
     findAccount: findAccountIn(deps.prisma),
     jwks: deps.jwks as Configuration['jwks'],
     cookies: {
@@ -93,7 +106,9 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       short: { httpOnly: true, sameSite: 'lax' },
     },
 
-    // Clients live in the database (oidc_client); defaults apply to every one of them.
+    // Clients live in the database (oidc_client); defaults apply to every one of them. New services
+    // are saved with ES256 ID tokens (admin console, upsertClient); a stored service that names no
+    // algorithm keeps RS256, as it was registered.
     clientDefaults: {
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
@@ -110,10 +125,14 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
     subjectTypes: ['public', 'pairwise'],
     pairwiseIdentifier: async (_ctx, accountId, client) => pairwiseSubject(accountId, client.sectorIdentifier as string | undefined),
 
-    // Authorization code flow only, with PKCE S256 for every client.
+    // Authorization code flow only, with PKCE S256 for every client, and redirect_uri always named
+    // (OAuth 2.1): at the authorization endpoint, in PAR, and at the token endpoint, even when the
+    // client has a single registered redirect URI.
     pkce: { required: () => true },
+    allowOmittingSingleRegisteredRedirectUri: false,
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    // Every refresh hands out a new refresh token; the old one is spent (reuse revokes the grant).
+    // Every refresh hands out a new refresh token; the old one is spent (reuse revokes the grant),
+    // except a retry within REFRESH_TOKEN_RETRY_SECONDS before the new one is used (refresh-token-retry.ts).
     rotateRefreshToken: true,
     // A remote-signing consent is a separate consent with its own window (SPEC §7): its code and
     // tokens do not end with the SSO session (and a logout does not revoke it). Others follow
@@ -140,12 +159,16 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       requestObjectSigningAlgValues: ['RS256', 'PS256', 'ES256'],
       dPoPSigningAlgValues: ['ES256', 'PS256', 'RS256'],
     },
+    // Each service authenticates only with its registered method (client-authentication.ts holds the
+    // secret-method check); a FAPI service's client assertion: issuer as sole audience, ES256/PS256, ≤ 5 min.
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
-    // Per-service policy set by administrators: allowed hcRoles, minimum acr, methods, released claims.
+    assertJwtClientAuthClaimsAndHeader: assertClientAssertion,
+    // Per-service policy set by administrators: allowed hcRoles, minimum acr, methods, released claims;
+    // the FAPI 2.0 profile and the resource servers that may introspect its tokens.
     extraClientMetadata: {
-      properties: [...SERVICE_POLICY_PROPERTIES],
-      validator(_ctx, key, value) {
-        const problem = validateServicePolicyProperty(key, value);
+      properties: [...SERVICE_POLICY_PROPERTIES, ...OAUTH_POLICY_PROPERTIES],
+      validator(_ctx, key, value, metadata) {
+        const problem = validateServicePolicyProperty(key, value) ?? applyOAuthServicePolicy(key, value, metadata as Record<string, unknown>);
         if (problem) throw new errors.InvalidClientMetadata(problem);
       },
     },
@@ -156,7 +179,22 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       dPoP: { enabled: true },
       userinfo: { enabled: true },
       revocation: { enabled: true },
-      introspection: { enabled: true },
+      // A token is introspected only by its own client, and an access token also by the resource
+      // servers that client names; anyone else learns nothing (not even another service's pairwise sub).
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (ctx, caller, token) => {
+          if (token.clientId === caller.clientId) return true;
+          if (token.kind !== 'AccessToken' || !token.clientId) return false;
+          const owner = await ctx.oidc.provider.Client.find(token.clientId);
+          return introspectionResourceServers(owner?.metadata()).includes(caller.clientId);
+        },
+      },
+      // FAPI 2.0 Security Profile per service: chosen in the console, always for remote signing.
+      // oidc-provider applies its part (PKCE, redirect_uri, no access tokens in queries); the client
+      // assertion rules are assertClientAssertion's, and the service's metadata is completed by
+      // applyOAuthServicePolicy (PAR required, DPoP-bound tokens, ES256/PS256).
+      fapi: { enabled: true, profile: (_ctx, client) => (client && isFapiService(client.metadata()) ? '2.0' : undefined) },
       claimsParameter: { enabled: true },
       backchannelLogout: { enabled: true },
       // The signing API is the one resource server: remote-signing tokens are minted for it.
@@ -255,10 +293,17 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       url: (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}`,
     },
     renderError: errorPageRenderer(pages),
-    // oidc-provider refuses outgoing calls to special-use addresses; configured LAN hosts are allowed.
+    // The provider's own SSRF guard (its dispatcher) gives way to the portal's outbound policy:
+    // special-use destinations refused unless in PRIVATE_FETCH_HOSTS, redirects to the same host
+    // only (back-channel logout asks for none), bounded size and time (the provider adds 2.5 s).
     fetch: (url, options) => {
-      if (deps.privateFetchHosts.includes(new URL(String(url)).hostname)) delete (options as { dispatcher?: unknown }).dispatcher;
-      return globalThis.fetch(url, options);
+      const { dispatcher: _guard, ...init } = options as RequestInit & { dispatcher?: unknown };
+      return deps.fetch(url, { ...init, timeoutMs: OUTBOUND_TIMEOUT_MS, maxResponseBytes: OUTBOUND_MAX_BYTES });
+    },
+    fetchResponseBodyLimits: {
+      'client_id metadata document': 5 * 1024,
+      jwks_uri: OUTBOUND_MAX_BYTES,
+      sector_identifier_uri: OUTBOUND_MAX_BYTES,
     },
   };
 }

@@ -33,10 +33,10 @@ export async function endSsoSessions(
     if (session && !(session as { new?: boolean }).new && session.accountId) found.set(session.jti, session);
   }
   if (sessions.portalSid) {
-    for (const id of await sessionIdsWithSid(prisma, sessions.portalSid)) {
-      if (found.has(id)) continue;
-      const session = await provider.Session.find(id);
-      if (session?.accountId) found.set(id, session);
+    // Stored under hashes of their ids: found by uid, which gives oidc-provider the whole session back.
+    for (const uid of await sessionUidsWithSid(prisma, sessions.portalSid)) {
+      const session = await provider.Session.findByUid(uid);
+      if (session?.accountId && !found.has(session.jti)) found.set(session.jti, session);
     }
   }
   const ended: EndedSsoSession[] = [];
@@ -55,13 +55,13 @@ export async function endSsoSessions(
   return ended;
 }
 
-/** The provider sessions in which a service was given this `sid` (the portal's own, for its logout). */
-async function sessionIdsWithSid(prisma: Db, sid: string): Promise<string[]> {
-  const rows = await prisma.$queryRaw<{ id: string }[]>`
-    SELECT id FROM oidc_payload
-     WHERE model = 'Session' AND (expires_at IS NULL OR expires_at > now())
+/** The provider sessions in which a service was given this `sid` (the portal's own, for its logout), by uid. */
+async function sessionUidsWithSid(prisma: Db, sid: string): Promise<string[]> {
+  const rows = await prisma.$queryRaw<{ uid: string }[]>`
+    SELECT uid FROM oidc_payload
+     WHERE model = 'Session' AND uid IS NOT NULL AND (expires_at IS NULL OR expires_at > now())
        AND EXISTS (SELECT 1 FROM jsonb_each(payload->'authorizations') a WHERE a.value->>'sid' = ${sid})`;
-  return rows.map((r) => r.id);
+  return rows.map((r) => r.uid);
 }
 
 /** Removes the provider's session cookie from the browser, with the options it was set with. */

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { ArgType, SqlQueryable } from '@prisma/driver-adapter-utils';
 import type { AdapterPayload } from 'oidc-provider';
 
@@ -18,6 +19,37 @@ const TIMESTAMP: ArgType = { scalarType: 'datetime', dbType: 'TIMESTAMP', arity:
 const SELECT = `SELECT payload::text, floor(extract(epoch from consumed_at))::int8::text FROM oidc_payload`;
 const LIVE = `(expires_at IS NULL OR expires_at > $3)`;
 
+/**
+ * Models whose id is a credential: the token or code itself, the session cookie, the pushed request's
+ * URI. They are stored under the SHA-256 of the id and without it in the payload (SPEC §12: a
+ * database dump yields no usable token, code or session id); a lookup hashes the id it is given.
+ * A session is also found by its uid (not a secret), so its id is kept sealed with the
+ * key-encryption key to give oidc-provider back the whole session.
+ */
+const SECRET_ID_MODELS = new Set([
+  'AccessToken',
+  'RefreshToken',
+  'AuthorizationCode',
+  'Session',
+  'PushedAuthorizationRequest',
+  'ClientCredentials',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'RegistrationAccessToken',
+  'InitialAccessToken',
+]);
+
+/** The key a model's row is stored under: the id itself, or for a credential its SHA-256. */
+export function storedPayloadId(model: string, id: string): string {
+  return SECRET_ID_MODELS.has(model) ? crypto.createHash('sha256').update(id).digest('base64url') : id;
+}
+
+/** Sealing of a session's id (its cookie value) inside the stored payload. */
+export interface SessionIdSeal {
+  seal(id: string): string;
+  open(sealed: string): string;
+}
+
 export interface StoredPayload {
   model: string;
   id: string;
@@ -28,7 +60,22 @@ export interface StoredPayload {
   expiresAt: Date | null;
 }
 
-export function payloadStore(sql: () => SqlQueryable) {
+export function payloadStore(sql: () => SqlQueryable, sessionIds: SessionIdSeal) {
+  /** What is written: a credential's id leaves the payload (a session's stays, sealed). */
+  function forStorage(model: string, payload: AdapterPayload): AdapterPayload {
+    if (!SECRET_ID_MODELS.has(model) || payload.jti === undefined) return payload;
+    const { jti, ...rest } = payload;
+    return model === 'Session' ? { ...rest, sealedJti: sessionIds.seal(String(jti)) } : rest;
+  }
+
+  /** What oidc-provider reads: the payload with its id back (the one it looked up by, or unsealed). */
+  function fromStorage(model: string, payload: AdapterPayload, id?: string): AdapterPayload {
+    if (!SECRET_ID_MODELS.has(model)) return payload;
+    const { sealedJti, ...rest } = payload as AdapterPayload & { sealedJti?: string };
+    const jti = id ?? (typeof sealedJti === 'string' ? sessionIds.open(sealedJti) : undefined);
+    return jti === undefined ? rest : { ...rest, jti };
+  }
+
   async function one(where: string, model: string, value: string): Promise<AdapterPayload | undefined> {
     const result = await sql().queryRaw({
       sql: `${SELECT} WHERE model = $1 AND ${where} = $2 AND ${LIVE} LIMIT 1`,
@@ -43,9 +90,18 @@ export function payloadStore(sql: () => SqlQueryable) {
   }
 
   return {
-    find: (model: string, id: string) => one('id', model, id),
-    findByUid: (model: string, uid: string) => one('uid', model, uid),
-    findByUserCode: (model: string, userCode: string) => one('user_code', model, userCode),
+    async find(model: string, id: string) {
+      const found = await one('id', model, storedPayloadId(model, id));
+      return found && fromStorage(model, found, id);
+    },
+    async findByUid(model: string, uid: string) {
+      const found = await one('uid', model, uid);
+      return found && fromStorage(model, found);
+    },
+    async findByUserCode(model: string, userCode: string) {
+      const found = await one('user_code', model, userCode);
+      return found && fromStorage(model, found);
+    },
 
     async upsert(row: StoredPayload): Promise<void> {
       await sql().executeRaw({
@@ -53,7 +109,7 @@ export function payloadStore(sql: () => SqlQueryable) {
               VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7)
               ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
                 user_code = excluded.user_code, uid = excluded.uid, expires_at = excluded.expires_at`,
-        args: [row.model, row.id, JSON.stringify(row.payload), row.grantId ?? null, row.userCode ?? null, row.uid ?? null, row.expiresAt],
+        args: [row.model, storedPayloadId(row.model, row.id), JSON.stringify(forStorage(row.model, row.payload)), row.grantId ?? null, row.userCode ?? null, row.uid ?? null, row.expiresAt],
         argTypes: [TEXT, TEXT, JSONB, TEXT, TEXT, TEXT, TIMESTAMP],
       });
     },
@@ -62,13 +118,13 @@ export function payloadStore(sql: () => SqlQueryable) {
     async consume(model: string, id: string): Promise<void> {
       await sql().executeRaw({
         sql: `UPDATE oidc_payload SET consumed_at = $3 WHERE model = $1 AND id = $2 AND consumed_at IS NULL`,
-        args: [model, id, new Date()],
+        args: [model, storedPayloadId(model, id), new Date()],
         argTypes: [TEXT, TEXT, TIMESTAMP],
       });
     },
 
     async destroy(model: string, id: string): Promise<void> {
-      await sql().executeRaw({ sql: `DELETE FROM oidc_payload WHERE model = $1 AND id = $2`, args: [model, id], argTypes: [TEXT, TEXT] });
+      await sql().executeRaw({ sql: `DELETE FROM oidc_payload WHERE model = $1 AND id = $2`, args: [model, storedPayloadId(model, id)], argTypes: [TEXT, TEXT] });
     },
 
     async revokeByGrantId(grantId: string): Promise<void> {

@@ -4,6 +4,7 @@ import type { Db } from '../db/current.ts';
 import { forget, memoised, rememberWritten } from '../db/request-memo.ts';
 import { cachedClient } from '../clients/client-cache.ts';
 import { payloadStore } from './payload-store.ts';
+import type { KeyEncryptionKey } from '../crypto/key-encryption.ts';
 
 /**
  * Models read several times within one request (see request-memo.ts). Tokens and codes are never
@@ -18,8 +19,9 @@ const MEMOISED = new Set(['Interaction', 'Session', 'Grant']);
  * restart logs nobody out and several instances share state. Clients come from `oidc_client`,
  * managed by the portal through the Prisma client.
  */
-export function prismaAdapterFactory(prisma: () => Db, sql: () => SqlQueryable) {
-  const store = payloadStore(sql);
+export function prismaAdapterFactory(prisma: () => Db, sql: () => SqlQueryable, kek: KeyEncryptionKey) {
+  // A session's id (its cookie) is stored sealed; bound to its purpose, so no other sealed value opens as one.
+  const store = payloadStore(sql, { seal: (id) => kek.encrypt(id, 'oidc-session-id'), open: (sealed) => kek.decrypt(sealed, 'oidc-session-id') });
   return class PrismaAdapter implements Adapter {
     private readonly memo: boolean;
     constructor(private readonly model: string) {

@@ -1,4 +1,7 @@
 import type { Portal } from '../portal/portal.ts';
+import type { EventEmitter } from 'node:events';
+import type { KoaContextWithOIDC } from 'oidc-provider';
+import { REFRESH_RETRY_EVENT } from './refresh-token-retry.ts';
 
 /**
  * Security events that happen inside oidc-provider reach the audit log here: token grants, logout,
@@ -26,6 +29,16 @@ export function observeProviderEvents(portal: Portal): void {
       clientId: ctx.oidc.client?.clientId,
       errorCode: (error as { error?: string }).error ?? 'error',
       details: { grantType: ctx.oidc.params?.grant_type },
+    });
+  });
+  // A spent refresh token retried within REFRESH_TOKEN_RETRY_SECONDS (a lost response), answered with a fresh pair.
+  (provider as unknown as EventEmitter).on(REFRESH_RETRY_EVENT, (ctx: KoaContextWithOIDC, superseded: number) => {
+    audit({
+      event: 'token.refresh_retried',
+      result: 'success',
+      clientId: ctx.oidc.client?.clientId,
+      practitionerId: ctx.oidc.entities.Account?.accountId,
+      details: { supersededRefreshTokens: superseded },
     });
   });
   provider.on('end_session.success', (ctx) => {

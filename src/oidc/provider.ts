@@ -1,5 +1,7 @@
 import Provider from 'oidc-provider';
 import { providerConfiguration, type ProviderDependencies } from './configuration.ts';
+import { acceptOnlyRegisteredSecretMethod, explainClientAndGrantRefusals } from './client-authentication.ts';
+import { allowRefreshTokenRetries } from './refresh-token-retry.ts';
 
 export type OidcProvider = InstanceType<typeof Provider>;
 
@@ -7,6 +9,10 @@ export function createProvider(issuer: string, deps: ProviderDependencies, optio
   const provider = new Provider(issuer, providerConfiguration(deps));
   // Behind a TLS-terminating proxy the scheme and host come from X-Forwarded-*.
   provider.proxy = options.trustProxy;
+  // The OAuth rules oidc-provider has no option for (issue 13): each in its own file.
+  acceptOnlyRegisteredSecretMethod(provider);
+  explainClientAndGrantRefusals(provider);
+  allowRefreshTokenRetries(provider, { sql: deps.sql, graceSeconds: deps.refreshRetrySeconds });
   // Unknown paths under /oidc answer like every other endpoint: a JSON error with a code.
   provider.use(async (ctx, next) => {
     await next();

@@ -43,12 +43,12 @@ export async function startPortal(env: Environment, log: (line: string) => void 
   const created = await ensureSigningKeys(database.prisma, kek);
   if (created.length) log(`generated signing keys: ${created.join(', ')}`);
   const jwks = await loadSigningJwks(database.prisma, kek);
-  // Every outbound request of the portal's own (CRL, OCSP): PRIVATE_FETCH_HOSTS, HTTP proxy.
+  // Every outbound request (CRL, OCSP, and oidc-provider's JWKS and back-channel calls): PRIVATE_FETCH_HOSTS, HTTP proxy.
   const outboundFetch = createOutboundFetch({ allowHosts: env.privateFetchHosts });
   await ensurePortalClient(database.prisma, kek, env.publicUrl);
   const provider = createProvider(
     env.issuer,
-    { prisma: () => database.prisma, sql: () => database.sql, kek, jwks, privateFetchHosts: env.privateFetchHosts, signingHours: env.signingHours, signingResource: `${env.publicUrl}/csc/v2`, sessionMaxSeconds: env.sessionMaxSeconds, demo: env.demo },
+    { prisma: () => database.prisma, sql: () => database.sql, kek, jwks, fetch: outboundFetch, signingHours: env.signingHours, signingResource: `${env.publicUrl}/csc/v2`, sessionMaxSeconds: env.sessionMaxSeconds, demo: env.demo, refreshRetrySeconds: env.refreshRetrySeconds },
     { trustProxy: env.trustedProxies.length > 0 });
 
   const housekeeping = setInterval(() => {

@@ -7,6 +7,7 @@ import { beginLoginInteraction } from '../support/authorization-request.ts';
 import { finishAuthorization, hpkiCardLogin, jsonPost } from '../support/browser-flow.ts';
 import { webEidToken } from '../support/card-tokens.ts';
 import { consoleUser, type ConsoleUser } from '../support/admin-session.ts';
+import { hashClientSecret } from '../../src/crypto/client-secret.ts';
 
 /** The console's linked services: access control, create with a one-time secret, validation, rotate, disable, links. */
 let t: TestPortal;
@@ -141,7 +142,8 @@ describe('linked services', () => {
     const stored = await t.portal.prisma.oidcClient.findUniqueOrThrow({ where: { clientId: 'ehr-east' } });
     expect(stored.name).toBe('East network');
     expect((stored.metadata as Record<string, unknown>).allowed_hc_roles).toEqual(['Pharmacist']);
-    expect((stored.metadata as Record<string, unknown>).client_secret).toBe(secret);
+    // Only its hash is stored (issue 13 §22), and it is still the same secret.
+    expect((stored.metadata as Record<string, unknown>).client_secret).toBe(hashClientSecret(secret));
     await admin.call('services/ehr-east', { ...serviceForm('ehr-east'), name: 'East network' });
   });
 

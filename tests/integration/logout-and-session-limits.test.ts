@@ -10,6 +10,7 @@ import { webEidToken } from '../support/card-tokens.ts';
 import { upsertClient } from '../../src/clients/clients.ts';
 import { lookupPortalSession } from '../../src/portal-session/portal-sessions.ts';
 import { LOCALE_COOKIE } from '../../src/i18n/locale.ts';
+import { storedPayloadId } from '../../src/oidc/payload-store.ts';
 
 /**
  * Issue 12 §1 and §2 on a shared terminal: one logout ends the portal session, the SSO session and
@@ -111,7 +112,7 @@ const providerSessions = async () => t.portal.prisma.oidcPayload.findMany({ wher
 /** The browser's provider session as stored (model Session, by the id in its cookie). */
 async function storedSession(jar: CookieJar) {
   const id = /(?:^|; )_session=([^;]+)/.exec(jar.header())?.[1];
-  return id ? t.portal.prisma.oidcPayload.findUnique({ where: { model_id: { model: 'Session', id } } }) : null;
+  return id ? t.portal.prisma.oidcPayload.findUnique({ where: { model_id: { model: 'Session', id: storedPayloadId('Session', id) } } }) : null;
 }
 
 describe('one logout ends every session of this browser (§1)', () => {
@@ -336,7 +337,7 @@ describe('portal and console sessions end after 15 idle minutes (§2)', () => {
 
 /** Moves this browser's SSO session `seconds` into the past: its login time and its stored end. */
 async function shiftSession(jar: CookieJar, seconds: number) {
-  const id = /(?:^|; )_session=([^;]+)/.exec(jar.header())![1]!;
+  const id = storedPayloadId('Session', /(?:^|; )_session=([^;]+)/.exec(jar.header())![1]!);
   await t.portal.prisma.$executeRaw`
     UPDATE oidc_payload
        SET payload = jsonb_set(jsonb_set(payload, '{loginTs}', to_jsonb((payload->>'loginTs')::bigint - ${seconds})), '{exp}', to_jsonb((payload->>'exp')::bigint - ${seconds})),

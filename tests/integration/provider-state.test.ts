@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import { startTestPortal, type TestPortal } from '../support/test-portal.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { prismaAdapterFactory, deleteExpiredOidcPayloads } from '../../src/oidc/prisma-adapter.ts';
+import { storedPayloadId } from '../../src/oidc/payload-store.ts';
 import { upsertClient } from '../../src/clients/clients.ts';
 import { rotateSigningKeys, loadSigningJwks } from '../../src/oidc/signing-keys.ts';
 
@@ -13,7 +14,7 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 describe('Prisma adapter for oidc-provider models', () => {
-  const Adapter = () => prismaAdapterFactory(() => t.portal.prisma, () => t.portal.sql);
+  const Adapter = () => prismaAdapterFactory(() => t.portal.prisma, () => t.portal.sql, t.portal.kek);
 
   it('stores, finds, consumes and destroys a model', async () => {
     const codes = new (Adapter())('AuthorizationCode');
@@ -51,7 +52,7 @@ describe('Prisma adapter for oidc-provider models', () => {
     const at = new (Adapter())('AccessToken');
     await at.upsert('old', { grantId: 'g' }, 60);
     await t.portal.prisma.oidcPayload.update({
-      where: { model_id: { model: 'AccessToken', id: 'old' } },
+      where: { model_id: { model: 'AccessToken', id: storedPayloadId('AccessToken', 'old') } },
       data: { expiresAt: new Date(Date.now() - 1000) },
     });
     expect(await at.find('old')).toBeUndefined();
@@ -108,10 +109,10 @@ describe('several instances on one PostgreSQL', () => {
     const a = await startTestPortal('a', { databaseUrl: db.url, keyEncryptionKey: kek });
     // Module-level handles live on globalThis; a second portal in one process replaces them, so
     // each instance is exercised through its own adapter and its own HTTP listener.
-    const sessionsA = new (prismaAdapterFactory(() => a.portal.prisma, () => a.portal.sql))('Session');
+    const sessionsA = new (prismaAdapterFactory(() => a.portal.prisma, () => a.portal.sql, a.portal.kek))('Session');
     await sessionsA.upsert('shared-session', { uid: 'u', accountId: 'x' }, 60);
     const b = await startTestPortal('b', { databaseUrl: db.url, keyEncryptionKey: kek });
-    const sessionsB = new (prismaAdapterFactory(() => b.portal.prisma, () => b.portal.sql))('Session');
+    const sessionsB = new (prismaAdapterFactory(() => b.portal.prisma, () => b.portal.sql, b.portal.kek))('Session');
     expect(await sessionsB.find('shared-session')).toMatchObject({ accountId: 'x' });
     const jwksA = await (await fetch(`${a.url}/oidc/jwks`)).json();
     const jwksB = await (await fetch(`${b.url}/oidc/jwks`)).json();

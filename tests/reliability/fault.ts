@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { verifyAuditChain, type AuditChainReport } from '../../src/audit/verify-audit-chain.ts';
+import { storedPayloadId } from '../../src/oidc/payload-store.ts';
 import type { PortalProcess } from '../support/portal-process.ts';
 import type { SoftwareAuthenticator } from '../support/software-authenticator.ts';
 import { cardLogin, consentToCode, exchangeCode, passkeyLogin, registerPasskey, type Server } from './flows.ts';
@@ -146,7 +147,7 @@ export async function runFault(
       else lost.push(`registration of ${r.practitionerId} (credential ${r.credentialId})`);
     }
     for (const c of codes) {
-      const row = await prisma.oidcPayload.findUnique({ where: { model_id: { model: 'AuthorizationCode', id: c.code } } });
+      const row = await prisma.oidcPayload.findUnique({ where: { model_id: { model: 'AuthorizationCode', id: storedPayloadId('AuthorizationCode', c.code) } } });
       if (!row) {
         lost.push(`authorization code ${c.code.slice(0, 8)}…`);
         continue;

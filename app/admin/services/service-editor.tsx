@@ -14,7 +14,7 @@ const lines = (s: string) => s.split(/\r?\n/).map((l) => l.trim()).filter(Boolea
  * The linked-service form (create and edit). The provider validates the resulting metadata on the
  * server; its error code and message come back next to the form.
  */
-export function ServiceEditor({ mode, choices, initial }: { mode: 'create' | 'edit'; choices: EditorChoices; initial?: ServiceForm }) {
+export function ServiceEditor({ mode, choices, initial, signing = false }: { mode: 'create' | 'edit'; choices: EditorChoices; initial?: ServiceForm; signing?: boolean }) {
   const t = useTranslations('admin');
   const locale = useLocale();
   const [clientId, setClientId] = useState(initial?.clientId ?? '');
@@ -32,11 +32,21 @@ export function ServiceEditor({ mode, choices, initial }: { mode: 'create' | 'ed
   const [minAcr, setMinAcr] = useState(initial?.minAcr ?? '');
   const [methods, setMethods] = useState<string[]>(initial?.loginMethods ?? []);
   const [claims, setClaims] = useState<string[]>(initial?.releasedClaims ?? ['profile', 'hcRole', 'hpki', 'linked_account']);
+  const [fapi, setFapi] = useState(signing || (initial?.fapi ?? false));
+  const [idTokenAlg, setIdTokenAlg] = useState<ServiceForm['idTokenAlg']>(initial?.idTokenAlg ?? 'ES256');
+  const [resourceServers, setResourceServers] = useState((initial?.introspectionResourceServers ?? []).join('\n'));
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ message: string; code: string; detail?: string } | null>(null);
   const [saved, setSaved] = useState<{ clientId: string; clientSecret?: string } | null>(null);
 
   const toggle = (list: string[], set: (v: string[]) => void, value: string) => set(list.includes(value) ? list.filter((v) => v !== value) : [...list, value]);
+  // FAPI 2.0 needs private_key_jwt and ES256/PS256 ID tokens: ticking it picks them.
+  const chooseFapi = (on: boolean) => {
+    setFapi(on);
+    if (!on) return;
+    setAuthMethod('private_key_jwt');
+    if (idTokenAlg === 'RS256') setIdTokenAlg('ES256');
+  };
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -64,6 +74,9 @@ export function ServiceEditor({ mode, choices, initial }: { mode: 'create' | 'ed
       minAcr: minAcr || undefined,
       loginMethods: methods,
       releasedClaims: claims,
+      fapi,
+      idTokenAlg,
+      introspectionResourceServers: lines(resourceServers),
     };
     setBusy(true);
     try {
@@ -124,10 +137,21 @@ export function ServiceEditor({ mode, choices, initial }: { mode: 'create' | 'ed
       </label>
 
       <fieldset>
+        <legend className="font-semibold">{t('services.field.securityProfile')}</legend>
+        <label className="mt-1 flex items-start gap-2">
+          <input type="checkbox" className="mt-1" checked={fapi} disabled={signing} onChange={(e) => chooseFapi(e.target.checked)} data-testid="service-fapi" />
+          <span>
+            {t('services.fapi.label')}
+            <span className="block text-sm text-slate-600">{signing ? t('services.fapi.signing') : t('services.fapi.help')}</span>
+          </span>
+        </label>
+      </fieldset>
+
+      <fieldset>
         <legend className="font-semibold">{t('services.field.authMethod')}</legend>
         {(['client_secret_basic', 'client_secret_post', 'private_key_jwt'] as const).map((m) => (
           <label key={m} className="mt-1 flex items-center gap-2">
-            <input type="radio" name="authMethod" checked={authMethod === m} onChange={() => setAuthMethod(m)} data-testid={`service-auth-${m}`} />
+            <input type="radio" name="authMethod" checked={authMethod === m} disabled={fapi && m !== 'private_key_jwt'} onChange={() => setAuthMethod(m)} data-testid={`service-auth-${m}`} />
             {t(`services.authMethod.${m}`)}
           </label>
         ))}
@@ -150,6 +174,24 @@ export function ServiceEditor({ mode, choices, initial }: { mode: 'create' | 'ed
           </div>
         ) : null}
       </fieldset>
+
+      <label className="block">
+        <span className="font-semibold">{t('services.field.idTokenAlg')}</span>
+        <span className="block text-sm text-slate-600">{t('services.help.idTokenAlg')}</span>
+        <select className={inputClass} value={idTokenAlg} onChange={(e) => setIdTokenAlg(e.target.value as ServiceForm['idTokenAlg'])} data-testid="service-id-token-alg">
+          {(['ES256', 'PS256', 'RS256'] as const).map((alg) => (
+            <option key={alg} value={alg} disabled={fapi && alg === 'RS256'}>
+              {t(`services.idTokenAlg.${alg}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+
+      <label className="block">
+        <span className="font-semibold">{t('services.field.introspectionResourceServers')}</span>
+        <span className="block text-sm text-slate-600">{t('services.help.introspectionResourceServers')}</span>
+        <textarea className={inputClass} rows={2} value={resourceServers} onChange={(e) => setResourceServers(e.target.value)} data-testid="service-resource-servers" />
+      </label>
 
       <fieldset>
         <legend className="font-semibold">{t('services.field.subjectType')}</legend>

@@ -57,7 +57,7 @@ export default async function ServicePage({ params }: { params: Promise<{ client
       </Card>
       <Card testId="admin-service-settings">
         <h2 className="text-xl font-semibold">{t('services.settings')}</h2>
-        <ServiceEditor mode="edit" choices={editorChoices()} initial={service.settings} />
+        <ServiceEditor mode="edit" choices={editorChoices()} initial={service.settings} signing={service.signing} />
       </Card>
     </div>
   );
