@@ -6,9 +6,7 @@ import { readEnvironment } from './src/config/environment.ts';
 import { startPortal } from './src/portal/start-portal.ts';
 import { createRequestHandler } from './src/http/request-handler.ts';
 import fs from 'node:fs';
-import { seedDemoData } from './src/demo/seed-demo-data.ts';
 import { startHttpsListener } from './src/http/https-listener.ts';
-import { loadOrCreateDemoServerCertificate } from './src/demo/demo-tls-files.ts';
 import { applyListenerLimits, serverTimeouts } from './src/http/listener-limits.ts';
 
 const env = readEnvironment();
@@ -16,7 +14,11 @@ const dev = process.env.NODE_ENV !== 'production';
 const log = (line: string) => console.log(`[portal] ${line}`);
 
 const portal = await startPortal(env, log);
-if (env.demo) await seedDemoData(portal, { printQr: !process.env.CI });
+// src/demo is loaded only in demo mode (tests/integration/demo-lazy-loading.test.ts checks it).
+if (env.demo) {
+  const { seedDemoData } = await import('./src/demo/seed-demo-data.ts');
+  await seedDemoData(portal, { printQr: !process.env.CI });
+}
 
 const app = next({ dev, dir: import.meta.dirname, hostname: 'localhost', port: env.port });
 await app.prepare();
@@ -34,7 +36,7 @@ if (env.httpsPort) {
   const files = env.httpsCertFile && env.httpsKeyFile
     ? { certificatePem: fs.readFileSync(env.httpsCertFile, 'utf8'), privateKeyPem: fs.readFileSync(env.httpsKeyFile, 'utf8') }
     : env.demo
-      ? await loadOrCreateDemoServerCertificate(env.demoPkiDir, new URL(env.publicUrl).hostname)
+      ? await (await import('./src/demo/demo-tls-files.ts')).loadOrCreateDemoServerCertificate(env.demoPkiDir, new URL(env.publicUrl).hostname)
       : undefined;
   if (!files) throw new Error('HTTPS_PORT needs HTTPS_CERT_FILE and HTTPS_KEY_FILE (a self-signed one is made only in demo mode)');
   httpsServer = await startHttpsListener(handler, {

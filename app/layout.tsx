@@ -8,7 +8,11 @@ import './globals.css';
 
 export async function generateMetadata(): Promise<Metadata> {
   const t = await getTranslations('common');
-  return { title: t('productName') };
+  // Served from public/ (the CSP allows images from 'self'); the provider's own pages link /favicon.ico too.
+  return {
+    title: t('productName'),
+    icons: { icon: [{ url: '/favicon.ico', sizes: '16x16 32x32' }, { url: '/favicon.svg', type: 'image/svg+xml' }] },
+  };
 }
 
 export default async function RootLayout({ children }: { children: ReactNode }) {
@@ -20,7 +24,11 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         <NextIntlClientProvider>
           <header className="bg-white border-b border-slate-200">
             <div className="mx-auto max-w-3xl px-4 py-3 flex items-center justify-between">
-              <span className="font-bold text-lg text-sky-900">{t('productName')}</span>
+              <span className="flex items-center gap-2 font-bold text-lg text-sky-900">
+                {/* Decorative: the product name beside it says the same. */}
+                <img src="/logo.svg" alt="" width={28} height={28} className="h-7 w-7" />
+                {t('productName')}
+              </span>
               <LanguageSwitch current={locale} />
             </div>
           </header>

@@ -6,7 +6,7 @@
  * Prints one JSON line `RESULT {…}`.
  */
 import crypto from 'node:crypto';
-import { createHpkiTestPki } from '../tests/fixtures/pki/index.ts';
+import { createHpkiTestPki } from '../src/pki/test-pki/index.ts';
 
 const pki = await createHpkiTestPki();
 const card = pki.practitioners.valid;
@@ -79,7 +79,7 @@ const ops = {
 };
 
 const ceiling = (names: (keyof typeof ops)[]) => 1 / names.reduce((sum, n) => sum + 1 / ops[n].perSecond, 0);
-// The CA-by-root signature is verified once per trust store (validateChain.ts), like the CRL's: it is
+// The CA-by-root signature is verified once per trust store (validate-chain.ts), like the CRL's: it is
 // measured and shown, but not part of a login's own cryptography.
 const login: (keyof typeof ops)[] = ['cardSignatureVerify', 'leafCertificateVerify', 'idTokenSign', 'pkceHash'];
 const refresh: (keyof typeof ops)[] = ['idTokenSign'];

@@ -15,10 +15,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { MessageChannel } from 'node:worker_threads';
-import { issueHpkiCaHierarchy, issueLargeCrl } from '../tests/fixtures/pki/index.ts';
-import { CrlIndex } from '../src/pki/revocation/CrlIndex.ts';
-import { readCrl } from '../src/pki/revocation/readCrl.ts';
-import type { RevokedSerialTableData } from '../src/pki/revocation/RevokedSerialTable.ts';
+import { issueHpkiCaHierarchy, issueLargeCrl } from '../src/pki/test-pki/index.ts';
+import { CrlIndex } from '../src/pki/revocation/crl-index.ts';
+import { readCrl } from '../src/pki/revocation/read-crl.ts';
+import type { RevokedSerialTableData } from '../src/pki/revocation/revoked-serial-table.ts';
 import { x509 } from '../src/pki/x509.ts';
 
 const heapMb = () => Math.round(process.memoryUsage().heapUsed / 1048576);

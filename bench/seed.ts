@@ -12,7 +12,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { exportJWK, generateKeyPair } from 'jose';
-import { createHpkiTestPki, issuePractitionerCertificate } from '../tests/fixtures/pki/index.ts';
+import { createHpkiTestPki, issuePractitionerCertificate } from '../src/pki/test-pki/index.ts';
 import { importTestPki } from '../tests/support/seed-trust.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { upsertClient, upsertSigningClient } from '../src/clients/clients.ts';

@@ -1,5 +1,5 @@
 import type { Prisma } from '../generated/prisma/client.ts';
-import { isPasskeyAmr, type EndedProviderSession } from '../practitioners/passkey-device.ts';
+import { isPasskeyAmr, type EndedProviderSession } from '../auth/methods/passkey/passkey-device.ts';
 
 type Tx = Prisma.TransactionClient;
 

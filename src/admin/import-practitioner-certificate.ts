@@ -1,7 +1,7 @@
 import type { Db } from '../db/current.ts';
-import { crlRevocationChecker } from '../pki/revocation/crlRevocationChecker.ts';
-import type { TrustStore } from '../pki/trust/TrustStore.ts';
-import { validateCertificate } from '../pki/validation/validateCertificate.ts';
+import { crlRevocationChecker } from '../pki/revocation/crl-revocation-checker.ts';
+import type { TrustStore } from '../pki/trust/trust-store.ts';
+import { validateCertificate } from '../pki/validation/validate-certificate.ts';
 import { acceptedHcRoles } from '../pki/hcrole/schemes.ts';
 import { parseStoredHcRoles, type StoredHcRole } from '../practitioners/practitioner.ts';
 import { recordPractitionerCertificate } from '../practitioners/practitioner-certificates.ts';

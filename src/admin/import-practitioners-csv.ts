@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Db } from '../db/current.ts';
-import { hcRoleDisplayNames } from '../pki/hcrole/displayNames.ts';
+import { hcRoleDisplayNames } from '../pki/hcrole/display-names.ts';
 import { JPKI_HCROLE_SCHEME, newPractitionerSchema } from '../practitioners/practitioner.ts';
 import { AdminError } from './admin-error.ts';
 import { CsvSyntaxError, parseCsv } from './csv.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ACR, LOGIN_METHODS } from '../auth/assurance.ts';
+import { ACR } from '../auth/assurance.ts';
+import { LOGIN_METHOD_IDS } from '../auth/methods/registry.ts';
 import { RELEASABLE_CLAIMS, readServicePolicy } from '../clients/service-policy.ts';
 import {
   DEFAULT_ID_TOKEN_ALG,
@@ -43,7 +44,7 @@ export const serviceFormSchema = z
     allowedHcRoles: z.array(z.string().trim().min(1).max(200)).max(50).default([]),
     minAcr: z.preprocess((v) => (v === '' || v === null ? undefined : v), z.enum([ACR.passkey, ACR.jpki, ACR.hpki]).optional()),
     /** Empty: every method this installation offers. */
-    loginMethods: z.array(z.enum(LOGIN_METHODS)).default([]),
+    loginMethods: z.array(z.enum(LOGIN_METHOD_IDS)).default([]),
     releasedClaims: z.array(z.enum(RELEASABLE_CLAIMS)).default(['profile', 'hcRole', 'hpki', 'linked_account']),
     /** How ID tokens are signed: ES256 for a new service; RS256 stays available. */
     idTokenAlg: z.enum(ID_TOKEN_ALGS).default(DEFAULT_ID_TOKEN_ALG),

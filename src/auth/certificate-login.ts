@@ -1,15 +1,18 @@
 import type { Db } from '../db/current.ts';
 import { PortalError } from '../errors/portal-error.ts';
-import { validateCertificate } from '../pki/validation/validateCertificate.ts';
-import { crlRevocationChecker } from '../pki/revocation/crlRevocationChecker.ts';
-import { ocspRevocationChecker } from '../pki/revocation/ocspRevocationChecker.ts';
+import { validateCertificate } from '../pki/validation/validate-certificate.ts';
+import { crlRevocationChecker } from '../pki/revocation/crl-revocation-checker.ts';
+import { ocspRevocationChecker } from '../pki/revocation/ocsp-revocation-checker.ts';
 import { certificateFingerprint } from '../pki/fingerprint.ts';
 import { acceptedHcRoles } from '../pki/hcrole/schemes.ts';
 import type { TrustStoreCache } from '../pki/trust/trust-store-cache.ts';
 import { parseStoredHcRoles, type StoredHcRole } from '../practitioners/practitioner.ts';
 import { crlDistributionUrls } from '../pki/revocation/crl-distribution-points.ts';
-import { ASSURANCE } from './assurance.ts';
-import type { AuthResult } from './login-method.ts';
+import { ACR } from './assurance.ts';
+import type { Assurance, AuthResult } from './login-method.ts';
+
+/** What an HPKI card or certificate login proves: smart card, PIN, hardware key; the highest level. */
+export const HPKI_CERTIFICATE_ASSURANCE: Assurance = { amr: ['sc', 'pin', 'hwk'], acr: ACR.hpki };
 
 export interface CertificateLoginDependencies {
   prisma: Db;
@@ -33,7 +36,7 @@ const MALFORMED = new Set(['certificate_malformed', 'certificate_too_large']);
 export async function authenticateHpkiCertificate(
   deps: CertificateLoginDependencies,
   der: Uint8Array,
-  method: 'hpki-card' | 'hpki-cert',
+  method: string,
 ): Promise<AuthResult> {
   const trustStore = await deps.trust.get('hpki');
   if (!trustStore) throw new PortalError('trust_store_unavailable', 503);
@@ -95,7 +98,8 @@ export async function authenticateHpkiCertificate(
   return {
     practitionerId: practitioner.id,
     method,
-    ...ASSURANCE[method],
+    amr: [...HPKI_CERTIFICATE_ASSURANCE.amr],
+    acr: HPKI_CERTIFICATE_ASSURANCE.acr,
     hcRoles,
     certificate: {
       issuer: result.issuer,

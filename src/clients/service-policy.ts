@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ACR, ASSURANCE, LOGIN_METHODS, acrSatisfies, type LoginMethodId } from '../auth/assurance.ts';
+import { ACR, acrSatisfies } from '../auth/assurance.ts';
+import { LOGIN_METHOD_IDS, loginMethod, offeredAs, type LoginMethodId } from '../auth/methods/registry.ts';
 import type { StoredHcRole } from '../practitioners/practitioner.ts';
 import { sameHcRole } from '../pki/hcrole/schemes.ts';
 import { OID } from '../pki/oids.ts';
@@ -17,7 +18,7 @@ const policySchema = z.object({
   /** hcRole strings as in certificates ("Medical Doctor"); empty or absent: any practitioner. */
   allowed_hc_roles: z.array(z.string().min(1).max(200)).max(50).optional(),
   min_acr: z.enum([ACR.passkey, ACR.jpki, ACR.hpki]).optional(),
-  login_methods: z.array(z.enum(LOGIN_METHODS)).min(1).optional(),
+  login_methods: z.array(z.enum(LOGIN_METHOD_IDS)).min(1).optional(),
   released_claims: z.array(z.enum(RELEASABLE_CLAIMS)).optional(),
 });
 export type ServicePolicy = z.infer<typeof policySchema>;
@@ -37,15 +38,16 @@ export function validateServicePolicyProperty(key: string, value: unknown): stri
   return parsed.success ? undefined : `${key}: ${parsed.error.issues.map((i) => i.message).join('; ')}`;
 }
 
-/** Whether the service offers a method; the phone approving a terminal login is the passkey method. */
-export function serviceAllowsMethod(policy: ServicePolicy, method: LoginMethodId): boolean {
+/** Whether the service offers a method: listed itself, or the entry it is offered as (registry). */
+export function serviceAllowsMethod(policy: ServicePolicy, method: string): boolean {
   if (!policy.login_methods) return true;
-  return policy.login_methods.includes(method) || (method === 'passkey-cross-device' && policy.login_methods.includes('passkey'));
+  const listed: string[] = policy.login_methods;
+  return listed.includes(method) || listed.includes(offeredAs(method));
 }
 
 /** The methods a service's login page offers: its list, and only those reaching its minimum acr. */
 export function methodsForService(methods: LoginMethodId[], policy: ServicePolicy): LoginMethodId[] {
-  return methods.filter((m) => serviceAllowsMethod(policy, m) && (!policy.min_acr || acrSatisfies(ASSURANCE[m].acr, policy.min_acr)));
+  return methods.filter((m) => serviceAllowsMethod(policy, m) && (!policy.min_acr || acrSatisfies(loginMethod(m)?.assurance.acr, policy.min_acr)));
 }
 
 export type PolicyRefusal =
@@ -61,7 +63,7 @@ export type PolicyRefusal =
 export const SERVICE_POLICY_HCROLE_SCHEME = OID.jhpkiCodingScheme;
 
 /** Whether a completed authentication may log in to this service; the refusal names what is missing. */
-export function checkServicePolicy(policy: ServicePolicy, login: { method: LoginMethodId; acr: string; hcRoles: StoredHcRole[] }): PolicyRefusal | null {
+export function checkServicePolicy(policy: ServicePolicy, login: { method: string; acr: string; hcRoles: StoredHcRole[] }): PolicyRefusal | null {
   if (!serviceAllowsMethod(policy, login.method)) return { code: 'service_method_not_allowed' };
   if (policy.min_acr && !acrSatisfies(login.acr, policy.min_acr)) return { code: 'service_acr_too_low', required: policy.min_acr };
   if (policy.allowed_hc_roles?.length && !login.hcRoles.some((r) => policy.allowed_hc_roles!.some((allowed) => sameHcRole(r, { role: allowed, codingScheme: SERVICE_POLICY_HCROLE_SCHEME })))) {

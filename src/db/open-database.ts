@@ -3,7 +3,7 @@ import type { Database } from './current.ts';
 import { describeTarget, resolveDatabaseTarget, type DatabaseTarget } from './database-target.ts';
 import { openDriverAdapter } from './driver-adapter.ts';
 import { applyMigrations } from './migrations.ts';
-import { clientsChanged } from '../clients/client-cache.ts';
+import { clientsChanged } from './client-cache.ts';
 import { withHashedClientSecret } from '../crypto/client-secret.ts';
 
 const WRITES = new Set(['create', 'createMany', 'createManyAndReturn', 'update', 'updateMany', 'updateManyAndReturn', 'upsert', 'delete', 'deleteMany']);

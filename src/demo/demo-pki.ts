@@ -9,7 +9,7 @@ import {
   issuePractitionerCertificate,
   type IssuedCertificate,
   type IssuedCrl,
-} from '../../tests/fixtures/pki/index.ts';
+} from '../pki/test-pki/index.ts';
 import { x509 } from '../pki/x509.ts';
 
 /**

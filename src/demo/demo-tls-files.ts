@@ -1,7 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createDemoServerCertificate, createPkcs12 } from './demo-tls.ts';
+import { createDemoServerCertificate } from './demo-server-certificate.ts';
+import { createPkcs12 } from './pkcs12-file.ts';
 import type { DemoPki } from './demo-pki.ts';
 
 /** The demo HTTPS listener's self-signed certificate, kept so the browser warning is accepted once. */
@@ -22,7 +23,7 @@ export async function writeDemoClientCertificate(dir: string, pki: DemoPki): Pro
   if (fs.existsSync(file)) return file;
   const card = pki.cards.find((c) => c.holder === 'doctor')!;
   const pkcs8 = new Uint8Array(await crypto.webcrypto.subtle.exportKey('pkcs8', card.certificate.keys.privateKey));
-  const p12 = createPkcs12(card.certificate.der, pkcs8, [pki.authCa.der, pki.root.der], DEMO_PKCS12_PASSWORD, { friendlyName: 'HPKI demo doctor' });
+  const p12 = await createPkcs12(card.certificate.der, pkcs8, [pki.authCa.der, pki.root.der], DEMO_PKCS12_PASSWORD, { friendlyName: 'HPKI demo doctor' });
   fs.writeFileSync(file, p12, { mode: 0o600 });
   return file;
 }

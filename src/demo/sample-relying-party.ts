@@ -1,12 +1,15 @@
 import http from 'node:http';
 import crypto from 'node:crypto';
 import * as oidc from 'openid-client';
-import { createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createSampleEhr, type SampleEhr } from './sample-ehr.ts';
+import { escapeHtml, sendNotFound, sendPage } from './sample-page.ts';
 
 /**
  * A small relying party (a stand-in for a regional EHR network) built only on `openid-client`:
  * PAR + PKCE login, ID token and userinfo display, refresh, RP-initiated logout, and a back-channel
- * logout endpoint. `npm run demo:rp` runs it; the end-to-end tests drive it too.
+ * logout endpoint. On request its server also hosts the sample EHR (sample-ehr.ts) under /ehr.
+ * `npm run demo:rp` runs it; the end-to-end tests drive it too.
  */
 export interface SampleRpOptions {
   issuer: string;
@@ -40,14 +43,7 @@ export interface SampleRp {
   close(): Promise<void>;
 }
 
-function html(title: string, body: string) {
-  return `<!doctype html><html lang="ja"><head><meta charset="utf-8"><title>${title}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem}pre{background:#f3f4f6;padding:1rem;overflow:auto}
-a.button{display:inline-block;background:#0b5cad;color:#fff;padding:.6rem 1.2rem;border-radius:8px;text-decoration:none;margin-right:.5rem}</style>
-</head><body><h1>${title}</h1>${body}</body></html>`;
-}
-
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const TITLE = 'デモ地域医療連携ネットワーク';
 
 export async function startSampleRelyingParty(options: SampleRpOptions): Promise<SampleRp> {
   const rpUrl = `http://localhost:${options.port}`;
@@ -64,16 +60,16 @@ export async function startSampleRelyingParty(options: SampleRpOptions): Promise
 
   const sessionOf = (req: http.IncomingMessage) => {
     const id = /(?:^|;\s*)rp_session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
-    return id ? { id, session: sessions.get(id) } : { id: undefined, session: undefined };
+    return id ? sessions.get(id) : undefined;
   };
 
-  const ehr = options.ehr ? await createSampleEhr(options.issuer, options.ehr.clientId, rpUrl, insecure) : undefined;
+  const ehr = options.ehr ? await createSampleEhr({ issuer: options.issuer, clientId: options.ehr.clientId, baseUrl: rpUrl }) : undefined;
 
   const handler: http.RequestListener = async (req, res) => {
     const url = new URL(req.url ?? '/', rpUrl);
     try {
       if (ehr && url.pathname.startsWith('/ehr')) {
-        await ehr.handle(req, res, url, sessionOf(req).id);
+        await ehr.handle(req, res, url);
         return;
       }
       if (url.pathname === '/login') {
@@ -102,12 +98,11 @@ export async function startSampleRelyingParty(options: SampleRpOptions): Promise
         // session…): a page that says so, with the code for whoever supports the network.
         const code = url.searchParams.get('error') ?? '';
         const sentence = code === 'access_denied' ? 'ログインは取り消されました。' : code === 'login_required' ? 'ログインしていません。もう一度ログインしてください。' : 'ログインできませんでした。';
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        res.end(html('デモ地域医療連携ネットワーク', `<p data-testid="rp-status">login-error</p><p>${escape(sentence)}</p><p>error: <code data-testid="rp-error">${escape(code)}</code></p><a class="button" href="/login" data-testid="rp-login">HPKI SSO でログイン</a>`));
+        sendPage(res, TITLE, `<p data-testid="rp-status">login-error</p><p>${escapeHtml(sentence)}</p><p>error: <code data-testid="rp-error">${escapeHtml(code)}</code></p><a class="button" href="/login" data-testid="rp-login">HPKI SSO でログイン</a>`);
         return;
       }
       if (url.pathname === '/callback') {
-        const { session } = sessionOf(req);
+        const session = sessionOf(req);
         if (!session) throw new Error('no login in progress');
         const tokens = await oidc.authorizationCodeGrant(config, url, {
           pkceCodeVerifier: session.verifier,
@@ -124,7 +119,7 @@ export async function startSampleRelyingParty(options: SampleRpOptions): Promise
         return;
       }
       if (url.pathname === '/refresh' && req.method === 'POST') {
-        const { session } = sessionOf(req);
+        const session = sessionOf(req);
         if (!session?.tokens?.refreshToken) throw new Error('no refresh token');
         const tokens = await oidc.refreshTokenGrant(config, session.tokens.refreshToken);
         session.tokens = { idToken: tokens.id_token ?? session.tokens.idToken, accessToken: tokens.access_token, refreshToken: tokens.refresh_token };
@@ -134,7 +129,7 @@ export async function startSampleRelyingParty(options: SampleRpOptions): Promise
         return;
       }
       if (url.pathname === '/logout') {
-        const { session } = sessionOf(req);
+        const session = sessionOf(req);
         const target = oidc.buildEndSessionUrl(config, {
           ...(session?.tokens?.idToken ? { id_token_hint: session.tokens.idToken } : {}),
           post_logout_redirect_uri: `${rpUrl}/`,
@@ -161,17 +156,15 @@ export async function startSampleRelyingParty(options: SampleRpOptions): Promise
         return;
       }
       if (url.pathname === '/') {
-        const { session } = sessionOf(req);
+        const session = sessionOf(req);
         const loggedIn = session?.claims && !session.loggedOutByOp;
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        res.end(
-          html(
-            'デモ地域医療連携ネットワーク',
-            loggedIn
-              ? `<p data-testid="rp-status">logged-in</p><h2>ID token</h2><pre data-testid="id-token-claims">${escape(JSON.stringify(session.claims, null, 2))}</pre>
-<h2>UserInfo</h2><pre data-testid="userinfo">${escape(JSON.stringify(session.userinfo, null, 2))}</pre><a class="button" href="/logout" data-testid="rp-logout">ログアウト</a>`
-              : `<p data-testid="rp-status">${session?.loggedOutByOp ? 'logged-out-by-op' : 'anonymous'}</p><a class="button" href="/login" data-testid="rp-login">HPKI SSO でログイン</a>`,
-          ),
+        sendPage(
+          res,
+          TITLE,
+          loggedIn
+            ? `<p data-testid="rp-status">logged-in</p><h2>ID token</h2><pre data-testid="id-token-claims">${escapeHtml(JSON.stringify(session.claims, null, 2))}</pre>
+<h2>UserInfo</h2><pre data-testid="userinfo">${escapeHtml(JSON.stringify(session.userinfo, null, 2))}</pre><a class="button" href="/logout" data-testid="rp-logout">ログアウト</a>`
+            : `<p data-testid="rp-status">${session?.loggedOutByOp ? 'logged-out-by-op' : 'anonymous'}</p><a class="button" href="/login" data-testid="rp-login">HPKI SSO でログイン</a>`,
         );
         return;
       }
@@ -181,8 +174,7 @@ export async function startSampleRelyingParty(options: SampleRpOptions): Promise
         res.end();
         return;
       }
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('not found');
+      sendNotFound(res);
     } catch (error) {
       const code = (error as { error?: string }).error;
       res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8' });
@@ -227,144 +219,4 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-/**
- * The EHR server side of remote signing (seed 003): it obtains the practitioner's consent once
- * (PAR with authorization_details, private_key_jwt, DPoP), keeps the access token centrally so the
- * physician can move between terminals, and signs e-prescriptions through the CSC API. It meets the
- * FAPI 2.0 Security Profile its registration gets: PAR (DPoP-bound) with redirect_uri, PKCE, an ES256 client
- * assertion whose only audience is the issuer (openid-client's default, 60 s), DPoP-bound tokens.
- */
-export interface SampleEhr {
-  jwks: { keys: object[] };
-  handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL, rpSession: string | undefined): Promise<void>;
-  /** Signs `count` sample e-prescriptions with the stored authorisation; each signature verified. */
-  sign(count: number): Promise<{ signed: number; verified: number; certificateSubject: string; error?: string }>;
-}
-
-async function createSampleEhr(issuer: string, clientId: string, rpUrl: string, insecure: boolean): Promise<SampleEhr> {
-  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  const jwk = { ...(await exportJWK(publicKey)), kid: 'demo-ehr-1', use: 'sig', alg: 'ES256' };
-  const config = await oidc.discovery(new URL(issuer), clientId, { token_endpoint_auth_signing_alg: 'ES256' }, oidc.PrivateKeyJwt({ key: privateKey, kid: jwk.kid }), {
-    execute: insecure ? [oidc.allowInsecureRequests] : [],
-  });
-  const dpopKeys = await oidc.randomDPoPKeyPair('ES256');
-  const dpop = oidc.getDPoPHandle(config, dpopKeys);
-  const cscBase = `${new URL(issuer).origin}/csc/v2`;
-  const pending = new Map<string, { verifier: string; state: string; nonce: string }>();
-  // "Central token management" (seed 003): one authorisation for the EHR, whichever terminal asks.
-  let authorisation: { accessToken: string; expiresAt: number; credentialId: string } | undefined;
-
-  const csc = async (method: string, body: unknown) => {
-    const res = await oidc.fetchProtectedResource(config, authorisation!.accessToken, new URL(`${cscBase}/${method}`), 'POST', JSON.stringify(body), new Headers({ 'content-type': 'application/json' }), { DPoP: dpop });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (!res.ok) throw new Error(String(json.error ?? res.status));
-    return json;
-  };
-
-  async function sign(count: number) {
-    if (!authorisation || authorisation.expiresAt < Date.now()) return { signed: 0, verified: 0, certificateSubject: '', error: 'no authorisation' };
-    let signed = 0;
-    let verified = 0;
-    let subject = '';
-    try {
-      const info = (await csc('credentials/info', { credentialID: authorisation.credentialId, certificates: 'chain', certInfo: true })) as {
-        cert: { certificates: string[]; subjectDN: string };
-      };
-      subject = info.cert.subjectDN;
-      const certificate = new crypto.X509Certificate(Buffer.from(info.cert.certificates[0]!, 'base64'));
-      for (let i = 1; i <= count; i++) {
-        const prescription = JSON.stringify({ type: 'e-prescription', number: i, drug: 'アムロジピン錠5mg', days: 28, at: new Date().toISOString() });
-        const hash = crypto.createHash('sha256').update(prescription).digest();
-        const { signatures } = (await csc('signatures/signHash', {
-          credentialID: authorisation.credentialId,
-          hashes: [hash.toString('base64')],
-          hashAlgorithmOID: '2.16.840.1.101.3.4.2.1',
-          signAlgo: certificate.publicKey.asymmetricKeyType === 'ec' ? '1.2.840.10045.4.3.2' : '1.2.840.113549.1.1.1',
-          documentType: 'e-prescription',
-        })) as { signatures: string[] };
-        signed++;
-        if (crypto.verify('sha256', Buffer.from(prescription), certificate.publicKey, Buffer.from(signatures[0]!, 'base64'))) verified++;
-      }
-    } catch (error) {
-      // A refused token comes back as a WWW-Authenticate challenge; the CSC error code otherwise.
-      const challenge = (error as { cause?: { parameters?: { error?: string } }[] }).cause;
-      const code = Array.isArray(challenge) ? challenge[0]?.parameters?.error : undefined;
-      return { signed, verified, certificateSubject: subject, error: code ?? (error as Error).message };
-    }
-    return { signed, verified, certificateSubject: subject };
-  }
-
-  return {
-    jwks: { keys: [jwk] },
-    sign,
-    async handle(req, res, url, rpSession) {
-      if (url.pathname === '/ehr/jwks') {
-        res.writeHead(200, { 'content-type': 'application/jwk-set+json' });
-        res.end(JSON.stringify({ keys: [jwk] }));
-        return;
-      }
-      if (url.pathname === '/ehr/authorize') {
-        const state = oidc.randomState();
-        const check = { verifier: oidc.randomPKCECodeVerifier(), state, nonce: oidc.randomNonce() };
-        pending.set(state, check);
-        const target = await oidc.buildAuthorizationUrlWithPAR(config, {
-          redirect_uri: `${rpUrl}/ehr/callback`,
-          scope: 'openid',
-          code_challenge: await oidc.calculatePKCECodeChallenge(check.verifier),
-          code_challenge_method: 'S256',
-          state,
-          nonce: check.nonce,
-          authorization_details: JSON.stringify([
-            { type: 'credential', signatureQualifier: 'hpki-second-certificate', documentTypes: ['e-prescription'] },
-          ]),
-        }, { DPoP: dpop });
-        res.writeHead(302, { location: target.href });
-        res.end();
-        return;
-      }
-      if (url.pathname === '/ehr/callback') {
-        const check = pending.get(url.searchParams.get('state') ?? '');
-        if (!check) throw new Error('no signing consent in progress');
-        pending.delete(check.state);
-        const tokens = await oidc.authorizationCodeGrant(config, url, { pkceCodeVerifier: check.verifier, expectedState: check.state, expectedNonce: check.nonce }, undefined, { DPoP: dpop });
-        const details = (tokens.authorization_details ?? []) as { credentialID?: string }[];
-        authorisation = { accessToken: tokens.access_token, expiresAt: Date.now() + (tokens.expires_in ?? 0) * 1000, credentialId: String(details[0]?.credentialID) };
-        res.writeHead(302, { location: '/ehr' });
-        res.end();
-        return;
-      }
-      if (url.pathname === '/ehr/sign' && req.method === 'POST') {
-        const count = Math.min(1000, Math.max(1, Number(url.searchParams.get('count') ?? 1)));
-        const result = await sign(count);
-        res.writeHead(result.error && result.signed === 0 ? 409 : 200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(result));
-        return;
-      }
-      if (url.pathname === '/ehr') {
-        void rpSession;
-        const active = authorisation && authorisation.expiresAt > Date.now();
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        res.end(
-          html(
-            'デモ電子カルテ（リモート署名）',
-            active
-              ? `<p data-testid="ehr-status">authorised</p><p>認可の期限: <span data-testid="ehr-until">${new Date(authorisation!.expiresAt).toISOString()}</span></p>
-<form method="post" action="/ehr/sign?count=1"><button class="button" data-testid="ehr-sign">処方箋に署名</button></form>`
-              : `<p data-testid="ehr-status">not-authorised</p><a class="button" href="/ehr/authorize" data-testid="ehr-authorize">リモート署名を認可する（1日1回）</a>`,
-          ),
-        );
-        return;
-      }
-      // No icon of its own: an empty answer, so browsers log no failed request.
-      if (url.pathname === '/favicon.ico') {
-        res.writeHead(204, { 'cache-control': 'max-age=86400' });
-        res.end();
-        return;
-      }
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('not found');
-    },
-  };
 }

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db/current.ts';
-import { hcRoleExtension, issueCertificate, practitionerKanjiName, practitionerSubject, type IssuedCertificate } from '../../tests/fixtures/pki/index.ts';
+import { hcRoleExtension, issueCertificate, practitionerKanjiName, practitionerSubject, type IssuedCertificate } from '../pki/test-pki/index.ts';
 import { OID } from '../pki/oids.ts';
 import { x509 } from '../pki/x509.ts';
 import { parseStoredHcRoles } from '../practitioners/practitioner.ts';

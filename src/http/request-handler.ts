@@ -6,8 +6,8 @@ import { PortalError } from '../errors/portal-error.ts';
 import { INTERACTION_VIEW_HEADER, buildInteractionView, encodeInteractionView } from '../oidc/interaction-view.ts';
 import { renderStandaloneError } from '../oidc/provider-pages.ts';
 import { localeFromCookieHeader } from '../i18n/locale.ts';
-import { stripUntrustedCertificateHeaders } from '../auth/hpki-cert/client-certificate-source.ts';
-import { refusedCertificateHeaders } from '../auth/hpki-cert/hpki-cert-login.ts';
+import { stripUntrustedCertificateHeaders } from '../auth/methods/hpki-cert/client-certificate-source.ts';
+import { refusedCertificateHeaders } from '../auth/methods/hpki-cert/hpki-cert-login.ts';
 import { clientIp, stripUntrustedForwardedHeaders } from './client-ip.ts';
 import { withRequestMemo } from '../db/request-memo.ts';
 import { DEMO_CLIENT_HEADER } from './page-headers.ts';
@@ -15,6 +15,7 @@ import { isDemoClient } from './demo-client.ts';
 import { addressLimitFor, enforceLimit, guardTokenEndpoint } from './request-limits.ts';
 import { RateLimitedError } from '../errors/rate-limited-error.ts';
 import { applySecurityHeaders } from './security-headers.ts';
+
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 

@@ -3,9 +3,10 @@ import type { Portal } from '../portal/portal.ts';
 import type { RateLimitName } from '../config/rate-limits.ts';
 import { RateLimitedError } from '../errors/rate-limited-error.ts';
 import { clientIp } from './client-ip.ts';
+import { LOGIN_METHODS, stepPath } from '../auth/methods/registry.ts';
 
-const CHALLENGE_STEPS = new Set(['hpki-card/challenge', 'jpki/challenge', 'passkey/options']);
-const FINISH_STEPS = new Set(['hpki-card/verify', 'jpki/verify', 'passkey/verify', 'hpki-cert', 'cross-device/complete']);
+/** Each login method's steps count against the address limit they declare (the registry). */
+const STEP_ADDRESS_LIMITS = new Map<string, RateLimitName>(LOGIN_METHODS.flatMap((m) => m.steps.map((s) => [stepPath(m, s), s.addressLimit] as const)));
 
 /**
  * The per-address limit a request counts against, by what it makes the portal do for a client that
@@ -18,11 +19,7 @@ export function addressLimitFor(pathname: string): RateLimitName | undefined {
   if (pathname === '/oidc/auth' || pathname.startsWith('/oidc/auth/') || pathname === '/portal/login') return 'authorize-ip';
   const step = /^\/interaction\/[^/]{1,128}\/(.{1,64})$/.exec(pathname)?.[1];
   if (step) {
-    if (CHALLENGE_STEPS.has(step)) return 'challenge-ip';
-    if (FINISH_STEPS.has(step)) return 'finish-ip';
-    if (step === 'cross-device/start') return 'cross-device-start-ip';
-    if (step === 'cross-device/status') return 'cross-device-status-ip';
-    return undefined;
+    return STEP_ADDRESS_LIMITS.get(step);
   }
   if (pathname.startsWith('/api/register/')) return 'registration-ip';
   if (pathname.startsWith('/api/approve/')) return 'approve-ip';

@@ -1,36 +1,53 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Portal } from '../portal/portal.ts';
 import { PortalError } from '../errors/portal-error.ts';
-import { handleHpkiCertLogin, handleInteractionAction } from './routes/interaction-routes.ts';
-import { handleRegistrationAction } from './routes/registration-routes.ts';
-import { handleCrossDeviceAction } from './routes/cross-device-routes.ts';
-import { handleDeviceAction } from './routes/device-routes.ts';
-import { handleDemoRoute } from './routes/demo-routes.ts';
-import { handlePortalSessionRoute } from './routes/portal-session-routes.ts';
-import { handleMyNumberCardRoute } from './routes/my-number-card-routes.ts';
-import { handleServiceLinkRequest } from './routes/service-link-routes.ts';
-import { handleSigningAuthorisationRevoke } from './routes/signing-routes.ts';
-import { handleCscRequest } from '../signing/csc/csc-api.ts';
+import { matchRoute, type Route, type RouteContext } from './route.ts';
+import { interactionRoutes } from './routes/interaction-routes.ts';
+import { approveRoutes } from './routes/approve-routes.ts';
+import { deviceRoutes } from './routes/device-routes.ts';
+import { registrationRoutes } from './routes/registration-routes.ts';
+import { demoRoutes } from './routes/demo-routes.ts';
+import { portalSessionRoutes } from './routes/portal-session-routes.ts';
+import { myNumberCardRoutes } from './routes/my-number-card-routes.ts';
+import { signingRoutes } from './routes/signing-routes.ts';
+import { serviceLinkRoutes } from './routes/service-link-routes.ts';
+import { adminRoutes } from './routes/admin-routes.ts';
+import { handleCscRequest } from './csc/csc-api.ts';
 import { signWithKeyStores } from '../signing/sign-with-credential.ts';
-import { handleAdminRoute } from './routes/admin-routes.ts';
 import { failureLogLine, sendError } from './json.ts';
 import { LOCALE_COOKIE } from '../i18n/locale.ts';
 
-const CROSS_DEVICE_ACTION = /^\/(?:interaction\/([^/]{1,128})\/cross-device|api\/approve\/([^/]{1,128}))\/([a-z]{1,16})$/;
-const DEVICE_ACTION = /^\/api\/devices\/(passkey\/options|passkey\/verify|registration-code)$/;
-const INTERACTION_ACTION = /^\/interaction\/([^/]{1,128})\/(.{1,64})$/;
 const CSC_METHOD = /^\/csc\/v2\/(info|credentials\/list|credentials\/info|signatures\/signHash)$/;
-const SIGNING_REVOKE = /^\/api\/signing\/authorisations\/([^/]{1,128})\/revoke$/;
-const SERVICE_LINK_REQUEST = /^\/api\/services\/([^/]{1,64})\/link-request$/;
-const REGISTRATION_ACTION = /^\/api\/register\/([^/]{1,128})\/(password|passkey)$/;
+
+/** The paths this layer answers, with a JSON 404 when no route has them; every other path is a page. */
+const API_PATH = /^\/(?:api\/|demo\/|portal\/|lang$|interaction\/[^/]{1,128}\/.{1,64}$)/;
+
+
+/** GET /lang?set=en&return=/path: remembers the language and goes back to the same page. */
+const languageRoutes: Route[] = [{ method: 'GET', pattern: /^\/lang$/, handle: switchLanguage }];
+
+/** Every JSON endpoint, tried in order: the first pattern that matches with the request's method wins. */
+const ROUTES: readonly Route[] = [
+  // Every login method's steps (the registry), consent and cancel; the phone's cross-device approval.
+  ...interactionRoutes,
+  ...approveRoutes,
+  ...deviceRoutes,
+  ...registrationRoutes,
+  ...languageRoutes,
+  ...portalSessionRoutes,
+  ...myNumberCardRoutes,
+  ...signingRoutes,
+  ...serviceLinkRoutes,
+  ...adminRoutes,
+];
+/** The demo's helpers are routes in demo mode only: elsewhere their paths are unknown. */
+const DEMO_MODE_ROUTES: readonly Route[] = [...ROUTES, ...demoRoutes];
 
 /**
  * The portal's JSON endpoints, served in the Node process next to oidc-provider (they need its
  * req/res-based interaction API). Returns false when the path is not one of them.
  */
 export async function routeApi(portal: Portal, req: IncomingMessage, res: ServerResponse, pathname: string): Promise<boolean> {
-  const interaction = INTERACTION_ACTION.exec(pathname);
-  const registration = interaction ? null : REGISTRATION_ACTION.exec(pathname);
   const csc = CSC_METHOD.exec(pathname);
   if (csc || pathname.startsWith('/csc/')) {
     // The signing API answers in its own (CSC) error format, never via Next.js.
@@ -38,33 +55,19 @@ export async function routeApi(portal: Portal, req: IncomingMessage, res: Server
     else sendError(req, res, new PortalError('not_found', 404), () => {});
     return true;
   }
-  const isApi =
-    interaction || registration || pathname.startsWith('/api/') || pathname.startsWith('/demo/') || pathname.startsWith('/portal/') || pathname === '/lang';
-  if (!isApi) return false;
+  if (!API_PATH.test(pathname)) return false;
   try {
-    const crossDevice = CROSS_DEVICE_ACTION.exec(pathname);
-    const device = DEVICE_ACTION.exec(pathname);
-    if (crossDevice) await handleCrossDeviceAction(portal, req, res, crossDevice[1], crossDevice[2], crossDevice[3]!);
-    else if (device) await handleDeviceAction(portal, req, res, device[1]!);
-    else if (interaction?.[2] === 'hpki-cert') await handleHpkiCertLogin(portal, req, res, interaction[1]!);
-    else if (interaction) await handleInteractionAction(portal, req, res, interaction[1]!, interaction[2]!);
-    else if (registration) await handleRegistrationAction(portal, req, res, registration[1]!, registration[2]!);
-    else if (pathname === '/lang') switchLanguage(req, res);
-    else if (pathname.startsWith('/demo/')) await handleDemoRoute(portal, req, res, pathname);
-    else if (pathname.startsWith('/portal/')) await handlePortalSessionRoute(portal, req, res, pathname);
-    else if (pathname.startsWith('/api/my-number-card/')) await handleMyNumberCardRoute(portal, req, res, pathname.slice('/api/my-number-card/'.length));
-    else if (SIGNING_REVOKE.test(pathname)) await handleSigningAuthorisationRevoke(portal, req, res, SIGNING_REVOKE.exec(pathname)![1]!);
-    else if (SERVICE_LINK_REQUEST.test(pathname)) await handleServiceLinkRequest(portal, req, res, SERVICE_LINK_REQUEST.exec(pathname)![1]!);
-    else if (pathname.startsWith('/api/admin/')) await handleAdminRoute(portal, req, res, pathname.slice('/api/admin/'.length));
-    else throw new PortalError('not_found', 404);
+    const found = matchRoute(portal.env.demo ? DEMO_MODE_ROUTES : ROUTES, req.method ?? '', pathname);
+    if (found === 'method') throw new PortalError('method_not_allowed', 405);
+    if (!found) throw new PortalError('not_found', 404);
+    await found.route.handle({ portal, req, res, pathname, params: found.params });
   } catch (error) {
     sendError(req, res, error, (e) => portal.log(failureLogLine(req, e)));
   }
   return true;
 }
 
-/** GET /lang?set=en&return=/path: remembers the language and goes back to the same page. */
-function switchLanguage(req: IncomingMessage, res: ServerResponse) {
+async function switchLanguage({ req, res }: RouteContext) {
   const url = new URL(req.url ?? '/', 'http://portal.invalid');
   const lang = url.searchParams.get('set') === 'en' ? 'en' : 'ja';
   const back = url.searchParams.get('return') ?? '/';

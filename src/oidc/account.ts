@@ -4,7 +4,7 @@ import { readServicePolicy } from '../clients/service-policy.ts';
 import { linkedAccountFor } from '../clients/service-links.ts';
 import type { Db } from '../db/current.ts';
 import { memoised } from '../db/request-memo.ts';
-import { describeHcRole } from '../pki/hcrole/displayNames.ts';
+import { describeHcRole } from '../pki/hcrole/display-names.ts';
 import { acceptedHcRoles } from '../pki/hcrole/schemes.ts';
 import { parseStoredHcRoles, type StoredHcRole } from '../practitioners/practitioner.ts';
 

@@ -9,6 +9,10 @@ export const interactionViewSchema = z.object({
   scopes: z.array(z.string()),
   claims: z.array(z.string()),
   methods: z.array(z.string()),
+  /** The login page's entries for `methods`, in the registry's order (src/auth/methods/registry.ts). */
+  chooser: z
+    .array(z.object({ id: z.string(), panel: z.string(), titleKey: z.string(), descriptionKey: z.string(), devices: z.array(z.enum(['terminal', 'phone'])) }))
+    .default([]),
   account: z.object({ name: z.string(), nameKanji: z.string().nullable() }).nullable(),
   /** Demo mode: the page may offer the clearly labelled software card. */
   demo: z.boolean().default(false),

@@ -1,6 +1,7 @@
 import type { Db } from '../db/current.ts';
 import type { OidcProvider } from './provider.ts';
-import { ACR_RANK, ASSURANCE, type AcrValue, type LoginMethodId } from '../auth/assurance.ts';
+import { ACR_RANK, type AcrValue } from '../auth/assurance.ts';
+import { loginMethod, offeredAs, stepPath, type LoginMethodId } from '../auth/methods/registry.ts';
 import { CLAIMS } from './configuration.ts';
 import type { InteractionView } from './interaction-view-schema.ts';
 import { methodsForService, readServicePolicy } from '../clients/service-policy.ts';
@@ -43,14 +44,26 @@ export async function buildInteractionView(
     client: { id: clientId, name: String(client?.clientName ?? clientId) },
     scopes,
     claims,
-    methods,
+    // As a service's policy names them (the phone approving a terminal login is `passkey`).
+    methods: [...new Set(methods.map(offeredAs))],
+    chooser: methods.map((id) => ({ id, ...loginMethod(id)!.chooser, devices: [...loginMethod(id)!.chooser.devices] })),
     account,
     demo,
-    hpkiCertUrl: hpkiCertOrigin && methods.includes('hpki-cert') ? `${hpkiCertOrigin}/interaction/${details.uid}/hpki-cert` : null,
+    hpkiCertUrl: hpkiCertOrigin ? navigationUrl(methods, hpkiCertOrigin, details.uid) : null,
     signing: rar?.length && accountId ? await describeSigningRequest(prisma, accountId, rar, signingHours) : null,
   };
 }
 
+
+/** Where the browser navigates for an offered method whose login is a page (served on the TLS listener's origin). */
+function navigationUrl(methods: LoginMethodId[], origin: string, uid: string): string | null {
+  for (const id of methods) {
+    const method = loginMethod(id)!;
+    const step = method.steps.find((s) => s.response === 'page');
+    if (step) return `${origin}/interaction/${uid}/${stepPath(method, step)}`;
+  }
+  return null;
+}
 
 /**
  * With `acr_values`, only methods that reach the lowest requested level are offered (e.g. a fresh
@@ -63,5 +76,5 @@ export function methodsMeeting(methods: LoginMethodId[], acrValues: string): Log
     .filter((r): r is number => r !== undefined);
   if (ranks.length === 0) return methods;
   const minimum = Math.min(...ranks);
-  return methods.filter((m) => ACR_RANK[ASSURANCE[m].acr] >= minimum);
+  return methods.filter((m) => (ACR_RANK[loginMethod(m)!.assurance.acr] ?? 0) >= minimum);
 }

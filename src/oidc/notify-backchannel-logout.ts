@@ -1,5 +1,5 @@
 import type { OidcProvider } from './provider.ts';
-import type { EndedProviderSession } from '../practitioners/passkey-device.ts';
+import type { EndedProviderSession } from '../auth/methods/passkey/passkey-device.ts';
 
 export interface BackchannelResult {
   clientId: string;

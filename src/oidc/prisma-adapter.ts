@@ -2,7 +2,7 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import type { Db } from '../db/current.ts';
 import { forget, memoised, rememberWritten } from '../db/request-memo.ts';
-import { cachedClient } from '../clients/client-cache.ts';
+import { cachedClient } from '../db/client-cache.ts';
 import { payloadStore } from './payload-store.ts';
 import type { KeyEncryptionKey } from '../crypto/key-encryption.ts';
 

@@ -1,15 +1,23 @@
-import type { Portal } from '../portal/portal.ts';
+import type { AuditEntry } from '../audit/audit-log.ts';
+import type { OidcProvider } from './provider.ts';
 import type { EventEmitter } from 'node:events';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { REFRESH_RETRY_EVENT } from './refresh-token-retry.ts';
+
+/** What the observer uses of the running portal (src/portal/portal.ts's Portal is one). */
+export interface ProviderEventsContext {
+  provider: OidcProvider;
+  audit(entry: AuditEntry): Promise<void>;
+  log(line: string): void;
+}
 
 /**
  * Security events that happen inside oidc-provider reach the audit log here: token grants, logout,
  * back-channel delivery. Error listeners log the code only, never tokens or secrets.
  */
-export function observeProviderEvents(portal: Portal): void {
+export function observeProviderEvents(portal: ProviderEventsContext): void {
   const { provider } = portal;
-  const audit = (entry: Parameters<Portal['audit']>[0]) => {
+  const audit = (entry: AuditEntry) => {
     portal.audit(entry).catch((e) => portal.log(`audit append failed: ${(e as Error).message}`));
   };
 

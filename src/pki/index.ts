@@ -11,31 +11,31 @@ export * from './hcrole/index.ts';
 export { isUnderArc, OID } from './oids.ts';
 export { certificateProfiles, resolveProfile } from './profiles.ts';
 export type { CertificateProfile, CertificateProfileId } from './profiles.ts';
-export { CrlIndex, MAX_CRL_BYTES } from './revocation/CrlIndex.ts';
-export type { CrlScope, RevokedCertificateEntry } from './revocation/CrlIndex.ts';
-export { crlRevocationChecker } from './revocation/crlRevocationChecker.ts';
-export { ocspRevocationChecker } from './revocation/ocspRevocationChecker.ts';
-export type { OcspRevocationCheckerOptions } from './revocation/ocspRevocationChecker.ts';
-export type { RevocationChecker, RevocationStatus } from './revocation/RevocationChecker.ts';
+export { CrlIndex, MAX_CRL_BYTES } from './revocation/crl-index.ts';
+export type { CrlScope, RevokedCertificateEntry } from './revocation/crl-index.ts';
+export { crlRevocationChecker } from './revocation/crl-revocation-checker.ts';
+export { ocspRevocationChecker } from './revocation/ocsp-revocation-checker.ts';
+export type { OcspRevocationCheckerOptions } from './revocation/ocsp-revocation-checker.ts';
+export type { RevocationChecker, RevocationStatus } from './revocation/revocation-checker.ts';
 export { normaliseSerialHex } from './serial.ts';
-export { createTrustStore } from './trust/TrustStore.ts';
-export type { PkiObjectInput, TrustStore, TrustStoreCertificate, TrustStoreInput } from './trust/TrustStore.ts';
-export { MAX_CERTIFICATE_BYTES, parseCertificate } from './validation/parseCertificate.ts';
-export { readCertificateSubject } from './validation/readCertificateSubject.ts';
-export type { CertificateSubject, DistinguishedNameFields } from './validation/readCertificateSubject.ts';
-export { validateCertificate } from './validation/validateCertificate.ts';
+export { createTrustStore } from './trust/trust-store.ts';
+export type { PkiObjectInput, TrustStore, TrustStoreCertificate, TrustStoreInput } from './trust/trust-store.ts';
+export { MAX_CERTIFICATE_BYTES, parseCertificate } from './validation/parse-certificate.ts';
+export { readCertificateSubject } from './validation/read-certificate-subject.ts';
+export type { CertificateSubject, DistinguishedNameFields } from './validation/read-certificate-subject.ts';
+export { validateCertificate } from './validation/validate-certificate.ts';
 export type {
   CertificateValidationFailure,
   CertificateValidationResult,
   ValidateCertificateOptions,
   ValidatedCertificate,
-} from './validation/validateCertificate.ts';
-export { validateCertificateChain } from './validation/validateChain.ts';
-export { validateCertificatePolicy } from './validation/validatePolicy.ts';
-export { validateCertificatePurpose } from './validation/validatePurpose.ts';
-export { validateRevocation } from './validation/validateRevocation.ts';
-export type { RevocationOptions } from './validation/validateRevocation.ts';
-export { validateCertificateValidity } from './validation/validateValidity.ts';
+} from './validation/validate-certificate.ts';
+export { validateCertificateChain } from './validation/validate-chain.ts';
+export { validateCertificatePolicy } from './validation/validate-policy.ts';
+export { validateCertificatePurpose } from './validation/validate-purpose.ts';
+export { validateRevocation } from './validation/validate-revocation.ts';
+export type { RevocationOptions } from './validation/validate-revocation.ts';
+export { validateCertificateValidity } from './validation/validate-validity.ts';
 export { validateSubjectDirectoryAttributes } from './validation/validate-directory-attributes.ts';
 export { validateHcRoles } from './validation/validate-hc-roles.ts';
 export { validateIssuerPolicy } from './validation/validate-issuer-policy.ts';

@@ -1,11 +1,20 @@
 import * as oidc from 'openid-client';
 import { EncryptJWT, jwtDecrypt, jwtVerify, createRemoteJWKSet } from 'jose';
-import type { Portal } from '../portal/portal.ts';
 import { PortalError } from '../errors/portal-error.ts';
 import { PORTAL_CLIENT_ID, portalClientSecret } from './portal-client.ts';
-import { createPortalSession, endPortalSessionsBySid } from './portal-sessions.ts';
+import { createPortalSession, endPortalSessionsBySid, type SessionLimits } from './portal-sessions.ts';
+import type { Db } from '../db/current.ts';
+import type { KeyEncryptionKey } from '../crypto/key-encryption.ts';
+import type { Environment } from '../config/environment.ts';
 
 const LOGIN_STATE_SECONDS = 15 * 60;
+
+/** What the portal's own relying party uses of the running portal. */
+export interface PortalRelyingPartyHost {
+  prisma: Db;
+  kek: KeyEncryptionKey;
+  env: Pick<Environment, 'host' | 'port' | 'publicUrl' | 'issuer'> & SessionLimits;
+}
 
 /** Only a path on this site may be returned to after login. */
 export function safeReturnPath(value: string | null | undefined): string {
@@ -22,7 +31,7 @@ export class PortalRelyingParty {
   private readonly stateKey: Uint8Array;
   private readonly internalOrigin: string;
 
-  constructor(private readonly portal: Portal) {
+  constructor(private readonly portal: PortalRelyingPartyHost) {
     this.stateKey = new Uint8Array(portal.kek.derive('portal-login-state'));
     const host = ['0.0.0.0', '::', ''].includes(portal.env.host) ? '127.0.0.1' : portal.env.host;
     this.internalOrigin = `http://${host.includes(':') ? `[${host}]` : host}:${portal.env.port}`;

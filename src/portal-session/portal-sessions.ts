@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db/current.ts';
+import { acrsOf } from '../auth/methods/registry.ts';
 
 /** Cookie of the portal's own session; `__Host-` is used when the portal is served over HTTPS. */
 export function portalSessionCookieName(publicUrl: string): string {
@@ -82,7 +83,7 @@ export async function endPortalSessionsBySid(prisma: Db, sid: string): Promise<n
 
 /** Whether the session's login used an HPKI card or certificate within `seconds` (SPEC §8, seed 001). */
 export function hasRecentHpkiLogin(session: PortalSessionView, seconds = 300, now = Date.now()): boolean {
-  return session.acr === 'urn:hpki-sso:acr:hpki:aal3' && now - session.authTime.getTime() <= seconds * 1000;
+  return acrsOf('hpki-certificate').includes(session.acr) && now - session.authTime.getTime() <= seconds * 1000;
 }
 
 /**
@@ -90,6 +91,6 @@ export function hasRecentHpkiLogin(session: PortalSessionView, seconds = 300, no
  * My Number Card (SPEC §8: what a device change needs).
  */
 export function hasRecentCardLogin(session: PortalSessionView, seconds = 300, now = Date.now()): boolean {
-  const card = session.acr === 'urn:hpki-sso:acr:hpki:aal3' || session.acr === 'urn:hpki-sso:acr:jpki:aal3';
+  const card = acrsOf('hpki-certificate', 'my-number-card').includes(session.acr);
   return card && now - session.authTime.getTime() <= seconds * 1000;
 }

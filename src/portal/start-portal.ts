@@ -4,7 +4,7 @@ import { installDatabase } from '../db/current.ts';
 import { loadKeyEncryptionKey } from '../crypto/key-encryption.ts';
 import { ensureSigningKeys, loadSigningJwks } from '../oidc/signing-keys.ts';
 import { createProvider } from '../oidc/provider.ts';
-import { relyingPartyFor } from '../auth/passkey/relying-party.ts';
+import { relyingPartyFor } from '../auth/methods/passkey/relying-party.ts';
 import { appendAudit, type AuditEntry } from '../audit/audit-log.ts';
 import { createRefusalSummary } from '../audit/refusal-summary.ts';
 import { createRateLimiters } from '../limits/rate-limiters.ts';
@@ -20,7 +20,7 @@ import { refreshCrlsFromDistributionPoints } from '../pki/revocation/crl-refresh
 import { createOutboundFetch } from '../net/outbound-fetch.ts';
 import { ensurePortalClient } from '../portal-session/portal-client.ts';
 import { createKeyStore } from '../signing/key-store-factory.ts';
-import type { LoginMethodId } from '../auth/assurance.ts';
+import { availableLoginMethods } from '../auth/methods/registry.ts';
 
 /** Opens the database (migrating it), loads or creates the secrets and keys, builds the provider. */
 export async function startPortal(env: Environment, log: (line: string) => void = console.log): Promise<Portal> {
@@ -93,15 +93,12 @@ export async function startPortal(env: Environment, log: (line: string) => void 
     outboundFetch,
     keyStores,
     async methods() {
-      const methods: LoginMethodId[] = [];
-      // The card is offered only where HPKI trust anchors are configured.
-      const hpki = await trust.get('hpki').catch(() => null);
-      if (hpki) methods.push('hpki-card');
-      if (hpki && env.hpkiCertOrigin) methods.push('hpki-cert');
-      // The My Number Card needs JPKI anchors; whether this card is linked is known only at login.
-      if (await trust.get('jpki').catch(() => null)) methods.push('jpki');
-      methods.push('passkey');
-      return methods;
+      // Card methods need their trust anchors; whether a My Number Card is linked is known only at login.
+      return availableLoginMethods({
+        hpkiTrust: Boolean(await trust.get('hpki').catch(() => null)),
+        jpkiTrust: Boolean(await trust.get('jpki').catch(() => null)),
+        hpkiCertOrigin: env.hpkiCertOrigin,
+      });
     },
     audit,
     refusals,

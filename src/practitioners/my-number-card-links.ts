@@ -1,12 +1,19 @@
 import type { Db } from '../db/current.ts';
-import type { JpkiIdentity } from '../auth/jpki/jpki-proof.ts';
 import { PortalError } from '../errors/portal-error.ts';
+
+/** The card a My Number Card login proved (src/auth/methods/jpki/jpki-proof.ts): no name or address, only the certificate's identity. */
+export interface MyNumberCardIdentity {
+  fingerprint: string;
+  issuer: string;
+  /** The subject of the user-authentication certificate: an opaque ID. */
+  subject: string;
+}
 
 /**
  * One My Number Card per practitioner. A renewed card has a new certificate and needs a new link;
  * linking replaces the previous one. A card already linked to someone else is refused.
  */
-export async function linkMyNumberCard(prisma: Db, practitionerId: string, card: JpkiIdentity) {
+export async function linkMyNumberCard(prisma: Db, practitionerId: string, card: MyNumberCardIdentity) {
   return prisma.$transaction(async (tx) => {
     const existing = await tx.myNumberCardLink.findUnique({ where: { fingerprint: card.fingerprint } });
     if (existing && existing.practitionerId !== practitionerId) throw new PortalError('jpki_linked_elsewhere', 409);

@@ -2,9 +2,9 @@ import type { Db } from '../db/current.ts';
 import { x509 } from '../pki/x509.ts';
 import { certificateFingerprint } from '../pki/fingerprint.ts';
 import { normaliseSerialHex } from '../pki/serial.ts';
-import { parseHcRoles } from '../pki/hcrole/parseHcRoles.ts';
+import { parseHcRoles } from '../pki/hcrole/parse-hc-roles.ts';
 import { acceptedHcRoles } from '../pki/hcrole/schemes.ts';
-import { readCertificateSubject } from '../pki/validation/readCertificateSubject.ts';
+import { readCertificateSubject } from '../pki/validation/read-certificate-subject.ts';
 import { crlDistributionUrls } from '../pki/revocation/crl-distribution-points.ts';
 
 /**

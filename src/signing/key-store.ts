@@ -1,3 +1,5 @@
+import { errorMessages, type ErrorCode } from '../errors/catalogue.ts';
+
 /**
  * Key custody for the second certificate (SPEC §7): every store that holds a practitioner's
  * cloud-held signing key implements this one interface, so the signing API never knows (or
@@ -23,37 +25,21 @@ export interface KeyStore {
 }
 
 /**
- * Stable codes of key custody with the sentence a person sees. Messages never carry key material:
- * at most a key reference, a token label or a configuration variable name.
+ * Stable codes of key custody; their sentences (src/i18n/messages) never carry key material: at most
+ * a key reference, a token label or a configuration variable name.
  */
-export const keyStoreErrorMessages = {
-  key_store_unavailable: {
-    ja: '署名鍵の保管庫(HSM)に接続できないため、署名できません。しばらくしてからもう一度お試しいただき、続く場合は管理者にお問い合わせください。',
-    en: 'The signing key store (HSM) cannot be reached, so nothing can be signed. Try again later; if it persists, contact the administrator.',
-  },
-  signing_key_not_found: {
-    ja: '署名鍵が見つかりません。電子署名用の証明書(第二証明書)を発行し直してください。',
-    en: 'The signing key was not found. Have your signing certificate (second certificate) issued again.',
-  },
-  signing_failed: {
-    ja: '署名に失敗しました。もう一度お試しいただき、続く場合は管理者にお問い合わせください。',
-    en: 'Signing failed. Try again; if it persists, contact the administrator.',
-  },
-  signing_digest_invalid: {
-    ja: 'ハッシュ値の長さがハッシュアルゴリズムと一致しないため、署名できません。',
-    en: 'The hash value does not have the length of its hash algorithm, so it cannot be signed.',
-  },
-  signing_algorithm_unsupported: {
-    ja: 'このアルゴリズムには対応していません。RSA-2048またはEC-P256、SHA-256/384/512を使ってください。',
-    en: 'This algorithm is not supported. Use RSA-2048 or EC-P256 with SHA-256, SHA-384 or SHA-512.',
-  },
-  key_generation_failed: {
-    ja: '署名鍵を生成できませんでした。管理者にお問い合わせください。',
-    en: 'The signing key could not be generated. Contact the administrator.',
-  },
-} as const satisfies Record<string, { ja: string; en: string }>;
+export const keyStoreErrorCodes = [
+  'key_store_unavailable',
+  'signing_key_not_found',
+  'signing_failed',
+  'signing_digest_invalid',
+  'signing_algorithm_unsupported',
+  'key_generation_failed',
+] as const satisfies readonly ErrorCode[];
 
-export type KeyStoreErrorCode = keyof typeof keyStoreErrorMessages;
+export type KeyStoreErrorCode = (typeof keyStoreErrorCodes)[number];
+
+export const keyStoreErrorMessages = errorMessages(keyStoreErrorCodes);
 
 export class KeyStoreError extends Error {
   constructor(

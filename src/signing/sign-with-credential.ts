@@ -1,7 +1,13 @@
 import type { KeyStores } from './key-store-factory.ts';
 import { KeyStoreError } from './key-store.ts';
 import { PortalError } from '../errors/portal-error.ts';
-import type { SignDigest } from './csc/csc-api.ts';
+
+/** How the signing API reaches the key store (wired by the portal; the key never leaves the store). */
+export type SignDigest = (
+  credential: { keyStore: string; keyRef: string; keyAlgorithm: string },
+  hashAlgorithm: 'SHA-256' | 'SHA-384' | 'SHA-512',
+  digest: Uint8Array,
+) => Promise<Uint8Array>;
 
 /**
  * The signing API's only way to a private key: the store the credential was created in signs the

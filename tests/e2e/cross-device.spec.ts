@@ -33,7 +33,7 @@ async function seedTestPkiForDoctor(databaseUrl: string, doctorId: string): Prom
   const script = `
     const { pathToFileURL } = await import('node:url');
     const at = (file) => pathToFileURL(${JSON.stringify(root)} + '/' + file).href;
-    const { createHpkiTestPki } = await import(at('tests/fixtures/pki/index.ts'));
+    const { createHpkiTestPki } = await import(at('src/pki/test-pki/index.ts'));
     const { seedTrustStore } = await import(at('tests/support/seed-trust.ts'));
     const { openDatabase } = await import(at('src/db/open-database.ts'));
     const { recordPractitionerCertificate } = await import(at('src/practitioners/practitioner-certificates.ts'));

@@ -26,7 +26,7 @@ async function createAndSeedTestPki(databaseUrl: string): Promise<TestCards> {
   const script = `
     const { pathToFileURL } = await import('node:url');
     const at = (file) => pathToFileURL(${JSON.stringify(root)} + '/' + file).href;
-    const { createHpkiTestPki } = await import(at('tests/fixtures/pki/index.ts'));
+    const { createHpkiTestPki } = await import(at('src/pki/test-pki/index.ts'));
     const { seedTrustStore } = await import(at('tests/support/seed-trust.ts'));
     const pki = await createHpkiTestPki();
     await seedTrustStore(process.env.SEED_DATABASE_URL, pki);

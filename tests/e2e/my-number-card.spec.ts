@@ -23,7 +23,7 @@ async function seedPkisAndScripts(databaseUrl: string, origin: string): Promise<
   const script = `
     const { pathToFileURL } = await import('node:url');
     const at = (file) => pathToFileURL(${JSON.stringify(root)} + '/' + file).href;
-    const { createHpkiTestPki, createJpkiTestPki } = await import(at('tests/fixtures/pki/index.ts'));
+    const { createHpkiTestPki, createJpkiTestPki } = await import(at('src/pki/test-pki/index.ts'));
     const { seedTrustStore } = await import(at('tests/support/seed-trust.ts'));
     const { openDatabase } = await import(at('src/db/open-database.ts'));
     const { importTrustCertificates, importCrl } = await import(at('src/pki/trust/trust-material-repository.ts'));

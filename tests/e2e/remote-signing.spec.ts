@@ -22,7 +22,7 @@ async function seedSigning(databaseUrl: string, kekFile: string, registrationNum
   const script = `
     const { pathToFileURL } = await import('node:url');
     const at = (file) => pathToFileURL(${JSON.stringify(root)} + '/' + file).href;
-    const { createHpkiTestPki } = await import(at('tests/fixtures/pki/index.ts'));
+    const { createHpkiTestPki } = await import(at('src/pki/test-pki/index.ts'));
     const { openDatabase } = await import(at('src/db/open-database.ts'));
     const { loadKeyEncryptionKey } = await import(at('src/crypto/key-encryption.ts'));
     const { createKeyStore } = await import(at('src/signing/key-store-factory.ts'));

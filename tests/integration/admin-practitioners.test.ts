@@ -4,7 +4,7 @@ import { importPractitionersCsv } from '../../src/admin/import-practitioners-csv
 import { AdminError } from '../../src/admin/admin-error.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPortal, CookieJar, type TestPortal } from '../support/test-portal.ts';
-import { createHpkiTestPki, issuePractitionerCertificate, type HpkiTestPki } from '../fixtures/pki/index.ts';
+import { createHpkiTestPki, issuePractitionerCertificate, type HpkiTestPki } from '../../src/pki/test-pki/index.ts';
 import { importTestPki } from '../support/seed-trust.ts';
 import { beginLoginInteraction } from '../support/authorization-request.ts';
 import { finishAuthorization, hpkiCardLogin, jsonPost } from '../support/browser-flow.ts';

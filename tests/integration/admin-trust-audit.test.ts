@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPortal, type TestPortal } from '../support/test-portal.ts';
-import { createHpkiTestPki, issueCrl, type HpkiTestPki } from '../fixtures/pki/index.ts';
+import { createHpkiTestPki, issueCrl, type HpkiTestPki } from '../../src/pki/test-pki/index.ts';
 import { beginLoginInteraction } from '../support/authorization-request.ts';
 import { jsonPost } from '../support/browser-flow.ts';
 import { webEidToken } from '../support/card-tokens.ts';

@@ -22,7 +22,7 @@ import {
   type IssuedCertificate,
   type NonConformingCertificates,
   type NonConformingVariant,
-} from '../fixtures/pki/index.ts';
+} from '../../src/pki/test-pki/index.ts';
 
 /**
  * Issue 13 through the card login endpoint (auto-enrolment on): each certificate rule refuses with

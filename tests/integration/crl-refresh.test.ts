@@ -2,15 +2,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPortal, type TestPortal } from '../support/test-portal.ts';
-import { createHpkiTestPki, issueCrl, issuePractitionerCertificate, type HpkiTestPki, type IssuedCertificate } from '../fixtures/pki/index.ts';
+import { createHpkiTestPki, issueCrl, issuePractitionerCertificate, type HpkiTestPki, type IssuedCertificate } from '../../src/pki/test-pki/index.ts';
 import { importTestPki } from '../support/seed-trust.ts';
 import { recordPractitionerCertificate } from '../../src/practitioners/practitioner-certificates.ts';
 import { createPractitioner } from '../../src/practitioners/practitioner.ts';
 import { refreshCrlsFromDistributionPoints } from '../../src/pki/revocation/crl-refresh.ts';
-import { validateCertificate } from '../../src/pki/validation/validateCertificate.ts';
+import { validateCertificate } from '../../src/pki/validation/validate-certificate.ts';
 import { crlDistributionPointsToRefresh } from '../../src/pki/revocation/crl-refresh.ts';
 import { createOutboundFetch } from '../../src/net/outbound-fetch.ts';
-import { TEST_REPOSITORY_URL } from '../fixtures/pki/index.ts';
+import { TEST_REPOSITORY_URL } from '../../src/pki/test-pki/index.ts';
 
 /** A CRL published at the certificate's distribution point is fetched, verified and enforced. */
 let t: TestPortal;

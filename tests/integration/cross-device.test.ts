@@ -8,8 +8,8 @@ import { SoftwareAuthenticator } from '../support/software-authenticator.ts';
 import { upsertClient } from '../../src/clients/clients.ts';
 import { createPractitioner } from '../../src/practitioners/practitioner.ts';
 import { issueRegistrationCode } from '../../src/practitioners/registration-codes.ts';
-import { effectiveStatus } from '../../src/auth/cross-device/cross-device-requests.ts';
-import { summariseUserAgent } from '../../src/auth/cross-device/terminal-summary.ts';
+import { effectiveStatus } from '../../src/auth/methods/passkey-cross-device/cross-device-requests.ts';
+import { summariseUserAgent } from '../../src/auth/methods/passkey-cross-device/terminal-summary.ts';
 
 /**
  * Cross-device login (seed 003): the terminal shows a one-time URL, the registered phone approves it

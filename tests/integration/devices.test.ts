@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPortal, CookieJar, type TestPortal } from '../support/test-portal.ts';
-import { createHpkiTestPki, type HpkiTestPki } from '../fixtures/pki/index.ts';
+import { createHpkiTestPki, type HpkiTestPki } from '../../src/pki/test-pki/index.ts';
 import { importTestPki } from '../support/seed-trust.ts';
 import { beginLoginInteraction } from '../support/authorization-request.ts';
 import { followRedirects, hpkiCardLogin, jsonPost } from '../support/browser-flow.ts';
@@ -10,7 +10,7 @@ import { issueRegistrationCode } from '../../src/practitioners/registration-code
 import { createPortalSession, findPortalSession, hasRecentCardLogin, hasRecentHpkiLogin } from '../../src/portal-session/portal-sessions.ts';
 import { ACR } from '../../src/auth/assurance.ts';
 import { aaguidName } from '../../src/practitioners/aaguid-names.ts';
-import { isPasskeyAmr } from '../../src/practitioners/passkey-device.ts';
+import { isPasskeyAmr } from '../../src/auth/methods/passkey/passkey-device.ts';
 
 /**
  * The device-change page's endpoints (SPEC §8) and the immediate reissue of the registration QR

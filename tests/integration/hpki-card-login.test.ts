@@ -9,9 +9,9 @@ import {
   testCaName,
   type HpkiTestPki,
   type IssuedCertificate,
-} from '../fixtures/pki/index.ts';
+} from '../../src/pki/test-pki/index.ts';
 import { importTrustCertificates } from '../../src/pki/trust/trust-material-repository.ts';
-import { ocspResponderHandler, startOcspHttpServer, type OcspAnswer } from '../fixtures/pki/ocspResponder.ts';
+import { ocspResponderHandler, startOcspHttpServer, type OcspAnswer } from '../../src/pki/test-pki/ocsp-responder.ts';
 import { importTestPki } from '../support/seed-trust.ts';
 import { legacyJwsToken, webEidToken } from '../support/card-tokens.ts';
 

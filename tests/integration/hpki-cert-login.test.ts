@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPortal, type TestPortal } from '../support/test-portal.ts';
 import { beginLoginInteraction } from '../support/authorization-request.ts';
 import { upsertClient } from '../../src/clients/clients.ts';
-import { createHpkiTestPki, type HpkiTestPki, type IssuedCertificate } from '../fixtures/pki/index.ts';
+import { createHpkiTestPki, type HpkiTestPki, type IssuedCertificate } from '../../src/pki/test-pki/index.ts';
 import { importTestPki } from '../support/seed-trust.ts';
 
 /** Login with the HPKI authentication certificate: over our TLS listener, and through a proxy header. */

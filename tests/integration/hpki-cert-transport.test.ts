@@ -3,10 +3,11 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { KeyObject } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readClientCertificate, stripUntrustedCertificateHeaders } from '../../src/auth/hpki-cert/client-certificate-source.ts';
+import { readClientCertificate, stripUntrustedCertificateHeaders } from '../../src/auth/methods/hpki-cert/client-certificate-source.ts';
 import { startHttpsListener } from '../../src/http/https-listener.ts';
-import { createDemoServerCertificate, createPkcs12 } from '../../src/demo/demo-tls.ts';
-import { createHpkiTestPki, type HpkiTestPki, type IssuedCertificate } from '../fixtures/pki/index.ts';
+import { createDemoServerCertificate } from '../../src/demo/demo-server-certificate.ts';
+import { createPkcs12 } from '../../src/demo/pkcs12-file.ts';
+import { createHpkiTestPki, type HpkiTestPki, type IssuedCertificate } from '../../src/pki/test-pki/index.ts';
 
 /**
  * The transport half of login with the HPKI authentication certificate, over real sockets: our
@@ -156,7 +157,7 @@ describe('our HTTPS listener', () => {
   it('accepts a client that loaded the demo PKCS#12 file', async () => {
     const practitioner = pki.practitioners.valid;
     const pkcs8 = KeyObject.from(practitioner.keys.privateKey).export({ type: 'pkcs8', format: 'der' });
-    const pfx = createPkcs12(practitioner.der, pkcs8, [pki.authCa.der], 'demo-password');
+    const pfx = await createPkcs12(practitioner.der, pkcs8, [pki.authCa.der], 'demo-password');
     const seen = await httpsGet({ pfx: Buffer.from(pfx), passphrase: 'demo-password' });
     expect(seen.der).toBe(base64(practitioner.der));
   });

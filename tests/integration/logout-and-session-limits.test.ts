@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPortal, CookieJar, type TestPortal } from '../support/test-portal.ts';
-import { createHpkiTestPki, defaultPractitioner, issuePractitionerCertificate, type HpkiTestPki, type IssuedCertificate } from '../fixtures/pki/index.ts';
+import { createHpkiTestPki, defaultPractitioner, issuePractitionerCertificate, type HpkiTestPki, type IssuedCertificate } from '../../src/pki/test-pki/index.ts';
 import { importTestPki } from '../support/seed-trust.ts';
 import { confirmProviderLogout, followRedirects, hpkiCardLogin, jsonPost, finishAuthorization } from '../support/browser-flow.ts';
 import { webEidToken } from '../support/card-tokens.ts';

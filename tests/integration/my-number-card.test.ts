@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPortal, CookieJar, type TestPortal } from '../support/test-portal.ts';
-import { createHpkiTestPki, createJpkiTestPki, issueJpkiUserCertificate, type HpkiTestPki, type JpkiTestPki } from '../fixtures/pki/index.ts';
+import { createHpkiTestPki, createJpkiTestPki, issueJpkiUserCertificate, type HpkiTestPki, type JpkiTestPki } from '../../src/pki/test-pki/index.ts';
 import { importTestPki } from '../support/seed-trust.ts';
 import { importCrl, importTrustCertificates } from '../../src/pki/trust/trust-material-repository.ts';
 import { beginLoginInteraction } from '../support/authorization-request.ts';
 import { upsertClient } from '../../src/clients/clients.ts';
 import { hpkiCardLogin, jsonPost, myNumberCardProof } from '../support/browser-flow.ts';
-import type { IssuedCertificate } from '../fixtures/pki/index.ts';
+import type { IssuedCertificate } from '../../src/pki/test-pki/index.ts';
 
 /** My Number Card: linked after an HPKI login, then a daily login that carries the HPKI qualification. */
 let t: TestPortal;

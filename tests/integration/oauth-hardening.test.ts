@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT, decodeProtectedHeader, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import * as oidc from 'openid-client';
 import { startTestPortal, CookieJar, type TestPortal } from '../support/test-portal.ts';
-import { createHpkiTestPki, type HpkiTestPki } from '../fixtures/pki/index.ts';
+import { createHpkiTestPki, type HpkiTestPki } from '../../src/pki/test-pki/index.ts';
 import { importTestPki } from '../support/seed-trust.ts';
 import { followRedirects, hpkiCardLogin, jsonPost } from '../support/browser-flow.ts';
 import { webEidToken } from '../support/card-tokens.ts';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { startTestPortal, CookieJar, type TestPortal } from '../support/test-portal.ts';
-import { createHpkiTestPki, type HpkiTestPki } from '../fixtures/pki/index.ts';
+import { createHpkiTestPki, type HpkiTestPki } from '../../src/pki/test-pki/index.ts';
 import { importTestPki } from '../support/seed-trust.ts';
 import { followRedirects, hpkiCardLogin, jsonPost, finishAuthorization } from '../support/browser-flow.ts';
 import { webEidToken } from '../support/card-tokens.ts';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPortal, type TestPortal } from '../support/test-portal.ts';
 import { forget, memoised, rememberWritten, withRequestMemo } from '../../src/db/request-memo.ts';
-import { cachedClient } from '../../src/clients/client-cache.ts';
+import { cachedClient } from '../../src/db/client-cache.ts';
 import { upsertClient } from '../../src/clients/clients.ts';
 
 let t: TestPortal;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPortal, CookieJar, type TestPortal } from '../support/test-portal.ts';
-import { createHpkiTestPki, type HpkiTestPki } from '../fixtures/pki/index.ts';
+import { createHpkiTestPki, type HpkiTestPki } from '../../src/pki/test-pki/index.ts';
 import { importTestPki } from '../support/seed-trust.ts';
 import { followRedirects, jsonPost } from '../support/browser-flow.ts';
 import { webEidToken } from '../support/card-tokens.ts';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
-import { createHpkiTestPki, issueCertificate, issueCrl, testCaName, type HpkiTestPki } from '../fixtures/pki/index.ts';
+import { createHpkiTestPki, issueCertificate, issueCrl, testCaName, type HpkiTestPki } from '../../src/pki/test-pki/index.ts';
 
 /**
  * `npm run trust:add` as an operator runs it, on the database of this run (PGlite or PostgreSQL):

@@ -3,7 +3,7 @@ import { startTestPortal, type TestPortal } from '../support/test-portal.ts';
 import { consoleUser, type ConsoleUser } from '../support/admin-session.ts';
 import { importTrustMaterial, importCrl, loadTrustStore } from '../../src/pki/trust/trust-material-repository.ts';
 import { certificateFingerprint } from '../../src/pki/fingerprint.ts';
-import { createHpkiTestPki, issueCertificate, issueCrl, issueNonConformingCertificates, testCaName, type HpkiTestPki, type NonConformingCertificates } from '../fixtures/pki/index.ts';
+import { createHpkiTestPki, issueCertificate, issueCrl, issueNonConformingCertificates, testCaName, type HpkiTestPki, type NonConformingCertificates } from '../../src/pki/test-pki/index.ts';
 
 /**
  * Trust material is stored all or nothing, CA certificates pass the leaf's structural rules, and a

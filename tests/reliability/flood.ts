@@ -1,5 +1,5 @@
 import { Agent, fetch as undiciFetch, request } from 'undici';
-import type { IssuedCertificate } from '../fixtures/pki/index.ts';
+import type { IssuedCertificate } from '../../src/pki/test-pki/index.ts';
 import type { FetchLike } from '../support/test-portal.ts';
 import { beginLoginInteraction } from '../support/authorization-request.ts';
 import { percentile, type Server } from './flows.ts';

@@ -5,7 +5,7 @@ import { followRedirects, jsonPost } from '../support/browser-flow.ts';
 import { webEidToken } from '../support/card-tokens.ts';
 import { SoftwareAuthenticator } from '../support/software-authenticator.ts';
 import { clientAssertionParams, type EhrClient } from '../support/ehr-client.ts';
-import type { IssuedCertificate } from '../fixtures/pki/index.ts';
+import type { IssuedCertificate } from '../../src/pki/test-pki/index.ts';
 import type { Registrant, RelyingParty } from './portal-target.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { IssuedCertificate } from '../fixtures/pki/index.ts';
+import type { IssuedCertificate } from '../../src/pki/test-pki/index.ts';
 import type { FuzzContext } from './fuzz.ts';
 import { fullCardLogin, registerPasskey, signingAccessToken, type Server } from './flows.ts';
 import type { ReliabilityFixture } from './portal-target.ts';

@@ -5,7 +5,7 @@ import { jsonPost, myNumberCardProof } from '../support/browser-flow.ts';
 import { legacyJwsToken, webEidToken } from '../support/card-tokens.ts';
 import { SoftwareAuthenticator } from '../support/software-authenticator.ts';
 import type { EhrClient } from '../support/ehr-client.ts';
-import type { IssuedCertificate } from '../fixtures/pki/index.ts';
+import type { IssuedCertificate } from '../../src/pki/test-pki/index.ts';
 import { caseRng, int, mutate, mutateText, pick, randomJsonValue, type Rng } from './mutations.ts';
 import type { Server } from './flows.ts';
 import type { Registrant, RelyingParty } from './portal-target.ts';

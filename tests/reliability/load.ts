@@ -1,4 +1,4 @@
-import type { IssuedCertificate } from '../fixtures/pki/index.ts';
+import type { IssuedCertificate } from '../../src/pki/test-pki/index.ts';
 import { fullCardLogin, percentile, type Server } from './flows.ts';
 import type { RelyingParty } from './portal-target.ts';
 

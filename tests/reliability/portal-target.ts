@@ -22,7 +22,7 @@ import {
   type HpkiTestPki,
   type IssuedCertificate,
   type JpkiTestPki,
-} from '../fixtures/pki/index.ts';
+} from '../../src/pki/test-pki/index.ts';
 
 /**
  * What every reliability run needs in the database before the portal serves it: the test HPKI and

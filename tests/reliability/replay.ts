@@ -1,6 +1,6 @@
 import { beginLoginInteraction } from '../support/authorization-request.ts';
 import { jsonPost } from '../support/browser-flow.ts';
-import type { IssuedCertificate } from '../fixtures/pki/index.ts';
+import type { IssuedCertificate } from '../../src/pki/test-pki/index.ts';
 import { cardLogin, consentToCode, exchangeCode, type Server } from './flows.ts';
 import type { RelyingParty } from './portal-target.ts';
 

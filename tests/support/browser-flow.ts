@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { CookieJar } from './test-portal.ts';
 import { webEidToken } from './card-tokens.ts';
-import type { IssuedCertificate } from '../fixtures/pki/index.ts';
+import type { IssuedCertificate } from '../../src/pki/test-pki/index.ts';
 
 /** What a browser does around a login, for integration tests: follow redirects, log in with a card. */
 export const jsonPost = (body: unknown, headers: Record<string, string> = {}) => ({

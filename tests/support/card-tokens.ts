@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { IssuedCertificate } from '../fixtures/pki/index.ts';
+import type { IssuedCertificate } from '../../src/pki/test-pki/index.ts';
 
 /**
  * What a Web eID extension answers to `authenticate(nonce)`, made in Node with a test card's key:

@@ -1,7 +1,7 @@
 import { openDatabase } from '../../src/db/open-database.ts';
 import { importCrl, importTrustCertificates } from '../../src/pki/trust/trust-material-repository.ts';
 import type { Db } from '../../src/db/current.ts';
-import type { HpkiTestPki } from '../fixtures/pki/index.ts';
+import type { HpkiTestPki } from '../../src/pki/test-pki/index.ts';
 
 /** Loads the test PKI's root (anchor), issuing CAs and CRLs, as `npm run trust:add` would. */
 export async function importTestPki(prisma: Db, pki: HpkiTestPki): Promise<void> {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type https from 'node:https';
 import { startHttpsListener } from '../../src/http/https-listener.ts';
-import { createDemoServerCertificate } from '../../src/demo/demo-tls.ts';
+import { createDemoServerCertificate } from '../../src/demo/demo-server-certificate.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

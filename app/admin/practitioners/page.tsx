@@ -3,7 +3,7 @@ import { Card, buttonClass } from '@/app/components/card';
 import { db } from '@/src/db/current';
 import { currentPortal } from '@/src/portal/portal';
 import { searchPractitioners } from '@/src/admin/search-practitioners';
-import { describeHcRole } from '@/src/pki/hcrole/displayNames';
+import { describeHcRole } from '@/src/pki/hcrole/display-names';
 import { JPKI_HCROLE_SCHEME } from '@/src/practitioners/practitioner';
 import { AdminForbidden, AdminNav } from '../admin-nav';
 import { requireAdminPage } from '../admin-guard';

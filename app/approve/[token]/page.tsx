@@ -1,6 +1,6 @@
 import { getLocale, getTranslations } from 'next-intl/server';
 import { db } from '@/src/db/current';
-import { approvalProblem, findCrossDeviceRequest } from '@/src/auth/cross-device/cross-device-requests';
+import { approvalProblem, findCrossDeviceRequest } from '@/src/auth/methods/passkey-cross-device/cross-device-requests';
 import { Card, ErrorNotice } from '@/app/components/card';
 import { ApproveForm } from './approve-form';
 

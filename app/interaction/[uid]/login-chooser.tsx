@@ -10,9 +10,13 @@ import { HpkiCertLogin } from './hpki-cert-login';
 import { MyNumberCardLogin } from './my-number-card-login';
 import { CrossDeviceLogin } from './cross-device-login';
 
+type ChooserEntry = InteractionView['chooser'][number];
 type Status = { kind: 'idle' } | { kind: 'working' } | { kind: 'error'; code: string; message: string };
 
-/** Shows only the methods that work here: configured on the server and supported by this browser. */
+/**
+ * Shows only the methods that work here: offered for this request (the registry's entries, in its
+ * order) and supported by this browser. Each entry names its panel; a new kind of method adds one here.
+ */
 export function LoginChooser({ view }: { view: InteractionView }) {
   const t = useTranslations();
   const [webauthn, setWebauthn] = useState<boolean | null>(null);
@@ -53,14 +57,42 @@ export function LoginChooser({ view }: { view: InteractionView }) {
     }
   }
 
-  const passkeyOffered = view.methods.includes('passkey') && webauthn === true;
-  const cardOffered = view.methods.includes('hpki-card');
+  // The registry's entries, in its order; each names the panel that runs it.
+  const entries = view.chooser;
+  const offers = (panel: string) => entries.some((e) => e.panel === panel);
+  const cardOffered = offers('hpki-card');
   const checking = webauthn === null || (cardOffered && card === null);
   // Nothing works when the passkey family and the card are both out and no other method is offered.
-  const passkeyWorks = webauthn === true && view.methods.some((m) => m.startsWith('passkey'));
+  const passkeyWorks = webauthn === true && (offers('passkey') || offers('cross-device'));
   const cardWorks = cardOffered && card === true;
-  const otherMethods = view.methods.some((m) => !m.startsWith('passkey') && m !== 'hpki-card');
+  const otherMethods = entries.some((e) => !['passkey', 'cross-device', 'hpki-card'].includes(e.panel));
   const nothingWorks = !checking && !passkeyWorks && !cardWorks && !otherMethods;
+
+  function panel(entry: ChooserEntry) {
+    switch (entry.panel) {
+      case 'hpki-card':
+        return <HpkiCardLogin key={entry.id} base={base} demo={view.demo} onAvailability={setCard} />;
+      case 'hpki-cert':
+        return view.hpkiCertUrl ? <HpkiCertLogin key={entry.id} url={view.hpkiCertUrl} /> : null;
+      case 'my-number-card':
+        // The My Number Card travels through the same extension as the HPKI card.
+        return card === true || view.demo ? <MyNumberCardLogin key={entry.id} base={base} /> : null;
+      case 'cross-device':
+        return <CrossDeviceLogin key={entry.id} base={base} />;
+      case 'passkey':
+        return webauthn === true ? (
+          <div key={entry.id} className="rounded-lg border border-slate-200 p-4">
+            <h2 className="text-lg font-semibold">{t(entry.titleKey)}</h2>
+            <p className="mt-1 text-slate-600">{t(entry.descriptionKey)}</p>
+            <button className={`${buttonClass} mt-3`} onClick={loginWithPasskey} disabled={status.kind === 'working'} data-testid="passkey-login">
+              {status.kind === 'working' ? t('login.passkey.waiting') : t('login.passkey.button')}
+            </button>
+          </div>
+        ) : null;
+      default:
+        return null;
+    }
+  }
 
   return (
     <div className="space-y-6">
@@ -71,20 +103,7 @@ export function LoginChooser({ view }: { view: InteractionView }) {
         </p>
         <p className="mt-1 text-slate-600">{t('login.chooseMethod')}</p>
         <div className="mt-6 space-y-4">
-          {cardOffered ? <HpkiCardLogin base={base} demo={view.demo} onAvailability={setCard} /> : null}
-          {view.hpkiCertUrl ? <HpkiCertLogin url={view.hpkiCertUrl} /> : null}
-          {/* The My Number Card travels through the same extension as the HPKI card. */}
-          {view.methods.includes('jpki') && (card === true || view.demo) ? <MyNumberCardLogin base={base} /> : null}
-          {view.methods.includes('passkey') ? <CrossDeviceLogin base={base} /> : null}
-          {passkeyOffered ? (
-            <div className="rounded-lg border border-slate-200 p-4">
-              <h2 className="text-lg font-semibold">{t('login.passkey.title')}</h2>
-              <p className="mt-1 text-slate-600">{t('login.passkey.description')}</p>
-              <button className={`${buttonClass} mt-3`} onClick={loginWithPasskey} disabled={status.kind === 'working'} data-testid="passkey-login">
-                {status.kind === 'working' ? t('login.passkey.waiting') : t('login.passkey.button')}
-              </button>
-            </div>
-          ) : null}
+          {entries.map(panel)}
           {nothingWorks ? <ErrorNotice message={t('login.noMethod')} /> : null}
           {checking ? <p className="text-slate-500">{t('common.loading')}</p> : null}
         </div>

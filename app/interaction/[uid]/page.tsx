@@ -22,11 +22,11 @@ export default async function InteractionPage() {
   if (view.prompt === 'consent') return <ConsentForm view={view} />;
   return (
     <>
-      {view.demo && view.methods.includes('hpki-card') ? (
+      {view.demo && view.chooser.some((e) => e.panel === 'hpki-card') ? (
         <>
           {/* Demo mode only: a software HPKI card speaking the extension's messages (src/demo). */}
           <script src="/demo/software-card.js?holder=doctor" async />
-          {view.methods.includes('jpki') ? <script src="/demo/software-my-number-card.js" async /> : null}
+          {view.chooser.some((e) => e.panel === 'my-number-card') ? <script src="/demo/software-my-number-card.js" async /> : null}
           <p className="mb-4 rounded-lg border border-amber-300 bg-amber-50 p-3 text-amber-900" data-testid="demo-software-card-notice">
             {t('login.hpkiCard.demoSoftwareCard')}
           </p>

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { z } from 'zod';
 import type { Portal } from '../../portal/portal.ts';
 import { PortalError } from '../../errors/portal-error.ts';
@@ -28,7 +28,8 @@ import { clientIp } from '../client-ip.ts';
 import { enforceLimit } from '../request-limits.ts';
 import { readCookie } from './portal-session-routes.ts';
 import { requireSameOrigin } from '../request-origin.ts';
-import { qrDataUrl } from './cross-device-routes.ts';
+import { qrDataUrl } from '../qr-code.ts';
+import type { Route, RouteContext } from '../route.ts';
 
 /** What a handler gives back: the JSON answer and what the audit entry says about the action. */
 interface Outcome {
@@ -41,23 +42,23 @@ interface Outcome {
   quiet?: boolean;
 }
 
-interface Context {
-  portal: Portal;
-  req: IncomingMessage;
-  res: ServerResponse;
+interface AdminContext extends RouteContext {
   adminId: string;
-  params: string[];
   query: URLSearchParams;
   body: () => Promise<unknown>;
 }
 
-interface Route {
+/** An endpoint of the console: what it answers, and the event its audit entry is recorded under. */
+interface AdminRoute {
   method: 'GET' | 'POST';
+  /** Anchored, on the whole path (see `adminPath`). */
   pattern: RegExp;
   event: string;
-  handle(ctx: Context): Promise<Outcome>;
+  handle(ctx: AdminContext): Promise<Outcome>;
 }
 
+/** The pattern of a path under /api/admin/. */
+const adminPath = (rest: string) => new RegExp(`^/api/admin/${rest}$`);
 const ID = '([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})';
 const CLIENT = '([A-Za-z0-9._-]{3,64})';
 const MAX_BODY_BYTES = Math.ceil((UPLOAD_MAX_BYTES * 4) / 3) + 64 * 1024;
@@ -83,16 +84,16 @@ async function tellServices(portal: Portal, ended: EndedSessions) {
   return { endedPortalSessions: ended.portalSessions, endedProviderSessions: ended.providerSessions.length, backchannelLogouts: backchannel };
 }
 
-const routes: Route[] = [
+const routes: AdminRoute[] = [
   {
     method: 'GET',
-    pattern: /^services$/,
+    pattern: adminPath('services'),
     event: 'admin.service.list',
     handle: async ({ portal }) => ({ body: { services: await listServices(portal.prisma) }, quiet: true }),
   },
   {
     method: 'POST',
-    pattern: /^services$/,
+    pattern: adminPath('services'),
     event: 'admin.service.create',
     async handle({ portal, body }) {
       const created = await createService(portal.prisma, validateWith(portal), await body());
@@ -105,7 +106,7 @@ const routes: Route[] = [
   },
   {
     method: 'POST',
-    pattern: new RegExp(`^services/${CLIENT}$`),
+    pattern: adminPath(`services/${CLIENT}`),
     event: 'admin.service.update',
     async handle({ portal, body, params }) {
       const updated = await updateService(portal.prisma, validateWith(portal), params[0]!, await body());
@@ -114,7 +115,7 @@ const routes: Route[] = [
   },
   {
     method: 'POST',
-    pattern: new RegExp(`^services/${CLIENT}/rotate-secret$`),
+    pattern: adminPath(`services/${CLIENT}/rotate-secret`),
     event: 'admin.service.rotate_secret',
     async handle({ portal, body, params }) {
       parse(empty, await body());
@@ -124,7 +125,7 @@ const routes: Route[] = [
   },
   {
     method: 'POST',
-    pattern: new RegExp(`^services/${CLIENT}/enabled$`),
+    pattern: adminPath(`services/${CLIENT}/enabled`),
     event: 'admin.service.set_enabled',
     async handle({ portal, body, params }) {
       const { enabled } = parse(z.object({ enabled: z.boolean() }).strict(), await body());
@@ -134,13 +135,13 @@ const routes: Route[] = [
   },
   {
     method: 'GET',
-    pattern: new RegExp(`^services/${CLIENT}/link-requests$`),
+    pattern: adminPath(`services/${CLIENT}/link-requests`),
     event: 'admin.link.list',
     handle: async ({ portal, params }) => ({ body: { requests: await listLinkRequests(portal.prisma, params[0]!) }, quiet: true }),
   },
   {
     method: 'POST',
-    pattern: new RegExp(`^link-requests/${ID}/(approve|reject)$`),
+    pattern: adminPath(`link-requests/${ID}/(approve|reject)`),
     event: 'admin.link.decide',
     async handle({ portal, body, params, adminId }) {
       const [linkId, decision] = params as [string, 'approve' | 'reject'];
@@ -160,7 +161,7 @@ const routes: Route[] = [
   },
   {
     method: 'GET',
-    pattern: /^practitioners$/,
+    pattern: adminPath('practitioners'),
     event: 'admin.practitioner.search',
     async handle({ portal, query }) {
       const q = parse(z.string().max(100), query.get('q') ?? '');
@@ -171,7 +172,7 @@ const routes: Route[] = [
   },
   {
     method: 'POST',
-    pattern: /^practitioners\/import-csv$/,
+    pattern: adminPath('practitioners/import-csv'),
     event: 'admin.practitioner.import_csv',
     async handle({ portal, body }) {
       const { csv, fileName } = parse(z.object({ csv: z.string().min(1), fileName: z.string().max(200).optional() }).strict(), await body());
@@ -181,7 +182,7 @@ const routes: Route[] = [
   },
   {
     method: 'POST',
-    pattern: /^practitioners\/import-certificate$/,
+    pattern: adminPath('practitioners/import-certificate'),
     event: 'admin.practitioner.import_certificate',
     async handle({ portal, body }) {
       const input = parse(
@@ -203,7 +204,7 @@ const routes: Route[] = [
   },
   {
     method: 'POST',
-    pattern: new RegExp(`^practitioners/${ID}/(lock|unlock|end-sessions|remove-device|remove-my-number-card|registration-code)$`),
+    pattern: adminPath(`practitioners/${ID}/(lock|unlock|end-sessions|remove-device|remove-my-number-card|registration-code)`),
     event: 'admin.practitioner',
     async handle({ portal, body, params, adminId }) {
       parse(empty, await body());
@@ -245,13 +246,13 @@ const routes: Route[] = [
   },
   {
     method: 'GET',
-    pattern: /^trust$/,
+    pattern: adminPath('trust'),
     event: 'admin.trust.list',
     handle: async ({ portal }) => ({ body: await listTrustMaterial(portal.prisma), quiet: true }),
   },
   {
     method: 'POST',
-    pattern: /^trust$/,
+    pattern: adminPath('trust'),
     event: 'admin.trust.upload',
     async handle({ portal, body }) {
       const input = parse(z.object({ scheme: trustSchemeSchema, kind: trustUploadKindSchema, file: uploadSchema, fileName: z.string().max(200).optional() }).strict(), await body());
@@ -262,13 +263,13 @@ const routes: Route[] = [
   },
   {
     method: 'GET',
-    pattern: /^audit$/,
+    pattern: adminPath('audit'),
     event: 'admin.audit.search',
     handle: async ({ portal, query }) => ({ body: await queryAudit(portal.prisma, parse(auditFilterSchema, Object.fromEntries(query))), quiet: true }),
   },
   {
     method: 'GET',
-    pattern: /^audit\/export\.csv$/,
+    pattern: adminPath('audit/export\\.csv'),
     event: 'admin.audit.export',
     async handle({ portal, query, res, adminId, req }) {
       const filter = parse(auditFilterSchema, Object.fromEntries(query));
@@ -287,7 +288,7 @@ const routes: Route[] = [
   },
   {
     method: 'POST',
-    pattern: /^audit\/verify$/,
+    pattern: adminPath('audit/verify'),
     event: 'admin.audit.verify',
     async handle({ portal, body }) {
       parse(empty, await body());
@@ -309,13 +310,22 @@ function readAdminBody(req: IncomingMessage): Promise<unknown> {
  * session of a practitioner with the admin role (else 403 admin_required), same-origin (CSRF),
  * JSON bodies parsed with zod, a stable code per failure, and an `admin.*` audit entry.
  */
-export async function handleAdminRoute(portal: Portal, req: IncomingMessage, res: ServerResponse, path: string) {
+export const adminRoutes: Route[] = [
+  ...routes.map((route): Route => ({ method: route.method, pattern: route.pattern, handle: (ctx) => runAdminRequest(ctx, route) })),
+  // Any other request under /api/admin/ passes the same checks before its 404 or 405, and is
+  // audited: a non-administrator learns nothing about which endpoints exist.
+  ...(['GET', 'POST', 'DELETE'] as const).map((method): Route => ({ method, pattern: /^\/api\/admin\/.*$/, handle: (ctx) => runAdminRequest(ctx, undefined) })),
+];
+
+async function runAdminRequest(ctx: RouteContext, route: AdminRoute | undefined) {
+  const { portal, req, res, pathname, params } = ctx;
+  const path = pathname.slice('/api/admin/'.length);
   const url = new URL(req.url ?? '/', 'http://portal.invalid');
   const ip = clientIp(req, portal.env.trustedProxies);
-  const matches = routes.map((r) => ({ route: r, match: r.pattern.exec(path) })).filter((m) => m.match);
-  const found = matches.find((m) => m.route.method === req.method);
-  let event = found?.route.event ?? matches[0]?.route.event ?? 'admin.request';
-  if (found?.route.event === 'admin.practitioner') event = `admin.practitioner.${found.match![2]!.replaceAll('-', '_')}`;
+  // A path that exists for another method is recorded under that endpoint's event.
+  const samePath = routes.find((r) => r.pattern.test(pathname));
+  let event = route?.event ?? samePath?.event ?? 'admin.request';
+  if (route?.event === 'admin.practitioner') event = `admin.practitioner.${params[1]!.replaceAll('-', '_')}`;
   let adminId: string | undefined;
   let actorId: string | undefined;
   let bodyRead = false;
@@ -328,13 +338,10 @@ export async function handleAdminRoute(portal: Portal, req: IncomingMessage, res
     actorId = session?.practitionerId;
     adminId = (await requireAdmin(portal.prisma, actorId)).id;
     await enforceLimit(portal, req, 'admin-account', adminId);
-    if (!found) throw new PortalError(matches.length ? 'method_not_allowed' : 'not_found', matches.length ? 405 : 404);
-    const outcome = await found.route.handle({
-      portal,
-      req,
-      res,
+    if (!route) throw new PortalError(samePath ? 'method_not_allowed' : 'not_found', samePath ? 405 : 404);
+    const outcome = await route.handle({
+      ...ctx,
       adminId,
-      params: found.match!.slice(1),
       query: url.searchParams,
       body: async () => {
         if (bodyRead) throw new Error('body read twice');
@@ -356,8 +363,8 @@ export async function handleAdminRoute(portal: Portal, req: IncomingMessage, res
   } catch (error) {
     const code = error instanceof PortalError ? error.code : 'internal_error';
     const context = (error as { audit?: Outcome['audit'] }).audit;
-    const clientId = context?.clientId ?? (found && /^services\//.test(path) ? found.match![1] : null);
-    const target = context?.targetPractitionerId ?? (found?.route.event === 'admin.practitioner' ? found.match![1] : null);
+    const clientId = context?.clientId ?? (route && /^services\//.test(path) ? params[0] : null);
+    const target = context?.targetPractitionerId ?? (route?.event === 'admin.practitioner' ? params[0] : null);
     // Requests of someone who is not an administrator are refusals anyone can repeat: summarised.
     const record = adminId ? portal.audit : (entry: Parameters<Portal['audit']>[0]) => portal.refusals.record(entry);
     await record({

@@ -3,24 +3,23 @@ import { z } from 'zod';
 import type { InteractionResults } from 'oidc-provider';
 import type { Portal } from '../../portal/portal.ts';
 import { PortalError } from '../../errors/portal-error.ts';
-import { passkeyLogin } from '../../auth/passkey/passkey-login.ts';
-import { hpkiCardLogin } from '../../auth/hpki-card/hpki-card-login.ts';
-import { jpkiLogin } from '../../auth/jpki/jpki-login.ts';
-import { finishHpkiCertLogin } from '../../auth/hpki-cert/hpki-cert-login.ts';
 import { renderStandaloneError } from '../../oidc/provider-pages.ts';
+import { methodsMeeting } from '../../oidc/interaction-view.ts';
 import { localeFromCookieHeader } from '../../i18n/locale.ts';
-import { checkServicePolicy, readServicePolicy, serviceAllowsMethod } from '../../clients/service-policy.ts';
+import { checkServicePolicy, methodsForService, readServicePolicy, serviceAllowsMethod } from '../../clients/service-policy.ts';
 import { parseStoredHcRoles, JPKI_HCROLE_SCHEME } from '../../practitioners/practitioner.ts';
-import { describeHcRole } from '../../pki/hcrole/displayNames.ts';
+import { describeHcRole } from '../../pki/hcrole/display-names.ts';
 import { approvedSigningDetails } from '../../signing/signing-consent.ts';
 import { recordLoginEvidence } from '../../auth/login-evidence.ts';
-import type { LoginMethodId } from '../../auth/assurance.ts';
-import type { AuthResult, LoginContext } from '../../auth/login-method.ts';
+import { LOGIN_METHODS, stepPath } from '../../auth/methods/registry.ts';
+import type { AuthResult, LoginContext, LoginMethodDefinition, LoginStep, LoginStepResult, MethodDependencies } from '../../auth/login-method.ts';
 import { readJsonBody, sendJson } from '../json.ts';
 import { clientIp } from '../client-ip.ts';
 import { enforceLimit } from '../request-limits.ts';
 import { requireJsonRequest, requireSameOrigin } from '../request-origin.ts';
 import { RateLimitedError } from '../../errors/rate-limited-error.ts';
+import type { Route, RouteContext } from '../route.ts';
+import { qrDataUrl } from '../qr-code.ts';
 
 export type Details = Awaited<ReturnType<Portal['provider']['interactionDetails']>>;
 
@@ -97,60 +96,10 @@ async function enforceServicePolicy(portal: Portal, details: Details, auth: Auth
   throw new PortalError(refusal.code, 403, undefined, { required });
 }
 
-/**
- * GET /interaction/:uid/hpki-cert — a top-level navigation to the TLS listener (or through the
- * certificate-requesting proxy): success continues the authorization, failure is a page that says
- * what to do and links back to the method chooser.
- */
-export async function handleHpkiCertLogin(portal: Portal, req: IncomingMessage, res: ServerResponse, uid: string) {
-  const locale = localeFromCookieHeader(req.headers.cookie);
-  const fail = (code: string, status: number, params?: Record<string, string>) => {
-    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(renderStandaloneError(locale, code, `${portal.env.publicUrl}/interaction/${encodeURIComponent(uid)}`, params));
-  };
-  if (req.method !== 'GET') return fail('method_not_allowed', 405);
-  if (!portal.env.hpkiCertOrigin) return fail('method_not_available', 400);
-  let details: Details;
-  try {
-    details = await requireInteraction(portal, req, res, uid);
-  } catch (error) {
-    return fail(error instanceof PortalError ? error.code : 'interaction_expired', 400);
-  }
-  if (details.prompt.name !== 'login') return fail('invalid_request', 400);
-  try {
-    await enforceLimit(portal, req, 'finish-interaction', uid);
-  } catch (error) {
-    if (!(error instanceof RateLimitedError)) throw error;
-    res.setHeader('retry-after', String(error.retryAfterSeconds));
-    return fail(error.code, 429, error.params);
-  }
-  const ctx: LoginContext = { interactionUid: uid, origin: portal.rp.origin, ip: clientIp(req, portal.env.trustedProxies) };
-  try {
-    const auth = await finishMethod(portal, 'hpki-cert', String(details.params.client_id), ctx, () =>
-      finishHpkiCertLogin(certificateDeps(portal), req, { trustedProxies: portal.env.trustedProxies, proxyHeader: portal.env.clientCertProxyHeader }),
-    );
-    await completeLogin(portal, req, res, details, auth, ctx, 'redirect');
-  } catch (error) {
-    if (!(error instanceof PortalError)) throw error;
-    fail(error.code, error.status >= 500 ? 503 : error.status, error.params);
-  }
-}
-
-const KNOWN_ACTIONS = new Set([
-  'passkey/options',
-  'passkey/verify',
-  'hpki-card/challenge',
-  'hpki-card/verify',
-  'jpki/challenge',
-  'jpki/verify',
-  'consent',
-  'abort',
-]);
-
 /** A login method's second step, audited either way. */
 export async function finishMethod(
   portal: Portal,
-  method: LoginMethodId,
+  method: string,
   clientId: string,
   ctx: LoginContext,
   run: () => Promise<AuthResult>,
@@ -177,109 +126,141 @@ export function requireLoginPending(details: Details) {
   if (details.prompt.name !== 'login') throw new PortalError('invalid_request', 400, 'login is not pending');
 }
 
+
 /** The method must be offered by this installation and by the service asking for the login. */
-async function requireMethod(portal: Portal, method: LoginMethodId, details: Details) {
-  if (!(await portal.methods()).includes(method)) throw new PortalError('method_not_available', 400);
+async function requireMethod(portal: Portal, method: string, details: Details) {
+  if (!(await portal.methods()).some((m) => m === method)) throw new PortalError('method_not_available', 400);
   const client = await portal.provider.Client.find(String(details.params.client_id));
   if (!serviceAllowsMethod(readServicePolicy(client?.metadata()), method)) throw new PortalError('method_not_available', 400);
 }
 
-const consentBody = z.object({ decision: z.enum(['approve', 'deny']) });
+/** What a method's steps may use, from the running portal. */
+function methodDependencies(portal: Portal): MethodDependencies {
+  return {
+    prisma: portal.prisma,
+    rp: portal.rp,
+    trust: portal.trust,
+    certificates: { prisma: portal.prisma, trust: portal.trust, autoEnrol: portal.env.hpkiAutoEnrol, ocsp: portal.env.ocsp, fetch: portal.outboundFetch },
+    publicUrl: portal.env.publicUrl,
+    trustedProxies: portal.env.trustedProxies,
+    clientCertProxyHeader: portal.env.clientCertProxyHeader,
+    qrDataUrl,
+    audit: (entry) => portal.audit(entry),
+  };
+}
 
-/** JSON endpoints behind the login and consent pages: POST /interaction/:uid/<action>. */
-export async function handleInteractionAction(portal: Portal, req: IncomingMessage, res: ServerResponse, uid: string, action: string) {
-  if (!KNOWN_ACTIONS.has(action)) throw new PortalError('not_found', 404);
-  if (req.method !== 'POST') throw new PortalError('method_not_allowed', 405);
-  // The login page's own fetches only: same origin, JSON (SPEC §12).
-  requireSameOrigin(portal, req);
-  requireJsonRequest(req);
+/**
+ * One step of a login method (the registry's declaration), mounted generically: the checks every
+ * step gets, then the step, then — when it authenticated — the service's policy and the login.
+ */
+async function runStep(method: LoginMethodDefinition, step: LoginStep, { portal, req, res, params }: RouteContext) {
+  const uid = params[0]!;
+  // The page's own fetches only (SPEC §12); a navigation (to the TLS listener) comes from the login page's origin.
+  if (step.response === 'json') requireSameOrigin(portal, req);
+  if (req.method === 'POST') requireJsonRequest(req);
   const details = await requireInteraction(portal, req, res, uid);
   const ctx: LoginContext = { interactionUid: uid, origin: portal.rp.origin, ip: clientIp(req, portal.env.trustedProxies) };
   const clientId = String(details.params.client_id);
   // Per login, after the interaction cookie proved this browser owns it (a stranger cannot use up its caps).
-  const perLogin = action.endsWith('/challenge') || action === 'passkey/options' ? 'challenge-interaction' : action.endsWith('/verify') ? 'finish-interaction' : undefined;
-  if (perLogin) await enforceLimit(portal, req, perLogin, uid);
+  await enforceLimit(portal, req, step.loginLimit, uid);
+  if (!step.anyPrompt) requireLoginPending(details);
+  await requireMethod(portal, method.id, details);
+  const client = await portal.provider.Client.find(clientId);
+  const input = {
+    ctx,
+    body: () => readJsonBody(req),
+    query: new URL(req.url ?? '/', 'http://portal.invalid').searchParams,
+    request: req,
+    service: { clientId, name: String(client?.clientName ?? clientId) },
+    offered: async () => methodsMeeting(methodsForService(await portal.methods(), readServicePolicy(client?.metadata())), String(details.params.acr_values ?? '')),
+  };
+  const deps = methodDependencies(portal);
+  const result: LoginStepResult = step.authenticates
+    ? { auth: await finishMethod(portal, method.id, clientId, ctx, async () => expectAuth(await step.run(deps, input))) }
+    : await step.run(deps, input);
+  if ('auth' in result) await completeLogin(portal, req, res, details, result.auth, ctx, step.response === 'page' ? 'redirect' : 'json');
+  else sendJson(res, 200, result.json);
+}
 
-  switch (action) {
-    case 'passkey/options': {
-      requireLoginPending(details);
-      await requireMethod(portal, 'passkey', details);
-      sendJson(res, 200, await passkeyLogin(portal.prisma, portal.rp).begin(ctx));
-      return;
+function expectAuth(result: LoginStepResult): AuthResult {
+  if (!('auth' in result)) throw new PortalError('internal_error', 500, 'a finishing step did not authenticate');
+  return result.auth;
+}
+
+/**
+ * A step that is a top-level navigation (the TLS certificate login): success continues the
+ * authorization, a failure is a page that says what to do and links back to the method chooser.
+ */
+async function runPageStep(method: LoginMethodDefinition, step: LoginStep, route: RouteContext) {
+  const { portal, req, res, params } = route;
+  const uid = params[0]!;
+  const fail = (code: string, status: number, params?: Record<string, string>) => {
+    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(renderStandaloneError(localeFromCookieHeader(req.headers.cookie), code, `${portal.env.publicUrl}/interaction/${encodeURIComponent(uid)}`, params));
+  };
+  if (req.method !== step.httpMethod) return fail('method_not_allowed', 405);
+  try {
+    await runStep(method, step, route);
+  } catch (error) {
+    if (error instanceof RateLimitedError) {
+      res.setHeader('retry-after', String(error.retryAfterSeconds));
+      return fail(error.code, 429, error.params);
     }
-    case 'passkey/verify': {
-      requireLoginPending(details);
-      await requireMethod(portal, 'passkey', details);
-      const auth = await finishMethod(portal, 'passkey', clientId, ctx, async () =>
-        passkeyLogin(portal.prisma, portal.rp).finish(ctx, await readJsonBody(req)),
-      );
-      await completeLogin(portal, req, res, details, auth, ctx);
-      return;
-    }
-    case 'hpki-card/challenge': {
-      requireLoginPending(details);
-      await requireMethod(portal, 'hpki-card', details);
-      sendJson(res, 200, await hpkiCardLogin(certificateDeps(portal)).begin(ctx));
-      return;
-    }
-    case 'hpki-card/verify': {
-      requireLoginPending(details);
-      await requireMethod(portal, 'hpki-card', details);
-      const auth = await finishMethod(portal, 'hpki-card', clientId, ctx, async () =>
-        hpkiCardLogin(certificateDeps(portal)).finish(ctx, await readJsonBody(req)),
-      );
-      await completeLogin(portal, req, res, details, auth, ctx);
-      return;
-    }
-    case 'jpki/challenge': {
-      requireLoginPending(details);
-      await requireMethod(portal, 'jpki', details);
-      sendJson(res, 200, await jpkiLogin({ prisma: portal.prisma, trust: portal.trust }).begin(ctx));
-      return;
-    }
-    case 'jpki/verify': {
-      requireLoginPending(details);
-      await requireMethod(portal, 'jpki', details);
-      const auth = await finishMethod(portal, 'jpki', clientId, ctx, async () =>
-        jpkiLogin({ prisma: portal.prisma, trust: portal.trust }).finish(ctx, await readJsonBody(req)),
-      );
-      await completeLogin(portal, req, res, details, auth, ctx);
-      return;
-    }
-    case 'consent': {
-      if (details.prompt.name !== 'consent') throw new PortalError('invalid_request', 400, 'consent is not pending');
-      const parsed = consentBody.safeParse(await readJsonBody(req));
-      if (!parsed.success) throw new PortalError('invalid_request', 400, 'decision must be approve or deny');
-      const accountId = details.session?.accountId;
-      if (!accountId) throw new PortalError('interaction_expired', 400);
-      if (parsed.data.decision === 'deny') {
-        await portal.audit({ event: 'consent', result: 'failure', practitionerId: accountId, clientId, errorCode: 'access_denied' });
-        await finish(portal, req, res, { error: 'access_denied', error_description: 'The practitioner declined consent.' });
-        return;
-      }
-      const grantId = await saveGrant(portal, details, accountId, clientId);
-      await portal.audit({
-        event: 'consent',
-        result: 'success',
-        practitionerId: accountId,
-        clientId,
-        details: { scope: details.params.scope },
-      });
-      await finish(portal, req, res, { consent: { grantId } });
-      return;
-    }
-    case 'abort': {
-      await portal.audit({ event: 'login', result: 'failure', clientId, errorCode: 'access_denied', details: { reason: 'cancelled' } });
-      await finish(portal, req, res, { error: 'access_denied', error_description: 'The login was cancelled.' });
-      return;
-    }
-    default:
-      throw new PortalError('not_found', 404);
+    if (!(error instanceof PortalError)) throw error;
+    fail(error.code, error.status >= 500 ? 503 : error.status, error.params);
   }
 }
 
-function certificateDeps(portal: Portal) {
-  return { prisma: portal.prisma, trust: portal.trust, autoEnrol: portal.env.hpkiAutoEnrol, ocsp: portal.env.ocsp, fetch: portal.outboundFetch };
+const UID = '([^/]{1,128})';
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+const consentBody = z.object({ decision: z.enum(['approve', 'deny']) });
+
+/** Login and consent endpoints of an interaction: every method's steps (the registry), consent, cancel. */
+export const interactionRoutes: Route[] = [
+  ...LOGIN_METHODS.flatMap((method): Route[] =>
+    method.steps.flatMap((step): Route[] => {
+      const pattern = new RegExp(`^/interaction/${UID}/${escape(stepPath(method, step))}$`);
+      if (step.response === 'page') {
+        const handle = (ctx: RouteContext) => runPageStep(method, step, ctx);
+        // A navigation answers every method with a page (405 too), never JSON.
+        return (['GET', 'POST', 'DELETE'] as const).map((m) => ({ method: m, pattern, handle }));
+      }
+      return [{ method: step.httpMethod, pattern, handle: (ctx) => runStep(method, step, ctx) }];
+    }),
+  ),
+  { method: 'POST', pattern: new RegExp(`^/interaction/${UID}/consent$`), handle: decideConsent },
+  { method: 'POST', pattern: new RegExp(`^/interaction/${UID}/abort$`), handle: abortLogin },
+];
+
+/** POST /interaction/:uid/consent { decision }: what the practitioner decided for this service. */
+async function decideConsent({ portal, req, res, params }: RouteContext) {
+  requireSameOrigin(portal, req);
+  requireJsonRequest(req);
+  const details = await requireInteraction(portal, req, res, params[0]!);
+  const clientId = String(details.params.client_id);
+  if (details.prompt.name !== 'consent') throw new PortalError('invalid_request', 400, 'consent is not pending');
+  const parsed = consentBody.safeParse(await readJsonBody(req));
+  if (!parsed.success) throw new PortalError('invalid_request', 400, 'decision must be approve or deny');
+  const accountId = details.session?.accountId;
+  if (!accountId) throw new PortalError('interaction_expired', 400);
+  if (parsed.data.decision === 'deny') {
+    await portal.audit({ event: 'consent', result: 'failure', practitionerId: accountId, clientId, errorCode: 'access_denied' });
+    await finish(portal, req, res, { error: 'access_denied', error_description: 'The practitioner declined consent.' });
+    return;
+  }
+  const grantId = await saveGrant(portal, details, accountId, clientId);
+  await portal.audit({ event: 'consent', result: 'success', practitionerId: accountId, clientId, details: { scope: details.params.scope } });
+  await finish(portal, req, res, { consent: { grantId } });
+}
+
+/** POST /interaction/:uid/abort: the person cancelled; the service hears access_denied. */
+async function abortLogin({ portal, req, res, params }: RouteContext) {
+  requireSameOrigin(portal, req);
+  requireJsonRequest(req);
+  const details = await requireInteraction(portal, req, res, params[0]!);
+  await portal.audit({ event: 'login', result: 'failure', clientId: String(details.params.client_id), errorCode: 'access_denied', details: { reason: 'cancelled' } });
+  await finish(portal, req, res, { error: 'access_denied', error_description: 'The login was cancelled.' });
 }
 
 /** Records what the practitioner approved: the missing scopes and claims of this request. */

@@ -1,4 +1,4 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Portal } from '../../portal/portal.ts';
 import { PortalError } from '../../errors/portal-error.ts';
 import { PortalRelyingParty, safeReturnPath } from '../../portal-session/portal-relying-party.ts';
@@ -8,6 +8,7 @@ import { endSsoSessions } from '../../oidc/end-sso-session.ts';
 import { clientIp } from '../client-ip.ts';
 import { requireSameOrigin } from '../request-origin.ts';
 import { RequestAbortedError } from '../json.ts';
+import type { Route, RouteContext } from '../route.ts';
 
 const STATE_COOKIE = 'portal_login';
 const relyingParties = new WeakMap<Portal, PortalRelyingParty>();
@@ -40,79 +41,83 @@ export async function requirePortalSession(portal: Portal, req: IncomingMessage)
  * The portal's own login: GET /portal/login?return=/path[&reauth=hpki], GET /portal/callback,
  * POST /portal/logout, POST /portal/backchannel-logout.
  */
-export async function handlePortalSessionRoute(portal: Portal, req: IncomingMessage, res: ServerResponse, pathname: string) {
-  const url = new URL(req.url ?? '/', 'http://portal.invalid');
-  const rp = portalRelyingParty(portal);
-  const sessionCookie = portalSessionCookieName(portal.env.publicUrl);
+export const portalSessionRoutes: Route[] = [
+  { method: 'GET', pattern: /^\/portal\/login$/, handle: beginPortalLogin },
+  { method: 'GET', pattern: /^\/portal\/callback$/, handle: finishPortalLogin },
+  { method: 'POST', pattern: /^\/portal\/logout$/, handle: logOut },
+  { method: 'POST', pattern: /^\/portal\/backchannel-logout$/, handle: backchannelLogOut },
+];
 
-  if (pathname === '/portal/login' && req.method === 'GET') {
-    // reauth=hpki: actions that need a card within the last 5 minutes ask for a fresh HPKI login.
-    const hpki = url.searchParams.get('reauth') === 'hpki';
-    // After an idle session the provider's SSO session must not let the next person at this
-    // terminal back in: the person authenticates again (max_age=0).
-    const { ended } = await lookupPortalSession(portal.prisma, readCookie(req, sessionCookie), portal.env);
-    const begun = await rp.beginLogin({
-      returnTo: safeReturnPath(url.searchParams.get('return')),
-      ...(hpki ? { maxAge: 0, acrValues: ACR.hpki } : ended === 'idle' ? { maxAge: 0 } : {}),
-    });
-    res.writeHead(303, { location: begun.location, 'set-cookie': cookie(portal, STATE_COOKIE, begun.cookie, 900, '/portal'), 'cache-control': 'no-store' });
-    res.end();
-    return;
+async function beginPortalLogin({ portal, req, res }: RouteContext) {
+  const url = new URL(req.url ?? '/', 'http://portal.invalid');
+  // reauth=hpki: actions that need a card within the last 5 minutes ask for a fresh HPKI login.
+  const hpki = url.searchParams.get('reauth') === 'hpki';
+  // After an idle session the provider's SSO session must not let the next person at this
+  // terminal back in: the person authenticates again (max_age=0).
+  const { ended } = await lookupPortalSession(portal.prisma, readCookie(req, portalSessionCookieName(portal.env.publicUrl)), portal.env);
+  const begun = await portalRelyingParty(portal).beginLogin({
+    returnTo: safeReturnPath(url.searchParams.get('return')),
+    ...(hpki ? { maxAge: 0, acrValues: ACR.hpki } : ended === 'idle' ? { maxAge: 0 } : {}),
+  });
+  res.writeHead(303, { location: begun.location, 'set-cookie': cookie(portal, STATE_COOKIE, begun.cookie, 900, '/portal'), 'cache-control': 'no-store' });
+  res.end();
+}
+
+async function finishPortalLogin({ portal, req, res }: RouteContext) {
+  const done = await portalRelyingParty(portal).finishLogin(new URL(req.url ?? '/', portal.env.publicUrl), readCookie(req, STATE_COOKIE));
+  await portal.audit({ event: 'portal.login', result: 'success', practitionerId: done.practitionerId, ip: clientIp(req, portal.env.trustedProxies) });
+  res.writeHead(303, {
+    location: done.returnTo,
+    'set-cookie': [
+      cookie(portal, portalSessionCookieName(portal.env.publicUrl), done.sessionId, Math.max(1, secondsLeft(done.authTime, portal.env))),
+      cookie(portal, STATE_COOKIE, '', 0, '/portal'),
+    ],
+    'cache-control': 'no-store',
+  });
+  res.end();
+}
+
+async function logOut({ portal, req, res }: RouteContext) {
+  requireSameOrigin(portal, req);
+  // One step on a shared terminal: the portal session, this browser's SSO session at the provider
+  // (and the one the portal session came from), and through back-channel logout every linked
+  // service's session. No confirmation page: the request is the person's own, same-origin.
+  const sessionCookie = portalSessionCookieName(portal.env.publicUrl);
+  const id = readCookie(req, sessionCookie);
+  const { session } = await lookupPortalSession(portal.prisma, id, portal.env);
+  if (id) await endPortalSession(portal.prisma, id, 'logout');
+  const ended = await endSsoSessions(portal.provider, portal.prisma, { browser: { req, res }, portalSid: session?.sid }, portal.log);
+  const practitionerId = session?.practitionerId ?? ended[0]?.accountId ?? null;
+  const services = [...new Set(ended.flatMap((e) => e.clientIds))];
+  const backchannel = ended.flatMap((e) => e.backchannel);
+  await portal.audit({
+    event: 'logout',
+    result: 'success',
+    practitionerId,
+    ip: clientIp(req, portal.env.trustedProxies),
+    details: {
+      via: 'portal',
+      providerSessions: ended.length,
+      services,
+      backchannel: { delivered: backchannel.filter((b) => b.ok).map((b) => b.clientId), failed: backchannel.filter((b) => !b.ok).map((b) => b.clientId) },
+    },
+  });
+  res.appendHeader('set-cookie', cookie(portal, sessionCookie, '', 0));
+  res.writeHead(303, { location: '/logged-out', 'cache-control': 'no-store' });
+  res.end();
+}
+
+async function backchannelLogOut({ portal, req, res }: RouteContext) {
+  const body = new URLSearchParams(await readFormBody(req));
+  const token = body.get('logout_token');
+  if (!token) throw new PortalError('invalid_request', 400, 'logout_token missing');
+  try {
+    await portalRelyingParty(portal).backchannelLogout(token);
+  } catch (error) {
+    throw error instanceof PortalError ? error : new PortalError('invalid_request', 400, (error as Error).message);
   }
-  if (pathname === '/portal/callback' && req.method === 'GET') {
-    const done = await rp.finishLogin(new URL(req.url ?? '/', portal.env.publicUrl), readCookie(req, STATE_COOKIE));
-    await portal.audit({ event: 'portal.login', result: 'success', practitionerId: done.practitionerId, ip: clientIp(req, portal.env.trustedProxies) });
-    res.writeHead(303, {
-      location: done.returnTo,
-      'set-cookie': [cookie(portal, sessionCookie, done.sessionId, Math.max(1, secondsLeft(done.authTime, portal.env))), cookie(portal, STATE_COOKIE, '', 0, '/portal')],
-      'cache-control': 'no-store',
-    });
-    res.end();
-    return;
-  }
-  if (pathname === '/portal/logout' && req.method === 'POST') {
-    requireSameOrigin(portal, req);
-    // One step on a shared terminal: the portal session, this browser's SSO session at the provider
-    // (and the one the portal session came from), and through back-channel logout every linked
-    // service's session. No confirmation page: the request is the person's own, same-origin.
-    const id = readCookie(req, sessionCookie);
-    const { session } = await lookupPortalSession(portal.prisma, id, portal.env);
-    if (id) await endPortalSession(portal.prisma, id, 'logout');
-    const ended = await endSsoSessions(portal.provider, portal.prisma, { browser: { req, res }, portalSid: session?.sid }, portal.log);
-    const practitionerId = session?.practitionerId ?? ended[0]?.accountId ?? null;
-    const services = [...new Set(ended.flatMap((e) => e.clientIds))];
-    const backchannel = ended.flatMap((e) => e.backchannel);
-    await portal.audit({
-      event: 'logout',
-      result: 'success',
-      practitionerId,
-      ip: clientIp(req, portal.env.trustedProxies),
-      details: {
-        via: 'portal',
-        providerSessions: ended.length,
-        services,
-        backchannel: { delivered: backchannel.filter((b) => b.ok).map((b) => b.clientId), failed: backchannel.filter((b) => !b.ok).map((b) => b.clientId) },
-      },
-    });
-    res.appendHeader('set-cookie', cookie(portal, sessionCookie, '', 0));
-    res.writeHead(303, { location: '/logged-out', 'cache-control': 'no-store' });
-    res.end();
-    return;
-  }
-  if (pathname === '/portal/backchannel-logout' && req.method === 'POST') {
-    const body = new URLSearchParams(await readFormBody(req));
-    const token = body.get('logout_token');
-    if (!token) throw new PortalError('invalid_request', 400, 'logout_token missing');
-    try {
-      await rp.backchannelLogout(token);
-    } catch (error) {
-      throw error instanceof PortalError ? error : new PortalError('invalid_request', 400, (error as Error).message);
-    }
-    res.writeHead(200, { 'cache-control': 'no-store' });
-    res.end();
-    return;
-  }
-  throw new PortalError(['/portal/login', '/portal/callback', '/portal/logout', '/portal/backchannel-logout'].includes(pathname) ? 'method_not_allowed' : 'not_found', 405);
+  res.writeHead(200, { 'cache-control': 'no-store' });
+  res.end();
 }
 
 async function readFormBody(req: IncomingMessage): Promise<string> {

@@ -1,5 +1,3 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Portal } from '../../portal/portal.ts';
 import { PortalError } from '../../errors/portal-error.ts';
 import { requestServiceLink } from '../../clients/service-links.ts';
 import { PORTAL_CLIENT_ID } from '../../portal-session/portal-client.ts';
@@ -7,10 +5,13 @@ import { sendJson } from '../json.ts';
 import { clientIp } from '../client-ip.ts';
 import { requirePortalSession } from './portal-session-routes.ts';
 import { requireSameOrigin } from '../request-origin.ts';
+import type { Route, RouteContext } from '../route.ts';
 
 /** POST /api/services/:clientId/link-request — the practitioner applies for SSO to a service. */
-export async function handleServiceLinkRequest(portal: Portal, req: IncomingMessage, res: ServerResponse, clientId: string) {
-  if (req.method !== 'POST') throw new PortalError('method_not_allowed', 405);
+export const serviceLinkRoutes: Route[] = [{ method: 'POST', pattern: /^\/api\/services\/([^/]{1,64})\/link-request$/, handle: requestLink }];
+
+async function requestLink({ portal, req, res, params }: RouteContext) {
+  const clientId = params[0]!;
   requireSameOrigin(portal, req);
   const session = await requirePortalSession(portal, req);
   if (!/^[A-Za-z0-9._-]{3,64}$/.test(clientId) || clientId === PORTAL_CLIENT_ID) throw new PortalError('not_found', 404);

@@ -2,8 +2,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { PkiError } from '../errors.ts';
 import { x509 } from '../x509.ts';
-import { readCrl } from './readCrl.ts';
-import type { CrlLoadRequest, CrlLoadResponse } from './readCrlOffThread.ts';
+import { readCrl } from './read-crl.ts';
+import type { CrlLoadRequest, CrlLoadResponse } from './read-crl-off-thread.ts';
 
 const request = workerData as CrlLoadRequest;
 let response: CrlLoadResponse;

@@ -2,7 +2,7 @@ import type { Db } from '../../db/current.ts';
 import { defaultOutboundFetch, OutboundFetchError } from '../../net/outbound-fetch.ts';
 import { PkiError } from '../errors.ts';
 import { x509 } from '../x509.ts';
-import { MAX_CRL_BYTES } from './CrlIndex.ts';
+import { MAX_CRL_BYTES } from './crl-index.ts';
 import { crlDistributionUrls } from './crl-distribution-points.ts';
 import { importCrl, type TrustScheme } from '../trust/trust-material-repository.ts';
 

@@ -3,15 +3,15 @@ import type { Db } from '../../db/current.ts';
 import { certificateRules, type CertificateRules } from '../certificate-rules.ts';
 import { PkiError } from '../errors.ts';
 import { certificateFingerprint } from '../fingerprint.ts';
-import { CrlIndex, decodeCrlInput } from '../revocation/CrlIndex.ts';
+import { CrlIndex, decodeCrlInput } from '../revocation/crl-index.ts';
 import { crlOrderProblem, isNewerCrl, type CrlOrderFacts } from '../revocation/crl-order.ts';
-import { readCrlNumber } from '../revocation/readCrl.ts';
+import { readCrlNumber } from '../revocation/read-crl.ts';
 import { validateKeyStrength } from '../validation/validate-key-strength.ts';
 import { validateNameCharacters } from '../validation/validate-name-characters.ts';
 import { validateSignatureAlgorithms } from '../validation/validate-signature-algorithms.ts';
 import { validateCertificateVersion } from '../validation/validate-version.ts';
 import { x509 } from '../x509.ts';
-import { createTrustStore, type TrustStore } from './TrustStore.ts';
+import { createTrustStore, type TrustStore } from './trust-store.ts';
 
 /** Which family of certificates a trust anchor serves: HPKI (qualification) or JPKI (My Number Card). */
 export type TrustScheme = 'hpki' | 'jpki';

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/current.ts';
 import type { CertificateRules } from '../certificate-rules.ts';
-import type { TrustStore } from './TrustStore.ts';
+import type { TrustStore } from './trust-store.ts';
 import { loadTrustStore, type TrustScheme } from './trust-material-repository.ts';
 
 /**

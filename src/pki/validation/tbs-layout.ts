@@ -1,5 +1,5 @@
-import { DerError, readChildren, readTlv } from '../der/readTlv.ts';
-import type { Tlv } from '../der/readTlv.ts';
+import { DerError, readChildren, readTlv } from '../der/read-tlv.ts';
+import type { Tlv } from '../der/read-tlv.ts';
 
 const SEQUENCE = 0x30;
 const INTEGER = 0x02;

@@ -1,7 +1,7 @@
 import { PkiError } from '../errors.ts';
-import { describeHcRole } from '../hcrole/displayNames.ts';
-import type { HcRoleDescription } from '../hcrole/displayNames.ts';
-import { parseHcRoles } from '../hcrole/parseHcRoles.ts';
+import { describeHcRole } from '../hcrole/display-names.ts';
+import type { HcRoleDescription } from '../hcrole/display-names.ts';
+import { parseHcRoles } from '../hcrole/parse-hc-roles.ts';
 import { acceptedHcRoleSchemes, isAcceptedHcRoleScheme } from '../hcrole/schemes.ts';
 import type { x509 } from '../x509.ts';
 import { textProblem } from './validate-name-characters.ts';

@@ -6,7 +6,7 @@ import { certificateFingerprint } from '../fingerprint.ts';
 import { isUnderArc } from '../oids.ts';
 import type { CertificateProfile } from '../profiles.ts';
 import type { x509 } from '../x509.ts';
-import { certificatePolicyOids } from './validatePurpose.ts';
+import { certificatePolicyOids } from './validate-purpose.ts';
 
 /**
  * Policy chaining (HPKI separates authentication CAs from signing CAs), after the chain is built:

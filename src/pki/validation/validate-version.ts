@@ -1,4 +1,4 @@
-import { DerError } from '../der/readTlv.ts';
+import { DerError } from '../der/read-tlv.ts';
 import { PkiError } from '../errors.ts';
 import type { x509 } from '../x509.ts';
 import { readTbsLayout } from './tbs-layout.ts';

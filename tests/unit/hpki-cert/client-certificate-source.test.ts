@@ -6,9 +6,9 @@ import {
   readClientCertificate,
   stripUntrustedCertificateHeaders,
   type ClientCertificateResult,
-} from '../../../src/auth/hpki-cert/client-certificate-source.ts';
-import { createHpkiTestPki, type HpkiTestPki } from '../../fixtures/pki/index.ts';
-import { sequence } from '../../fixtures/pki/der.ts';
+} from '../../../src/auth/methods/hpki-cert/client-certificate-source.ts';
+import { createHpkiTestPki, type HpkiTestPki } from '../../../src/pki/test-pki/index.ts';
+import { sequence } from '../../../src/pki/test-pki/der.ts';
 
 let pki: HpkiTestPki;
 let der: Uint8Array;

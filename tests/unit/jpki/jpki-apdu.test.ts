@@ -21,8 +21,8 @@ import {
 import type { Transmit } from '../../../app/components/card/jpki-apdu.ts';
 import { createMyNumberCardEmulator } from '../../../src/demo/software-my-number-card.ts';
 import type { MyNumberCardEmulator } from '../../../src/demo/software-my-number-card.ts';
-import { createJpkiTestPki, jpkiCardMaterial } from '../../fixtures/pki/index.ts';
-import type { JpkiTestPki } from '../../fixtures/pki/index.ts';
+import { createJpkiTestPki, jpkiCardMaterial } from '../../../src/pki/test-pki/index.ts';
+import type { JpkiTestPki } from '../../../src/pki/test-pki/index.ts';
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex').toUpperCase();
 const sha256 = (data: string | Uint8Array) => new Uint8Array(createHash('sha256').update(data).digest());

@@ -6,7 +6,7 @@ import { CardError } from '../../../app/components/card/web-eid-bridge.ts';
 import type { CardReaderConnection } from '../../../app/components/card/web-eid-bridge.ts';
 import { createMyNumberCardEmulator } from '../../../src/demo/software-my-number-card.ts';
 import type { MyNumberCardEmulator } from '../../../src/demo/software-my-number-card.ts';
-import { createJpkiTestPki, jpkiCardMaterial } from '../../fixtures/pki/index.ts';
+import { createJpkiTestPki, jpkiCardMaterial } from '../../../src/pki/test-pki/index.ts';
 
 const PIN = '2580';
 const challenge = 'server challenge: 32 random bytes, base64';

@@ -18,8 +18,8 @@ import {
   softwareMyNumberCardScript,
 } from '../../../src/demo/software-my-number-card.ts';
 import type { MyNumberCardEmulator } from '../../../src/demo/software-my-number-card.ts';
-import { createJpkiTestPki, jpkiCardMaterial } from '../../fixtures/pki/index.ts';
-import { FakeWebEidWindow } from './fakeWebEidWindow.ts';
+import { createJpkiTestPki, jpkiCardMaterial } from '../../../src/pki/test-pki/index.ts';
+import { FakeWebEidWindow } from './fake-web-eid-window.ts';
 
 const PIN = '7305';
 const bytes = (h: string) => new Uint8Array(Buffer.from(h.replace(/\s+/g, ''), 'hex'));

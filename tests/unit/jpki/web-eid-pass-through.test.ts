@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { proveWithMyNumberCard } from '../../../app/components/card/my-number-card-login.ts';
 import { connectCardReader, isCardExtensionAvailable } from '../../../app/components/card/web-eid-bridge.ts';
 import { softwareMyNumberCardScript } from '../../../src/demo/software-my-number-card.ts';
-import { createJpkiTestPki, jpkiCardMaterial } from '../../fixtures/pki/index.ts';
-import { FakeWebEidWindow } from './fakeWebEidWindow.ts';
+import { createJpkiTestPki, jpkiCardMaterial } from '../../../src/pki/test-pki/index.ts';
+import { FakeWebEidWindow } from './fake-web-eid-window.ts';
 
 const PIN = '6142';
 const LEVELS = ['log', 'info', 'debug', 'warn', 'error'] as const;

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { certificateFingerprint, CrlIndex, createTrustStore } from '../../../src/pki/index.ts';
 import { crlOrderProblem, isNewerCrl } from '../../../src/pki/revocation/crl-order.ts';
-import { readCrlNumber } from '../../../src/pki/revocation/readCrl.ts';
-import { createHpkiTestPki, issueCrl } from '../../fixtures/pki/index.ts';
-import type { HpkiTestPki } from '../../fixtures/pki/index.ts';
+import { readCrlNumber } from '../../../src/pki/revocation/read-crl.ts';
+import { createHpkiTestPki, issueCrl } from '../../../src/pki/test-pki/index.ts';
+import type { HpkiTestPki } from '../../../src/pki/test-pki/index.ts';
 
 const DAY = 86400_000;
 

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CrlIndex, createTrustStore, nameKey, namesMatch, prepareNameString, validateCertificate, x509 } from '../../../src/pki/index.ts';
 import type { TrustStore } from '../../../src/pki/index.ts';
-import { issueCrl, testCaName, nonConformingTestPki } from '../../fixtures/pki/index.ts';
-import type { HpkiTestPki, NonConformingCertificates } from '../../fixtures/pki/index.ts';
+import { issueCrl, testCaName, nonConformingTestPki } from '../../../src/pki/test-pki/index.ts';
+import type { HpkiTestPki, NonConformingCertificates } from '../../../src/pki/test-pki/index.ts';
 
 const DAY = 86400_000;
 

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrustStore, crlRevocationChecker, ocspRevocationChecker, validateCertificate, validateRevocation } from '../../../src/pki/index.ts';
 import type { RevocationChecker, TrustStore, x509 } from '../../../src/pki/index.ts';
-import { createHpkiTestPki } from '../../fixtures/pki/index.ts';
-import type { HpkiTestPki } from '../../fixtures/pki/index.ts';
+import { createHpkiTestPki } from '../../../src/pki/test-pki/index.ts';
+import type { HpkiTestPki } from '../../../src/pki/test-pki/index.ts';
 
 const DAY = 86400_000;
 

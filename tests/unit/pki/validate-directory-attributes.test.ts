@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validateCertificate, validateSubjectDirectoryAttributes } from '../../../src/pki/index.ts';
 import type { TrustStore } from '../../../src/pki/index.ts';
-import { nonConformingTestPki } from '../../fixtures/pki/index.ts';
-import type { HpkiTestPki, NonConformingCertificates } from '../../fixtures/pki/index.ts';
+import { nonConformingTestPki } from '../../../src/pki/test-pki/index.ts';
+import type { HpkiTestPki, NonConformingCertificates } from '../../../src/pki/test-pki/index.ts';
 
 /** Issue 13 rule 5 (RFC 5280 §4.2.1.8): conforming CAs mark subjectDirectoryAttributes non-critical. */
 describe('validateSubjectDirectoryAttributes', () => {

@@ -4,8 +4,8 @@ import type { TrustStore } from '../../../src/pki/index.ts';
 import { checkServicePolicy } from '../../../src/clients/service-policy.ts';
 import { hcRoleClaim } from '../../../src/oidc/account.ts';
 import { ACR } from '../../../src/auth/assurance.ts';
-import { FOREIGN_HCROLE_SCHEME, issuePractitionerCertificate, nonConformingTestPki } from '../../fixtures/pki/index.ts';
-import type { HpkiTestPki, NonConformingCertificates } from '../../fixtures/pki/index.ts';
+import { FOREIGN_HCROLE_SCHEME, issuePractitionerCertificate, nonConformingTestPki } from '../../../src/pki/test-pki/index.ts';
+import type { HpkiTestPki, NonConformingCertificates } from '../../../src/pki/test-pki/index.ts';
 
 const HPKI_SCHEME = '1.2.392.100495.1.6.1.1';
 

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { certificateFingerprint, certificateProfiles, createTrustStore, validateCertificate, validateIssuerPolicy } from '../../../src/pki/index.ts';
 import type { TrustStore } from '../../../src/pki/index.ts';
-import { createJpkiTestPki, nonConformingTestPki } from '../../fixtures/pki/index.ts';
-import type { HpkiTestPki, NonConformingCertificates } from '../../fixtures/pki/index.ts';
+import { createJpkiTestPki, nonConformingTestPki } from '../../../src/pki/test-pki/index.ts';
+import type { HpkiTestPki, NonConformingCertificates } from '../../../src/pki/test-pki/index.ts';
 
 /** Issue 13 rule 4: an authentication leaf comes from an authentication CA, not from a signing CA or the root. */
 describe('validateIssuerPolicy', () => {

@@ -2,8 +2,8 @@ import { generateKeyPairSync } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrustStore, keyWeakness, validateCertificate, validateKeyStrength } from '../../../src/pki/index.ts';
 import type { TrustStore } from '../../../src/pki/index.ts';
-import { createJpkiTestPki, nonConformingTestPki } from '../../fixtures/pki/index.ts';
-import type { HpkiTestPki, NonConformingCertificates } from '../../fixtures/pki/index.ts';
+import { createJpkiTestPki, nonConformingTestPki } from '../../../src/pki/test-pki/index.ts';
+import type { HpkiTestPki, NonConformingCertificates } from '../../../src/pki/test-pki/index.ts';
 
 /** Issue 13 rule 2: RSA ≥ 2048 (configurable upward) and ECDSA P-256/384/521 only, for leaf and CA keys. */
 describe('validateKeyStrength', () => {

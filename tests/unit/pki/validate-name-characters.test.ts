@@ -2,8 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { validateCertificate, validateNameCharacters } from '../../../src/pki/index.ts';
 import type { TrustStore } from '../../../src/pki/index.ts';
 import { textProblem } from '../../../src/pki/validation/validate-name-characters.ts';
-import { issuePractitionerCertificate, testPractitionerIdentity, nonConformingTestPki } from '../../fixtures/pki/index.ts';
-import type { HpkiTestPki, NonConformingCertificates } from '../../fixtures/pki/index.ts';
+import { issuePractitionerCertificate, testPractitionerIdentity, nonConformingTestPki } from '../../../src/pki/test-pki/index.ts';
+import type { HpkiTestPki, NonConformingCertificates } from '../../../src/pki/test-pki/index.ts';
 
 /** Issue 13 rule 7: no control characters in the names a certificate carries (they are stored and shown). */
 describe('validateNameCharacters', () => {

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CrlIndex, validateCertificate, validateCertificateChain, validateSignatureAlgorithms, certificateProfiles } from '../../../src/pki/index.ts';
 import type { TrustStore } from '../../../src/pki/index.ts';
-import { nonConformingTestPki } from '../../fixtures/pki/index.ts';
-import type { HpkiTestPki, NonConformingCertificates } from '../../fixtures/pki/index.ts';
-import { craftCrl } from './craftCrl.ts';
+import { nonConformingTestPki } from '../../../src/pki/test-pki/index.ts';
+import type { HpkiTestPki, NonConformingCertificates } from '../../../src/pki/test-pki/index.ts';
+import { craftCrl } from './craft-crl.ts';
 
 const DAY = 86400_000;
 

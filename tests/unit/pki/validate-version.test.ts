@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTrustStore, validateCertificate, validateCertificateVersion } from '../../../src/pki/index.ts';
 import type { TrustStore } from '../../../src/pki/index.ts';
-import { issueCertificate, issuePractitionerCertificate, recraftCertificate, testCaName, nonConformingTestPki } from '../../fixtures/pki/index.ts';
-import type { HpkiTestPki, NonConformingCertificates } from '../../fixtures/pki/index.ts';
+import { issueCertificate, issuePractitionerCertificate, recraftCertificate, testCaName, nonConformingTestPki } from '../../../src/pki/test-pki/index.ts';
+import type { HpkiTestPki, NonConformingCertificates } from '../../../src/pki/test-pki/index.ts';
 import { Version } from '@peculiar/asn1-x509';
 import { OID } from '../../../src/pki/oids.ts';
 
