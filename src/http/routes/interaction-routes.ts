@@ -22,6 +22,7 @@ import type { Route, RouteContext } from '../route.ts';
 import { qrDataUrl } from '../qr-code.ts';
 
 export type Details = Awaited<ReturnType<Portal['provider']['interactionDetails']>>;
+type Client = Awaited<ReturnType<Portal['provider']['Client']['find']>>;
 
 /** The interaction must exist, belong to this browser (cookie) and be the one in the URL. */
 export async function requireInteraction(portal: Portal, req: IncomingMessage, res: ServerResponse, uid: string): Promise<Details> {
@@ -128,9 +129,8 @@ export function requireLoginPending(details: Details) {
 
 
 /** The method must be offered by this installation and by the service asking for the login. */
-async function requireMethod(portal: Portal, method: string, details: Details) {
+async function requireMethod(portal: Portal, method: string, client: Client | undefined) {
   if (!(await portal.methods()).some((m) => m === method)) throw new PortalError('method_not_available', 400);
-  const client = await portal.provider.Client.find(String(details.params.client_id));
   if (!serviceAllowsMethod(readServicePolicy(client?.metadata()), method)) throw new PortalError('method_not_available', 400);
 }
 
@@ -164,8 +164,9 @@ async function runStep(method: LoginMethodDefinition, step: LoginStep, { portal,
   // Per login, after the interaction cookie proved this browser owns it (a stranger cannot use up its caps).
   await enforceLimit(portal, req, step.loginLimit, uid);
   if (!step.anyPrompt) requireLoginPending(details);
-  await requireMethod(portal, method.id, details);
+  // Read once for the method check, the step and its offered-methods question.
   const client = await portal.provider.Client.find(clientId);
+  await requireMethod(portal, method.id, client);
   const input = {
     ctx,
     body: () => readJsonBody(req),

@@ -1,5 +1,7 @@
 import { DerError, readChildren, readTlv } from '../der/read-tlv.ts';
 import type { Tlv } from '../der/read-tlv.ts';
+import type { x509 } from '../x509.ts';
+import { PkiError } from '../errors.ts';
 
 const SEQUENCE = 0x30;
 const INTEGER = 0x02;
@@ -55,4 +57,14 @@ export function readTbsLayout(rawData: ArrayBuffer): TbsLayout {
   };
   layouts.set(rawData, layout);
   return layout;
+}
+
+/** The layout of a parsed certificate for a validator: a DER fault is `certificate_malformed` naming `label`. */
+export function certificateTbsLayout(certificate: x509.X509Certificate, label: string): TbsLayout {
+  try {
+    return readTbsLayout(certificate.rawData);
+  } catch (cause) {
+    if (cause instanceof DerError) throw new PkiError('certificate_malformed', `${label}: ${cause.message}`, { cause });
+    throw cause;
+  }
 }

@@ -1,7 +1,6 @@
-import { DerError } from '../der/read-tlv.ts';
 import { PkiError } from '../errors.ts';
 import type { x509 } from '../x509.ts';
-import { readTbsLayout } from './tbs-layout.ts';
+import { certificateTbsLayout } from './tbs-layout.ts';
 
 function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
@@ -14,13 +13,7 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
  * signature verifies.
  */
 export function validateSignatureAlgorithms(certificate: x509.X509Certificate, label = 'the certificate'): void {
-  let layout;
-  try {
-    layout = readTbsLayout(certificate.rawData);
-  } catch (cause) {
-    if (cause instanceof DerError) throw new PkiError('certificate_malformed', `${label}: ${cause.message}`, { cause });
-    throw cause;
-  }
+  const layout = certificateTbsLayout(certificate, label);
   if (!equalBytes(layout.innerSignatureAlgorithm, layout.outerSignatureAlgorithm)) {
     const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
     throw new PkiError(

@@ -1,7 +1,6 @@
-import { DerError } from '../der/read-tlv.ts';
 import { PkiError } from '../errors.ts';
 import type { x509 } from '../x509.ts';
-import { readTbsLayout } from './tbs-layout.ts';
+import { certificateTbsLayout } from './tbs-layout.ts';
 
 const VERSION_NAMES = ['v1', 'v2', 'v3'];
 
@@ -12,13 +11,7 @@ const VERSION_NAMES = ['v1', 'v2', 'v3'];
  * in the detail (the leaf, or a CA of the chain).
  */
 export function validateCertificateVersion(certificate: x509.X509Certificate, label = 'the certificate'): void {
-  let layout;
-  try {
-    layout = readTbsLayout(certificate.rawData);
-  } catch (cause) {
-    if (cause instanceof DerError) throw new PkiError('certificate_malformed', `${label}: ${cause.message}`, { cause });
-    throw cause;
-  }
+  const layout = certificateTbsLayout(certificate, label);
   const name = VERSION_NAMES[layout.version];
   if (!name) throw new PkiError('certificate_version_invalid', `${label} has version value ${layout.version}, which X.509 does not define`);
   if (layout.hasExtensions && layout.version !== 2) throw new PkiError('certificate_version_invalid', `${label} is ${name} but carries extensions (only v3 may)`);

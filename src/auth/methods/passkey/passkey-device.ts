@@ -1,21 +1,8 @@
 import type { Prisma } from '../../../generated/prisma/client.ts';
 import { LOGIN_METHODS } from '../registry.ts';
+import type { NewPasskeyDevice } from './verify-passkey-registration.ts';
 
 type Tx = Prisma.TransactionClient;
-
-/**
- * A verified new passkey, ready to become the practitioner's one device: what the passkey login
- * method's registration check hands over (src/auth/methods/passkey/verify-passkey-registration.ts).
- */
-export interface NewPasskeyDevice {
-  id: string;
-  publicKey: Buffer<ArrayBuffer>;
-  counter: bigint;
-  transports: string[];
-  aaguid: string;
-  deviceType: string;
-  backedUp: boolean;
-}
 
 /** A provider session ended by a device change; its linked services are told by back-channel logout. */
 export interface EndedProviderSession {
