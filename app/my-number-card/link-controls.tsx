@@ -1,13 +1,23 @@
 'use client';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { useTranslations } from 'next-intl';
 import { ErrorNotice, secondaryButtonClass } from '@/app/components/card';
 import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 import { MyNumberCardForm } from '@/app/components/card/my-number-card-form';
+import { isCardExtensionAvailable } from '@/app/components/card/web-eid-bridge';
 
-export function LinkMyNumberCard() {
+/** Links the card read through the card bridge (or, with `pagePin`, the demo's software card). */
+export function LinkMyNumberCard({ pagePin }: { pagePin: boolean }) {
   const t = useTranslations('myNumberCard');
   const [done, setDone] = useState(false);
+  const [bridge, setBridge] = useState<boolean | null>(null);
+  useEffect(() => {
+    let current = true;
+    void isCardExtensionAvailable(2).then((ok) => current && setBridge(ok));
+    return () => {
+      current = false;
+    };
+  }, []);
   if (done) {
     return (
       <p className="rounded-lg bg-emerald-50 p-4 font-semibold text-emerald-800" data-testid="mnc-linked">
@@ -21,6 +31,8 @@ export function LinkMyNumberCard() {
       challengeUrl="/api/my-number-card/challenge"
       submitUrl="/api/my-number-card/link"
       submitLabel={t('link')}
+      pagePin={pagePin}
+      bridgeAvailable={bridge}
       onDone={() => {
         setDone(true);
         window.location.reload();

@@ -5,7 +5,7 @@ import { db } from '@/src/db/current';
 import { hasRecentHpkiLogin } from '@/src/portal-session/portal-sessions';
 import { findMyNumberCardLink } from '@/src/practitioners/my-number-card-links';
 import { headers } from 'next/headers';
-import { DEMO_CLIENT_HEADER } from '@/src/http/page-headers';
+import { DEMO_CLIENT_HEADER, JPKI_PAGE_PIN_HEADER } from '@/src/http/page-headers';
 import { LinkMyNumberCard, UnlinkMyNumberCard } from './link-controls';
 
 export const dynamic = 'force-dynamic';
@@ -26,10 +26,11 @@ export default async function MyNumberCardPage() {
     );
   }
   const link = await findMyNumberCardLink(db(), session.practitionerId);
+  const requestHeaders = await headers();
   const recent = hasRecentHpkiLogin(session);
   return (
     <div className="space-y-6">
-      {(await headers()).get(DEMO_CLIENT_HEADER) === '1' ? (
+      {requestHeaders.get(DEMO_CLIENT_HEADER) === '1' ? (
         <>
           {/* Demo mode only: a software My Number Card (PIN 1234) behind the extension's messages. */}
           <script src="/demo/software-my-number-card.js" async />
@@ -46,7 +47,7 @@ export default async function MyNumberCardPage() {
         <p className="mt-2 text-sm text-slate-500">{t('renewHint')}</p>
       </Card>
       {recent ? (
-        <LinkMyNumberCard />
+        <LinkMyNumberCard pagePin={requestHeaders.get(JPKI_PAGE_PIN_HEADER) === '1'} />
       ) : (
         <Card testId="mnc-reauth">
           <p>{t('needHpki')}</p>

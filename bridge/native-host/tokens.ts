@@ -4,7 +4,7 @@ import { BridgeError } from './errors.ts';
 
 /**
  * The two token formats (protocol-facts §C1, §C5), checked by the server's
- * src/auth/methods/hpki-card/web-eid-token.ts. The card signs a SHA-256 digest with PKCS#1 v1.5
+ * src/auth/web-eid-token.ts. The card signs a SHA-256 digest with PKCS#1 v1.5
  * (both card types hold RSA-2048 authentication keys), hence RS256.
  */
 export const APP_VERSION = `https://github.com/hpki-sso/card-bridge/releases/${BRIDGE_PROTOCOL_VERSION}`;

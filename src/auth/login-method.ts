@@ -66,6 +66,8 @@ export interface MethodDependencies {
   publicUrl: string;
   trustedProxies: string[];
   clientCertProxyHeader: string;
+  /** The page-made My Number Card proof without an origin is accepted (demo; JPKI_UNBOUND_PROOF). */
+  jpkiUnboundProof: boolean;
   /** A QR code image of a URL, as a data: URL. */
   qrDataUrl(url: string): Promise<string>;
   audit(entry: { event: string; result: 'success' | 'failure'; clientId?: string; ip?: string; details?: Record<string, unknown> }): Promise<void>;

@@ -54,6 +54,8 @@ const schema = z.object({
   CLIENT_CERT_PROXY_HEADER: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name').optional(),
   /** Enrol a practitioner from an unknown but valid HPKI certificate at first login (on in the demo). */
   HPKI_AUTO_ENROL: z.enum(['true', 'false', '1', '0']).optional(),
+  /** Accept the demo's software My Number Card proof (a signature over the nonce, not bound to the origin). */
+  JPKI_UNBOUND_PROOF: z.enum(['true', 'false', '1', '0']).optional(),
   /** Where the demo keeps its own test HPKI hierarchy and software-card keys (demo mode only). */
   DEMO_PKI_DIR: z.string().optional(),
   /** Fetch CRLs from their distribution points hourly (default on). */
@@ -118,6 +120,12 @@ export interface Environment {
   httpsKeyFile: string | undefined;
   clientCertProxyHeader: string;
   hpkiAutoEnrol: boolean;
+  /**
+   * My Number Card proofs made by the page itself over PC/SC pass-through (the demo's software card):
+   * a signature over the nonce that names no origin, so a page elsewhere could relay it. Off outside
+   * the demo; the card bridge's origin-bound token is always accepted.
+   */
+  jpkiUnboundProof: boolean;
   demoPkiDir: string;
   crlFetch: boolean;
   ocsp: boolean;
@@ -208,6 +216,7 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
     },
     ...(e.PKCS11_MODULE ? { pkcs11: { module: e.PKCS11_MODULE, tokenLabel: e.PKCS11_TOKEN_LABEL!, pin: e.PKCS11_PIN! } } : {}),
     hpkiAutoEnrol: e.HPKI_AUTO_ENROL === undefined ? demo : e.HPKI_AUTO_ENROL === 'true' || e.HPKI_AUTO_ENROL === '1',
+    jpkiUnboundProof: e.JPKI_UNBOUND_PROOF === undefined ? demo : e.JPKI_UNBOUND_PROOF === 'true' || e.JPKI_UNBOUND_PROOF === '1',
     privateFetchHosts: e.PRIVATE_FETCH_HOSTS !== undefined ? list(e.PRIVATE_FETCH_HOSTS) : demo ? ['localhost'] : [],
   };
 }

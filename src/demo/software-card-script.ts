@@ -131,6 +131,8 @@ export function softwareCardScript(options: SoftwareCardOptions): string {
     if (request.authenticate !== undefined) {
       if (config.behaviour === 'cancel') return Promise.resolve({ error: 'CKR_FUNCTION_CANCELED' });
       if (config.behaviour === 'no-card') return Promise.resolve({ error: 'SCARD_E_NO_SMARTCARD' });
+      // It is an HPKI card: a page asking the card bridge for the My Number Card gets what the bridge says.
+      if (request.authenticate && request.authenticate.card === 'jpki') return Promise.resolve({ error: 'wrong_card_type' });
       var nonce = request.authenticate && request.authenticate.nonce;
       if (typeof nonce !== 'string' || nonce.length === 0) return Promise.resolve({ error: 'invalid_argument' });
       if (!window.crypto || !crypto.subtle) return Promise.resolve({ error: 'software_card_needs_secure_context' });

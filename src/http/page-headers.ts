@@ -5,3 +5,6 @@
 
 /** "1" when demo mode is on and the browser is on this machine: the demo's software cards may load. */
 export const DEMO_CLIENT_HEADER = 'x-hpki-sso-demo-client';
+
+/** "1" when the My Number Card pages may ask the PIN themselves (JPKI_UNBOUND_PROOF; see jpkiPagePin). */
+export const JPKI_PAGE_PIN_HEADER = 'x-hpki-sso-jpki-page-pin';

@@ -10,8 +10,8 @@ import { stripUntrustedCertificateHeaders } from '../auth/methods/hpki-cert/clie
 import { refusedCertificateHeaders } from '../auth/methods/hpki-cert/hpki-cert-login.ts';
 import { clientIp, stripUntrustedForwardedHeaders } from './client-ip.ts';
 import { withRequestMemo } from '../db/request-memo.ts';
-import { DEMO_CLIENT_HEADER } from './page-headers.ts';
-import { isDemoClient } from './demo-client.ts';
+import { DEMO_CLIENT_HEADER, JPKI_PAGE_PIN_HEADER } from './page-headers.ts';
+import { isDemoClient, offersJpkiPagePin } from './demo-client.ts';
 import { addressLimitFor, enforceLimit, guardTokenEndpoint } from './request-limits.ts';
 import { RateLimitedError } from '../errors/rate-limited-error.ts';
 import { applySecurityHeaders } from './security-headers.ts';
@@ -36,9 +36,11 @@ export function createRequestHandler(portal: Portal, pages: PageHandler) {
     // Only this handler may tell pages about an interaction, or that the demo's helpers may load.
     delete req.headers[INTERACTION_VIEW_HEADER];
     delete req.headers[DEMO_CLIENT_HEADER];
+    delete req.headers[JPKI_PAGE_PIN_HEADER];
     // X-Forwarded-* only from a trusted proxy: Koa (oidc-provider) and Next.js read them otherwise.
     stripUntrustedForwardedHeaders(req, portal.env.trustedProxies);
     if (isDemoClient(portal, req)) req.headers[DEMO_CLIENT_HEADER] = '1';
+    if (offersJpkiPagePin(portal, req)) req.headers[JPKI_PAGE_PIN_HEADER] = '1';
     // Client-certificate headers count only from a configured proxy; from anyone else they are
     // removed before anything reads them, and the attempt is recorded.
     if (stripUntrustedCertificateHeaders(req, portal.env.trustedProxies, portal.env.clientCertProxyHeader)) {
@@ -103,7 +105,12 @@ async function renderInteraction(portal: Portal, req: IncomingMessage, res: Serv
     res.end(renderStandaloneError(localeFromCookieHeader(req.headers.cookie), details ? 'interaction_mismatch' : 'interaction_expired'));
     return;
   }
-  const view = await buildInteractionView(portal.provider, portal.prisma, details, await portal.methods(), isDemoClient(portal, req), portal.env.hpkiCertOrigin, portal.env.signingHours);
+  const view = await buildInteractionView(portal.provider, portal.prisma, details, await portal.methods(), {
+    demo: isDemoClient(portal, req),
+    jpkiPagePin: offersJpkiPagePin(portal, req),
+    hpkiCertOrigin: portal.env.hpkiCertOrigin,
+    signingHours: portal.env.signingHours,
+  });
   req.headers[INTERACTION_VIEW_HEADER] = encodeInteractionView(view);
   res.setHeader('cache-control', 'no-store');
   await pages(req, res);

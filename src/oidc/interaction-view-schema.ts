@@ -16,6 +16,11 @@ export const interactionViewSchema = z.object({
   account: z.object({ name: z.string(), nameKanji: z.string().nullable() }).nullable(),
   /** Demo mode: the page may offer the clearly labelled software card. */
   demo: z.boolean().default(false),
+  /**
+   * The page may ask the My Number Card PIN itself and run the card over PC/SC pass-through (the
+   * demo's software card): a proof that names no origin, accepted only with JPKI_UNBOUND_PROOF.
+   */
+  jpkiPagePin: z.boolean().default(false),
   /** Where the browser goes for the TLS client-certificate login of this interaction. */
   hpkiCertUrl: z.string().nullable().default(null),
   /** A remote-signing request (RFC 9396): what the consent page must show before approval. */

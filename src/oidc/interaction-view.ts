@@ -16,10 +16,9 @@ export async function buildInteractionView(
   prisma: Db,
   details: Details,
   methods: LoginMethodId[],
-  demo: boolean,
-  hpkiCertOrigin?: string,
-  signingHours = 18,
+  page: { demo: boolean; jpkiPagePin: boolean; hpkiCertOrigin?: string; signingHours: number },
 ): Promise<InteractionView> {
+  const { demo, jpkiPagePin, hpkiCertOrigin, signingHours } = page;
   const clientId = String(details.params.client_id);
   const client = await provider.Client.find(clientId);
   methods = methodsMeeting(methodsForService(methods, readServicePolicy(client?.metadata())), String(details.params.acr_values ?? ''));
@@ -49,6 +48,7 @@ export async function buildInteractionView(
     chooser: methods.map((id) => ({ id, ...loginMethod(id)!.chooser, devices: [...loginMethod(id)!.chooser.devices] })),
     account,
     demo,
+    jpkiPagePin,
     hpkiCertUrl: hpkiCertOrigin ? navigationUrl(methods, hpkiCertOrigin, details.uid) : null,
     signing: rar?.length && accountId ? await describeSigningRequest(prisma, accountId, rar, signingHours) : null,
   };

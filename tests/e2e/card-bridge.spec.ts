@@ -43,6 +43,9 @@ let portal: PortalProcess;
 let rp: SampleRp;
 let pages: http.Server;
 let card: ChildProcess | undefined;
+/** The virtual My Number Card in the second reader, once a test put it there. */
+let myNumberCard: ChildProcess | undefined;
+let cardDir: string;
 let cardLog = '';
 let hostLog = '';
 let context: BrowserContext;
@@ -60,11 +63,17 @@ async function createPkiAndCard(databaseUrl: string, cardDir: string): Promise<v
   const script = `
     const { pathToFileURL } = await import('node:url');
     const at = (file) => pathToFileURL(${JSON.stringify(root)} + '/' + file).href;
-    const { createHpkiTestPki } = await import(at('src/pki/test-pki/index.ts'));
+    const { createHpkiTestPki, createJpkiTestPki } = await import(at('src/pki/test-pki/index.ts'));
     const { seedTrustStore } = await import(at('tests/support/seed-trust.ts'));
+    const { openDatabase } = await import(at('src/db/open-database.ts'));
+    const { importTrustCertificates, importCrl } = await import(at('src/pki/trust/trust-material-repository.ts'));
     const fs = await import('node:fs');
-    const pki = await createHpkiTestPki();
+    const [pki, jpki] = await Promise.all([createHpkiTestPki(), createJpkiTestPki()]);
     await seedTrustStore(process.env.SEED_DATABASE_URL, pki);
+    const db = await openDatabase({ url: process.env.SEED_DATABASE_URL, migrate: true });
+    await importTrustCertificates(db.prisma, 'jpki', 'anchor', jpki.root.der);
+    await importCrl(db.prisma, 'jpki', jpki.rootCrl.der, 'test');
+    await db.close();
     const issued = pki.practitioners.valid;
     const pkcs8 = await crypto.subtle.exportKey('pkcs8', issued.keys.privateKey);
     const b64 = (bytes) => Buffer.from(bytes).toString('base64');
@@ -72,6 +81,10 @@ async function createPkiAndCard(databaseUrl: string, cardDir: string): Promise<v
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.writeFileSync(dir + '/hpki-card.json', JSON.stringify({
       certificateDer: b64(issued.der), privateKeyPkcs8: b64(pkcs8), caCertificates: [b64(pki.root.der), b64(pki.authCa.der)],
+    }), { mode: 0o600 });
+    const mnc = jpki.cards.valid;
+    fs.writeFileSync(dir + '/jpki-card.json', JSON.stringify({
+      certificateDer: b64(mnc.der), privateKeyPkcs8: b64(await crypto.subtle.exportKey('pkcs8', mnc.keys.privateKey)), caCertificates: [b64(jpki.root.der)],
     }), { mode: 0o600 });
   `;
   await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
@@ -82,12 +95,13 @@ async function createPkiAndCard(databaseUrl: string, cardDir: string): Promise<v
 }
 
 /**
- * `npm run bridge:virtual-card -- --card hpki` (its entry point, bridge/virtual-card/main.ts), run
- * in `cardDir` so it reads this test's card material; resolves once the card is in the reader.
+ * `npm run bridge:virtual-card -- --card hpki|jpki --reader 0|1` (its entry point,
+ * bridge/virtual-card/main.ts), run in `cardDir` so it reads this test's card material; resolves
+ * once the card is in the reader.
  */
-function insertVirtualCard(cardDir: string): Promise<ChildProcess> {
+function insertVirtualCard(cardDir: string, type: 'hpki' | 'jpki' = 'hpki', reader: 0 | 1 = 0): Promise<ChildProcess> {
   const tsx = path.join(root, 'node_modules/tsx/dist/loader.mjs');
-  const child = spawn(process.execPath, ['--import', tsx, path.join(root, 'bridge/virtual-card/main.ts'), '--card', 'hpki', '--reader', '0', '--pin', CARD_PIN], {
+  const child = spawn(process.execPath, ['--import', tsx, path.join(root, 'bridge/virtual-card/main.ts'), '--card', type, '--reader', String(reader), '--pin', CARD_PIN], {
     cwd: cardDir,
     // tsx finds the project's tsconfig (legacy decorators) from the working directory, which is not the project's here.
     env: { ...process.env, TSX_TSCONFIG_PATH: path.join(root, 'tsconfig.json') },
@@ -106,9 +120,17 @@ function insertVirtualCard(cardDir: string): Promise<ChildProcess> {
     child.stderr!.on('data', onData);
     child.on('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`the virtual card exited (${code}); is another virtual card in reader 0?\n${cardLog}`));
+      reject(new Error(`the virtual card exited (${code}); is another virtual card in reader ${reader}?\n${cardLog}`));
     });
   });
+}
+
+/** Takes a virtual card out (its process removes it from the reader on SIGTERM); no-op once it has exited. */
+async function removeVirtualCard(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
 }
 
 /** Two plain pages: the allow-listed one may embed a frame of the other origin (`?frame=1`). */
@@ -215,7 +237,7 @@ test.beforeAll(async () => {
 
   database = await createTestDatabase('e2e-card-bridge');
   scenario = await seedScenario(database.url, `http://localhost:${RP_PORT}`);
-  const cardDir = path.join(tmp, 'card');
+  cardDir = path.join(tmp, 'card');
   await createPkiAndCard(database.url, cardDir);
   portal = new PortalProcess(PORTAL_PORT, database.url, { HPKI_AUTO_ENROL: 'true' });
   await portal.start();
@@ -276,10 +298,7 @@ test.afterEach(async ({}, testInfo) => {
 
 test.afterAll(async () => {
   await context?.close();
-  if (card && card.exitCode === null) {
-    card.kill('SIGTERM');
-    await new Promise((resolve) => card!.once('exit', resolve));
-  }
+  for (const virtual of [card, myNumberCard]) if (virtual) await removeVirtualCard(virtual);
   await new Promise((resolve) => (pages ? pages.close(resolve) : resolve(undefined)));
   await rp?.close();
   await portal?.stop();
@@ -521,9 +540,136 @@ test('without the native host installed, the page is told the bridge is unavaila
   }
 });
 
+/** Starts a login at the sample RP in `page`, with the portal's login page showing. */
+async function openLogin(page: Page) {
+  await context.clearCookies();
+  await page.goto(rp.url);
+  await page.getByTestId('rp-login').click();
+  await expect(page.getByTestId('client-name')).toContainText('E2E 地域連携ネットワーク');
+}
+
+/** Consent if asked, then the sample RP's ID token claims. */
+async function finishAtRp(page: Page): Promise<Record<string, unknown>> {
+  const consent = page.getByTestId('consent');
+  const loggedIn = page.getByTestId('rp-status').filter({ hasText: 'logged-in' });
+  await expect(consent.or(loggedIn)).toBeVisible({ timeout: 30_000 });
+  if (await consent.isVisible()) await page.getByTestId('consent-approve').click();
+  await expect(page.getByTestId('rp-status')).toHaveText('logged-in');
+  return JSON.parse(await page.getByTestId('id-token-claims').innerText()) as Record<string, unknown>;
+}
+
+test('asking for the My Number Card with only the HPKI card in the reader: no PIN window, the page names the button to press', async () => {
+  const page = await context.newPage();
+  const windows: string[] = [];
+  const onPage = (p: Page) => windows.push(p.url());
+  context.on('page', onPage);
+  try {
+    await openLogin(page);
+    // Outside the demo the page offers only the bridge: no PIN field of its own.
+    await expect(page.getByTestId('jpki-login-read')).toBeVisible();
+    await expect(page.getByTestId('jpki-login-pin')).toHaveCount(0);
+    await page.getByTestId('jpki-login-read').click();
+    const failure = page.getByTestId('jpki-login-failure');
+    await expect(failure.getByTestId('error-code')).toHaveText('card_wrong_type_hpki');
+    await expect(failure).toContainText('「HPKIカードでログイン」を押してください');
+    await expect(failure.getByTestId('jpki-login-error-reason')).toContainText('wrong_card_type');
+    expect(windows.filter((u) => u.includes('pin.html'))).toEqual([]);
+    await failure.getByTestId('jpki-login-use-other').click();
+    await expect(page).toHaveURL(/#hpki-card-section$/);
+  } finally {
+    context.off('page', onPage);
+    await page.close();
+  }
+});
+
+test('My Number Card link through the bridge: HPKI login, then the card in the second reader signs in the PIN window', async () => {
+  myNumberCard = await insertVirtualCard(cardDir, 'jpki', 1);
+  const page = await context.newPage();
+  try {
+    await context.clearCookies();
+    await page.goto(`${portal.url}/my-number-card`);
+    await page.getByTestId('portal-login').click();
+    // The HPKI card in reader 0 proves the practitioner (both cards are in readers now).
+    let opened = pinWindow();
+    await page.getByTestId('hpki-card-login').click();
+    let pin = await opened;
+    await expect(pin.getByTestId('pin-card')).toContainText('HPKI');
+    await enterPin(pin, CARD_PIN);
+    await expect(page.getByTestId('mnc-link-state')).toHaveText('マイナンバーカードは連携されていません。');
+    await expect(page.getByTestId('mnc-link-pin')).toHaveCount(0);
+
+    const linkRequest = page.waitForRequest((r) => r.url().endsWith('/api/my-number-card/link'), { timeout: 60_000 });
+    opened = pinWindow();
+    await page.getByTestId('mnc-link-read').click();
+    pin = await opened;
+    await expect(pin.getByTestId('pin-origin')).toHaveText(portal.url);
+    await expect(pin.getByTestId('pin-card')).toContainText('マイナンバーカード');
+    await enterPin(pin, CARD_PIN);
+    const sent = (await linkRequest).postDataJSON() as { nonce: string; token: string };
+    // The legacy JWS of the bridge, bound to the portal's origin and the challenge.
+    const payload = JSON.parse(Buffer.from(sent.token.split('.')[1]!, 'base64url').toString());
+    expect(payload.aud).toBe(portal.url);
+    expect(payload.nonce).toBe(sent.nonce);
+    await expect(page.getByTestId('mnc-link-state')).toContainText('連携したマイナンバーカードがあります');
+  } finally {
+    await page.close();
+  }
+});
+
+test('My Number Card login end to end through the bridge: ID token with the HPKI qualification at the JPKI level', async () => {
+  const page = await context.newPage();
+  try {
+    const firstLine = consoleLines.length;
+    const firstError = pageErrors.length;
+    await openLogin(page);
+    const opened = pinWindow();
+    const started = Date.now();
+    await page.getByTestId('jpki-login-read').click();
+    const pin = await opened;
+    await expect(pin.getByTestId('pin-card')).toContainText('マイナンバーカード');
+    const tries = Number(await pin.getByTestId('pin-tries').innerText());
+    await enterPin(pin, '9999');
+    await expect(pin.getByTestId('pin-tries')).toHaveText(String(tries - 1));
+    await enterPin(pin, CARD_PIN);
+    const claims = await finishAtRp(page);
+    test.info().annotations.push({ type: 'mnc-login-ms (click → RP logged in, incl. two PIN entries)', description: String(Date.now() - started) });
+    expect((claims.hcRole as { role: string }[]).map((r) => r.role)).toEqual(['Medical Doctor']);
+    expect(claims.acr).toBe('urn:hpki-sso:acr:jpki:aal3');
+    expect(claims.amr).toEqual(['sc', 'pin', 'hwk']);
+    for (const line of consoleLines.slice(firstLine)) {
+      expect(line.type, `${line.url}: ${line.text}`).not.toBe('error');
+      expect(line.text).not.toContain('9999');
+    }
+    expect(pageErrors.slice(firstError)).toEqual([]);
+  } finally {
+    await page.close();
+  }
+});
+
+test('asking for the HPKI card with only the My Number Card in the reader names the My Number Card section', async () => {
+  await removeVirtualCard(card!);
+  const page = await context.newPage();
+  try {
+    await openLogin(page);
+    await page.getByTestId('hpki-card-login').click();
+    const section = page.getByTestId('hpki-card-section');
+    await expect(section.getByTestId('error-code')).toHaveText(/card_wrong_type_jpki|card_not_present/);
+    // Right after the removal pcscd may still list the HPKI card; once it is gone, the answer is the wrong card.
+    if ((await section.getByTestId('error-code').innerText()) !== 'card_wrong_type_jpki') {
+      await page.getByTestId('hpki-card-login').click();
+      await expect(section.getByTestId('error-code')).toHaveText('card_wrong_type_jpki');
+    }
+    await section.getByTestId('hpki-card-use-other').click();
+    await expect(page).toHaveURL(/#my-number-card-section$/);
+  } finally {
+    await page.close();
+  }
+  card = await insertVirtualCard(cardDir, 'hpki', 0);
+  await removeVirtualCard(myNumberCard!);
+});
+
 test('with the card taken out of the reader, the login page shows card_not_present', async () => {
-  card!.kill('SIGTERM');
-  await new Promise((resolve) => card!.once('exit', resolve));
+  await removeVirtualCard(card!);
   const page = await context.newPage();
   try {
     await context.clearCookies();

@@ -68,7 +68,9 @@ test.beforeAll(async () => {
   database = await createTestDatabase('e2e-mnc');
   scenario = await seedScenario(database.url, `http://localhost:${RP_PORT}`);
   scripts = await seedPkisAndScripts(database.url, `http://localhost:${PORTAL_PORT}`);
-  portal = new PortalProcess(PORTAL_PORT, database.url, { HPKI_AUTO_ENROL: 'true' });
+  // The page-level software card (PIN on the page, PC/SC pass-through) makes a proof without an
+  // origin, which the portal takes only with JPKI_UNBOUND_PROOF; card-bridge.spec.ts runs the real bridge.
+  portal = new PortalProcess(PORTAL_PORT, database.url, { HPKI_AUTO_ENROL: 'true', JPKI_UNBOUND_PROOF: 'true' });
   await portal.start();
   rp = await startSampleRelyingParty({ issuer: `${portal.url}/oidc`, clientId: scenario.clientId, clientSecret: scenario.clientSecret, port: RP_PORT });
 });
@@ -94,6 +96,21 @@ async function browserWithCards(browser: Browser, mnc: keyof Scripts['mnc']) {
   page.on('console', (m) => consoleLines.push(m.text()));
   return { context, page, consoleLines };
 }
+
+test('asking the bridge for the My Number Card while an HPKI card is in the reader: the page says which button to press', async ({ browser }) => {
+  const { page } = await browserWithCards(browser, 'valid');
+  await openRpLogin(page);
+  // The test extension is an HPKI card: it answers a request for the My Number Card as the bridge does.
+  await page.getByTestId('jpki-login-read').click();
+  const failure = page.getByTestId('jpki-login-failure');
+  await expect(failure.getByTestId('error-code')).toHaveText('card_wrong_type_hpki');
+  await expect(failure).toContainText('「HPKIカードでログイン」を押してください');
+  await failure.getByTestId('jpki-login-use-other').click();
+  await expect(page).toHaveURL(/#hpki-card-section$/);
+  await page.getByTestId('hpki-card-login').click();
+  const consent = page.getByTestId('consent');
+  await expect(consent.or(page.getByTestId('rp-status'))).toBeVisible();
+});
 
 async function openRpLogin(page: Page) {
   await page.goto(rp.url);

@@ -5,17 +5,16 @@
  * APDUs. Tokens are checked with the server's own verifier. One file on purpose: the virtual
  * readers are shared, so nothing else may use them at the same time.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_MESSAGE_BYTES, responseSchema, type BridgeResponse } from '../../bridge/protocol.ts';
+import { MAX_MESSAGE_BYTES, type BridgeResponse } from '../../bridge/protocol.ts';
+import { NativeMessagingHost, readersOf, requirePcscd, waitForReaders, type ReaderStatus } from '../support/card-bridge-host.ts';
 import { VirtualCard, type VirtualCardSpec } from '../../bridge/virtual-card/vpcd-card.ts';
 import { materialOf } from '../../bridge/virtual-card/material.ts';
-import { verifyCardToken } from '../../src/auth/methods/hpki-card/web-eid-token.ts';
+import { verifyCardToken } from '../../src/auth/web-eid-token.ts';
 import { createHpkiTestPki, createJpkiTestPki } from '../../src/pki/test-pki/index.ts';
 import type { CardMaterial } from '../../bridge/virtual-card/vpcd-card.ts';
 
@@ -23,77 +22,10 @@ const ORIGIN = 'https://sso.example.jp';
 const PIN = '1234';
 const nonce = () => crypto.randomBytes(32).toString('base64');
 
-async function requirePcscd() {
-  await new Promise<void>((resolve, reject) => {
-    const s = net.connect({ host: '127.0.0.1', port: 35963 });
-    s.once('connect', () => {
-      s.destroy();
-      resolve();
-    });
-    s.once('error', () =>
-      reject(
-        new Error(
-          'pcscd with the vsmartcard-vpcd virtual reader is not reachable on 127.0.0.1:35963. Install and start it: ' +
-            '`apt-get install pcscd vsmartcard-vpcd libpcsclite-dev && pcscd` (CI does this in .ci/run), then `npm install` to build `smartcard`.',
-        ),
-      ),
-    );
-  });
-}
-
-/** The host as the browser runs it, with a request/response helper over native messaging. */
-class HostProcess {
-  readonly child: ChildProcessWithoutNullStreams;
-  private buffer = Buffer.alloc(0);
-  private waiting: ((m: BridgeResponse) => void)[] = [];
-  private received: BridgeResponse[] = [];
-  stderr = '';
-  exited = false;
-  private seq = 0;
-
+/** The host as the browser runs it (TypeScript through tsx), with its allow-list file. */
+class HostProcess extends NativeMessagingHost {
   constructor(configFile: string, env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'bridge/native-host/main.ts'], {
-      env: { ...process.env, CARD_BRIDGE_CONFIG: configFile, ...env },
-    });
-    this.child.stderr.on('data', (d) => (this.stderr += d));
-    this.child.on('exit', () => (this.exited = true));
-    this.child.stdout.on('data', (chunk: Buffer) => {
-      this.buffer = Buffer.concat([this.buffer, chunk]);
-      while (this.buffer.length >= 4) {
-        const n = this.buffer.readUInt32LE(0);
-        if (this.buffer.length < 4 + n) break;
-        const message = responseSchema.parse(JSON.parse(this.buffer.subarray(4, 4 + n).toString('utf8')));
-        this.buffer = this.buffer.subarray(4 + n);
-        const w = this.waiting.shift();
-        if (w) w(message);
-        else this.received.push(message);
-      }
-    });
-  }
-  next(): Promise<BridgeResponse> {
-    const m = this.received.shift();
-    if (m) return Promise.resolve(m);
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-  writeRaw(bytes: Buffer) {
-    this.child.stdin.write(bytes);
-  }
-  sendText(text: string | Buffer) {
-    const body = Buffer.from(text);
-    const h = Buffer.alloc(4);
-    h.writeUInt32LE(body.length);
-    this.writeRaw(Buffer.concat([h, body]));
-  }
-  async request(message: Record<string, unknown>): Promise<BridgeResponse> {
-    const id = message.id ?? `r${++this.seq}`;
-    this.sendText(JSON.stringify({ id, ...message }));
-    const response = await this.next();
-    expect(response.id).toBe(id);
-    return response;
-  }
-  stop() {
-    this.child.stdin.end();
-    this.child.kill();
+    super(process.execPath, ['--import', 'tsx', 'bridge/native-host/main.ts'], { env: { ...process.env, CARD_BRIDGE_CONFIG: configFile, ...env } });
   }
 }
 
@@ -108,21 +40,8 @@ let hpki: CardMaterial;
 let jpki: CardMaterial;
 const cards: VirtualCard[] = [];
 
-async function readersNow() {
-  const r = await host.request({ command: 'status' });
-  if (!r.ok || !('readers' in r)) throw new Error(JSON.stringify(r));
-  return r.readers;
-}
-/** Waits until pcscd reports the readers as wanted (it polls vpcd a few times a second). */
-async function waitFor(predicate: (readers: Awaited<ReturnType<typeof readersNow>>) => boolean) {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const readers = await readersNow();
-    if (predicate(readers)) return readers;
-    if (Date.now() > deadline) throw new Error(`readers did not reach the wanted state: ${JSON.stringify(readers)}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
+const readersNow = () => readersOf(host);
+const waitFor = (predicate: (readers: ReaderStatus) => boolean) => waitForReaders(host, predicate);
 async function insert(spec: VirtualCardSpec, options: ConstructorParameters<typeof VirtualCard>[1] = {}) {
   const card = new VirtualCard(spec, options);
   cards.push(card);

@@ -6,6 +6,7 @@ import { importCrl, importTrustCertificates } from '../../src/pki/trust/trust-ma
 import { beginLoginInteraction } from '../support/authorization-request.ts';
 import { upsertClient } from '../../src/clients/clients.ts';
 import { hpkiCardLogin, jsonPost, myNumberCardProof } from '../support/browser-flow.ts';
+import { legacyJwsToken, webEidToken } from '../support/card-tokens.ts';
 import type { IssuedCertificate } from '../../src/pki/test-pki/index.ts';
 
 /** My Number Card: linked after an HPKI login, then a daily login that carries the HPKI qualification. */
@@ -30,22 +31,40 @@ async function portalSession() {
   return jar;
 }
 
-async function link(jar: CookieJar, card: IssuedCertificate, signer?: IssuedCertificate) {
+type ProofOptions = {
+  /** Whose key signs (another card's key: a stolen certificate). */
+  signer?: IssuedCertificate;
+  /** The card bridge's token (web-eid:1.0 or the legacy JWS), or the page-made proof without an origin. */
+  format?: 'web-eid:1.0' | 'legacy-jws' | 'page';
+  /** The origin the browser reported to the bridge; the portal's own by default. */
+  origin?: string;
+};
+
+/** What the page sends for a challenge: the bridge's origin-bound token by default. */
+async function proofOf(card: IssuedCertificate, nonce: string, options: ProofOptions = {}): Promise<Record<string, unknown>> {
+  const signer = options.signer ?? card;
+  const origin = options.origin ?? t.portal.rp.origin;
+  if (options.format === 'page') return myNumberCardProof(card, nonce, signer);
+  if (options.format === 'legacy-jws') return { nonce, token: await legacyJwsToken(signer, { origin, nonce, x5c: [Buffer.from(card.der).toString('base64')] }) };
+  return { nonce, token: await webEidToken(signer, { origin, nonce, certificate: card }) };
+}
+
+async function link(jar: CookieJar, card: IssuedCertificate, options: ProofOptions = {}) {
   const challenge = await jar.fetch(`${t.url}/api/my-number-card/challenge`, jsonPost({}, { origin: t.url }));
   if (challenge.status !== 200) return { status: challenge.status, body: await challenge.json() };
   const { nonce, digest } = await challenge.json();
   expect(Buffer.from(digest, 'base64')).toHaveLength(32);
-  const res = await jar.fetch(`${t.url}/api/my-number-card/link`, jsonPost(await myNumberCardProof(card, nonce, signer), { origin: t.url }));
+  const res = await jar.fetch(`${t.url}/api/my-number-card/link`, jsonPost(await proofOf(card, nonce, options), { origin: t.url }));
   return { status: res.status, body: await res.json() };
 }
 
-async function mncLogin(card: IssuedCertificate, options: { signer?: IssuedCertificate; nonceOverride?: string } = {}) {
+async function mncLogin(card: IssuedCertificate, options: ProofOptions & { nonceOverride?: string } = {}) {
   const login = await beginLoginInteraction(t.url, client);
   const challenge = await login.jar.fetch(`${t.url}/interaction/${login.uid}/jpki/challenge`, jsonPost({}));
   const { nonce } = await challenge.json();
-  const proof = await myNumberCardProof(card, options.nonceOverride ?? nonce, options.signer);
+  const proof = await proofOf(card, options.nonceOverride ?? nonce, options);
   const res = await login.jar.fetch(`${t.url}/interaction/${login.uid}/jpki/verify`, jsonPost(proof));
-  return { status: res.status, body: await res.json(), proof, login };
+  return { status: res.status, body: await res.json(), proof, login, nonce };
 }
 
 describe('linking a My Number Card', () => {
@@ -84,7 +103,17 @@ describe('linking a My Number Card', () => {
   });
 
   it('refuses a signature by another card’s key', async () => {
-    expect((await link(await portalSession(), jpki.cards.valid, jpki.cards.secondHolder)).body.error).toBe('card_signature_invalid');
+    expect((await link(await portalSession(), jpki.cards.valid, { signer: jpki.cards.secondHolder })).body.error).toBe('card_signature_invalid');
+  });
+
+  it('refuses a token the card made for another origin (a relay)', async () => {
+    const res = await link(await portalSession(), jpki.cards.valid, { origin: 'https://relay.example' });
+    expect(res).toMatchObject({ status: 401, body: { error: 'card_signature_invalid' } });
+  });
+
+  it('refuses the page-made proof without an origin, with its own code', async () => {
+    const res = await link(await portalSession(), jpki.cards.valid, { format: 'page' });
+    expect(res).toMatchObject({ status: 400, body: { error: 'jpki_proof_unbound' } });
   });
 });
 
@@ -111,7 +140,32 @@ describe('logging in with a My Number Card', () => {
     expect((await again.json()).error).toBe('card_challenge_invalid');
   });
 
-  it('a proof that is not { nonce, certificate, signature } is refused with a code', async () => {
+  it('the legacy JWS from the bridge logs in as well', async () => {
+    expect((await mncLogin(jpki.cards.valid, { format: 'legacy-jws' })).status).toBe(200);
+  });
+
+  it.each([
+    ['web-eid:1.0', 'card_signature_invalid'],
+    ['legacy-jws', 'card_origin_mismatch'],
+  ] as const)('a %s token made for another origin is refused (%s) and spends the nonce', async (format, code) => {
+    const relayed = await mncLogin(jpki.cards.valid, { format, origin: 'https://relay.example' });
+    expect(relayed).toMatchObject({ status: 401, body: { error: code } });
+    const again = await relayed.login.jar.fetch(`${t.url}/interaction/${relayed.login.uid}/jpki/verify`, jsonPost(await proofOf(jpki.cards.valid, relayed.nonce)));
+    expect((await again.json()).error).toBe('card_challenge_invalid');
+  });
+
+  it('the page-made proof without an origin is refused outside the demo, and the challenge stays usable', async () => {
+    const unbound = await mncLogin(jpki.cards.valid, { format: 'page' });
+    expect(unbound).toMatchObject({ status: 400, body: { error: 'jpki_proof_unbound' } });
+    const res = await unbound.login.jar.fetch(`${t.url}/interaction/${unbound.login.uid}/jpki/verify`, jsonPost(await proofOf(jpki.cards.valid, unbound.nonce)));
+    expect(res.status).toBe(200);
+  });
+
+  it('a token signed by another card’s key is refused', async () => {
+    expect((await mncLogin(jpki.cards.valid, { signer: jpki.cards.secondHolder })).body.error).toBe('card_signature_invalid');
+  });
+
+  it('a proof that is not { nonce, token } is refused with a code', async () => {
     const login = await beginLoginInteraction(t.url, client);
     const res = await login.jar.fetch(`${t.url}/interaction/${login.uid}/jpki/verify`, jsonPost({ certificate: '***' }));
     expect(res.status).toBe(400);
@@ -138,5 +192,46 @@ describe('logging in with a My Number Card', () => {
     expect(await t.portal.prisma.myNumberCardLink.count()).toBe(0);
     const events = (await t.portal.prisma.auditEvent.findMany({ where: { event: { startsWith: 'mnc.' } } })).map((e) => `${e.event}:${e.result}`);
     expect(events).toEqual(expect.arrayContaining(['mnc.link:success', 'mnc.link:failure', 'mnc.unlink:success']));
+  });
+});
+
+describe('with JPKI_UNBOUND_PROOF=true (the demo’s software card)', () => {
+  let demoLike: TestPortal;
+  beforeAll(async () => {
+    demoLike = await startTestPortal('my-number-card-unbound', { env: { HPKI_AUTO_ENROL: 'true', JPKI_UNBOUND_PROOF: 'true' } });
+    await importTestPki(demoLike.portal.prisma, hpki);
+    await importTrustCertificates(demoLike.portal.prisma, 'jpki', 'anchor', jpki.root.der);
+    await importCrl(demoLike.portal.prisma, 'jpki', jpki.rootCrl.der, 'test');
+    await upsertClient(demoLike.portal.prisma, { clientId: client.id, name: 'MNC RP', secret: client.secret, redirectUris: [client.redirectUri] });
+  }, 60_000);
+  afterAll(() => demoLike?.close());
+
+  async function pageProofFlow(start: string, finish: string, jar: CookieJar, body: (nonce: string) => Promise<Record<string, unknown>>, headers: Record<string, string> = {}) {
+    const { nonce } = await (await jar.fetch(start, jsonPost({}, headers))).json();
+    const res = await jar.fetch(finish, jsonPost(await body(nonce), headers));
+    return { status: res.status, body: await res.json() };
+  }
+
+  it('links and logs in with the page-made proof, and still takes the bridge token', async () => {
+    const jar = new CookieJar();
+    await hpkiCardLogin(jar, demoLike.url, demoLike.portal.rp.origin, `${demoLike.url}/portal/login`, hpki.practitioners.valid);
+    const linked = await pageProofFlow(`${demoLike.url}/api/my-number-card/challenge`, `${demoLike.url}/api/my-number-card/link`, jar, (nonce) => myNumberCardProof(jpki.cards.valid, nonce), { origin: demoLike.url });
+    expect(linked).toMatchObject({ status: 200, body: { linked: true } });
+    for (const body of [
+      (nonce: string) => myNumberCardProof(jpki.cards.valid, nonce),
+      async (nonce: string) => ({ nonce, token: await webEidToken(jpki.cards.valid, { origin: demoLike.portal.rp.origin, nonce }) }),
+    ]) {
+      const login = await beginLoginInteraction(demoLike.url, client);
+      const res = await pageProofFlow(`${demoLike.url}/interaction/${login.uid}/jpki/challenge`, `${demoLike.url}/interaction/${login.uid}/jpki/verify`, login.jar, body);
+      expect(res.status).toBe(200);
+    }
+  });
+
+  it('the page-made proof still needs the right key', async () => {
+    const login = await beginLoginInteraction(demoLike.url, client);
+    const res = await pageProofFlow(`${demoLike.url}/interaction/${login.uid}/jpki/challenge`, `${demoLike.url}/interaction/${login.uid}/jpki/verify`, login.jar, (nonce) =>
+      myNumberCardProof(jpki.cards.valid, nonce, jpki.cards.secondHolder),
+    );
+    expect(res).toMatchObject({ status: 401, body: { error: 'card_signature_invalid' } });
   });
 });

@@ -158,24 +158,30 @@ function runners(ctx: FuzzContext, workers: number): Record<FuzzTarget, CaseRunn
     },
 
     async 'my-number-card'(rng, interaction) {
+      // The card bridge's token (origin-bound; the page-made proof is refused outside the demo).
       const { jar, uid, nonce } = await cardChallenge(interaction, 'jpki');
-      const proof: Record<string, unknown> = await myNumberCardProof(ctx.jpkiCard, nonce);
+      const token: Record<string, unknown> = await webEidToken(ctx.jpkiCard, { origin: server.origin, nonce });
+      let body: Record<string, unknown> = { nonce, token };
       let how: string;
-      const part = pick(rng, ['certificate', 'certificate', 'signature', 'field']);
+      const part = pick(rng, ['certificate', 'certificate', 'signature', 'field', 'unbound']);
       if (part === 'certificate') {
         const m = mutate(rng, ctx.jpkiCard.der, { der: true });
-        proof.certificate = b64(m.bytes);
+        token.unverifiedCertificate = b64(m.bytes);
         how = `certificate ${m.how}`;
       } else if (part === 'signature') {
-        const m = mutate(rng, Buffer.from(String(proof.signature), 'base64'));
-        proof.signature = b64(m.bytes);
+        const m = mutate(rng, Buffer.from(String(token.signature), 'base64'));
+        token.signature = b64(m.bytes);
         how = `signature ${m.how}`;
+      } else if (part === 'unbound') {
+        body = await myNumberCardProof(ctx.jpkiCard, nonce);
+        how = 'page-made proof without an origin';
       } else {
-        const field = pick(rng, ['certificate', 'signature', 'nonce']);
-        proof[field] = randomJsonValue(rng);
-        how = `${field} := ${JSON.stringify(proof[field])?.slice(0, 40)}`;
+        const field = pick(rng, ['unverifiedCertificate', 'signature', 'algorithm', 'format', 'nonce']);
+        if (field === 'nonce') body.nonce = randomJsonValue(rng);
+        else token[field] = randomJsonValue(rng);
+        how = `${field} := ${JSON.stringify(field === 'nonce' ? body.nonce : token[field])?.slice(0, 40)}`;
       }
-      return { how, sent: afterLogin(interaction, await send(jar, `${server.url}/interaction/${uid}/jpki/verify`, jsonPost(proof))) };
+      return { how, sent: afterLogin(interaction, await send(jar, `${server.url}/interaction/${uid}/jpki/verify`, jsonPost(body))) };
     },
 
     async 'registration-passkey'(rng, _interaction, worker) {

@@ -44,6 +44,7 @@ describe('environment', () => {
       expect(env.demo, url).toBe(false);
       // Nothing the demo implies either.
       expect(env.hpkiAutoEnrol, url).toBe(false);
+      expect(env.jpkiUnboundProof, url).toBe(false);
       expect(env.privateFetchHosts, url).toEqual([]);
     }
     const explicit = readEnvironment({ PUBLIC_URL: 'https://sso.example.jp', DEMO: 'true' });
@@ -52,6 +53,13 @@ describe('environment', () => {
     expect(readEnvironment({ PUBLIC_URL: 'http://localhost:3000', DEMO: 'false' }).demo).toBe(false);
     // PostgreSQL is a production database: no demo unless asked for.
     expect(readEnvironment({ PUBLIC_URL: 'http://localhost:3000', DATABASE_URL: 'postgres://x/y' }).demo).toBe(false);
+  });
+  it('the My Number Card proof without an origin: only in the demo unless JPKI_UNBOUND_PROOF says otherwise', () => {
+    expect(readEnvironment({ PUBLIC_URL: 'http://localhost:3000' }).jpkiUnboundProof).toBe(true);
+    expect(readEnvironment({ PUBLIC_URL: 'http://localhost:3000', DEMO: 'false' }).jpkiUnboundProof).toBe(false);
+    expect(readEnvironment({ PUBLIC_URL: 'http://localhost:3000', JPKI_UNBOUND_PROOF: 'false' }).jpkiUnboundProof).toBe(false);
+    expect(readEnvironment({ PUBLIC_URL: 'https://sso.example.jp', JPKI_UNBOUND_PROOF: '1' }).jpkiUnboundProof).toBe(true);
+    expect(() => readEnvironment({ JPKI_UNBOUND_PROOF: 'yes' })).toThrow(/JPKI_UNBOUND_PROOF/);
   });
   it('session limits: 12 h absolute and 15 min idle by default, configurable', () => {
     const env = readEnvironment({});

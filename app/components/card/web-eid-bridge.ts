@@ -11,7 +11,10 @@
  */
 
 /** Stable client-side codes for what went wrong at the card; messages are `errors.<code>`. */
-export type CardErrorCode = 'card_cancelled' | 'card_not_present' | 'card_extension_missing' | 'card_error';
+export type CardErrorCode = 'card_cancelled' | 'card_not_present' | 'card_extension_missing' | 'card_wrong_type' | 'card_pin_locked' | 'card_error';
+
+/** The card the page asks the bridge for: the HPKI card, or the My Number Card (JPKI). */
+export type BridgeCard = 'hpki' | 'jpki';
 
 export class CardError extends Error {
   constructor(
@@ -28,6 +31,8 @@ export class CardError extends Error {
 interface LegacyWebEid {
   isAvailable(options?: { timeout?: number }): Promise<string | false>;
   authenticate(nonce: string): Promise<unknown>;
+  /** Sends one legacy message (`{authenticate: {nonce, card}}`) and resolves to the extension's answer. */
+  promisify?(message: Record<string, unknown>): Promise<{ token?: unknown }>;
   /** PC/SC pass-through (SCardConnect); `options` must be an object, the package reads it unguarded. */
   connect?(options: { protocol?: string; atrs?: ArrayBuffer[] }): Promise<LegacyCardReader>;
 }
@@ -118,8 +123,11 @@ const AUTHENTICATION_TIMEOUT_MS = 5 * 60 * 1000;
  * Asks the extension to sign the server's nonce with the card's authentication key (the card
  * middleware asks the PIN). Resolves to the token as the extension gives it: the legacy JWS string
  * or a `web-eid:1` object. Rejects with a {@link CardError} only.
+ *
+ * `card: "jpki"` is the HPKI card bridge's addition to the legacy message (bridge/extension): the
+ * package's `authenticate()` cannot carry it, so the message goes through the package's own sender.
  */
-export async function authenticateWithCard(nonce: string): Promise<string | object> {
+export async function authenticateWithCard(nonce: string, card: BridgeCard = 'hpki'): Promise<string | object> {
   let webeid: LegacyWebEid;
   try {
     webeid = await loadWebEid();
@@ -134,8 +142,15 @@ export async function authenticateWithCard(nonce: string): Promise<string | obje
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new CardError('card_cancelled', 'timeout')), AUTHENTICATION_TIMEOUT_MS);
   });
+  const send = webeid.promisify;
+  const request =
+    card === 'hpki'
+      ? webeid.authenticate(nonce)
+      : typeof send === 'function'
+        ? send.call(webeid, { authenticate: { nonce, card } }).then((answer) => answer?.token)
+        : Promise.reject(new CardError('card_error', 'web_eid_package_unusable'));
   try {
-    const token = await Promise.race([webeid.authenticate(nonce), timeout]);
+    const token = await Promise.race([request, timeout]);
     if (typeof token === 'string' && token.length > 0) return token;
     if (token !== null && typeof token === 'object') return token;
     throw new CardError('card_error', 'empty_token');
@@ -259,6 +274,8 @@ const NOT_PRESENT = new Set([
   'no_card',
   'ERR_WEBEID_NO_CARD',
 ]);
+const WRONG_TYPE = new Set(['wrong_card_type']);
+const PIN_LOCKED = new Set(['CKR_PIN_LOCKED']);
 const EXTENSION_MISSING = new Set([
   'App has disappeared',
   'ERR_WEBEID_EXTENSION_UNAVAILABLE',
@@ -271,7 +288,19 @@ export function cardErrorCode(reason: string): CardErrorCode {
   if (CANCELLED.has(reason)) return 'card_cancelled';
   if (NOT_PRESENT.has(reason)) return 'card_not_present';
   if (EXTENSION_MISSING.has(reason)) return 'card_extension_missing';
+  if (WRONG_TYPE.has(reason)) return 'card_wrong_type';
+  if (PIN_LOCKED.has(reason)) return 'card_pin_locked';
   return 'card_error';
+}
+
+/**
+ * The message code for a card error when the page asked for `card`: a wrong card names the card
+ * that is in the reader (the other one), a missing card the one that was asked for.
+ */
+export function cardMessageCode(code: CardErrorCode, card: BridgeCard): string {
+  if (code === 'card_wrong_type') return card === 'hpki' ? 'card_wrong_type_jpki' : 'card_wrong_type_hpki';
+  if (code === 'card_not_present' && card === 'jpki') return 'jpki_card_not_present';
+  return code;
 }
 
 /** Only a short code-like reason is kept: the extension's text is shown to people for support. */

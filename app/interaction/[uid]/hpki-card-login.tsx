@@ -1,9 +1,9 @@
 'use client';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { useTranslations } from 'next-intl';
-import { ErrorNotice, buttonClass } from '@/app/components/card';
+import { ErrorNotice, buttonClass, secondaryButtonClass } from '@/app/components/card';
 import { ApiError, postJson } from '@/app/components/post-json';
-import { CardError, authenticateWithCard, isCardExtensionAvailable } from '@/app/components/card/web-eid-bridge';
+import { CardError, authenticateWithCard, cardMessageCode } from '@/app/components/card/web-eid-bridge';
 
 type Status =
   | { kind: 'idle' }
@@ -11,9 +11,6 @@ type Status =
   | { kind: 'verifying' }
   | { kind: 'done' }
   | { kind: 'error'; code: string; message: string; reason?: string };
-
-/** How long the page waits for the extension to answer before it counts as not installed. */
-const EXTENSION_CHECK_SECONDS = 2;
 
 /**
  * HPKI card login through the Web eID extension: challenge → the card signs it (the card
@@ -23,30 +20,23 @@ const EXTENSION_CHECK_SECONDS = 2;
 export function HpkiCardLogin({
   base,
   demo,
-  onAvailability,
+  extension,
+  onExtensionAnswered,
+  myNumberCardAnchor,
 }: {
   /** `/interaction/<uid>` */
   base: string;
   demo: boolean;
-  /** Told once the extension check is over, so the chooser knows whether any method works. */
-  onAvailability?: (available: boolean) => void;
+  /** Whether the card extension answered this page (null while the chooser still asks). */
+  extension: boolean | null;
+  /** A card operation got an answer from the extension after all (it was slow to start). */
+  onExtensionAnswered: () => void;
+  /** The My Number Card section of this page, when it offers one: a wrong card points there. */
+  myNumberCardAnchor?: string;
 }) {
   const t = useTranslations();
-  const [available, setAvailable] = useState<boolean | null>(null);
+  const available = extension;
   const [status, setStatus] = useState<Status>({ kind: 'idle' });
-
-  useEffect(() => {
-    let current = true;
-    void isCardExtensionAvailable(EXTENSION_CHECK_SECONDS).then((ok) => {
-      if (!current) return;
-      setAvailable(ok);
-      onAvailability?.(ok);
-    });
-    return () => {
-      current = false;
-    };
-    // Once per page: the extension either answers or it does not; the callback's identity is irrelevant.
-  }, []);
 
   async function login() {
     setStatus({ kind: 'reading' });
@@ -60,8 +50,9 @@ export function HpkiCardLogin({
       window.location.assign(redirectTo);
     } catch (error) {
       if (error instanceof CardError) {
-        if (error.code !== 'card_extension_missing') setAvailable(true);
-        setStatus({ kind: 'error', code: error.code, message: t(`errors.${error.code}`), reason: error.reason });
+        if (error.code !== 'card_extension_missing') onExtensionAnswered();
+        const code = cardMessageCode(error.code, 'hpki');
+        setStatus({ kind: 'error', code, message: t(`errors.${code}`), reason: error.reason });
       } else if (error instanceof ApiError) {
         setStatus({ kind: 'error', code: error.code, message: error.message });
       } else {
@@ -74,7 +65,7 @@ export function HpkiCardLogin({
 
   const busy = status.kind === 'reading' || status.kind === 'verifying' || status.kind === 'done';
   return (
-    <div className="rounded-lg border border-slate-200 p-4" data-testid="hpki-card-section">
+    <div id="hpki-card-section" className="rounded-lg border border-slate-200 p-4" data-testid="hpki-card-section">
       <h2 className="text-lg font-semibold">{t('login.hpkiCard.title')}</h2>
       <p className="mt-1 text-slate-600">{t('login.hpkiCard.description')}</p>
       {demo ? (
@@ -109,6 +100,11 @@ export function HpkiCardLogin({
       {status.kind === 'error' ? (
         <div className="mt-3">
           <ErrorNotice message={status.message} code={status.code} />
+          {status.code === 'card_wrong_type_jpki' && myNumberCardAnchor ? (
+            <a href={`#${myNumberCardAnchor}`} className={`${secondaryButtonClass} mt-2`} data-testid="hpki-card-use-other">
+              {t('myNumberCard.useOtherMethod', { method: t('login.myNumberCard.title') })}
+            </a>
+          ) : null}
           {status.reason && status.reason !== status.code ? (
             <p className="mt-1 text-xs text-slate-500" data-testid="hpki-card-error-reason">
               {t('login.hpkiCard.errorReason', { reason: status.reason })}

@@ -9,6 +9,10 @@ import { HpkiCardLogin } from './hpki-card-login';
 import { HpkiCertLogin } from './hpki-cert-login';
 import { MyNumberCardLogin } from './my-number-card-login';
 import { CrossDeviceLogin } from './cross-device-login';
+import { isCardExtensionAvailable } from '@/app/components/card/web-eid-bridge';
+
+/** How long the page waits for the card extension to answer before it counts as not installed. */
+const EXTENSION_CHECK_SECONDS = 2;
 
 type ChooserEntry = InteractionView['chooser'][number];
 type Status = { kind: 'idle' } | { kind: 'working' } | { kind: 'error'; code: string; message: string };
@@ -25,6 +29,16 @@ export function LoginChooser({ view }: { view: InteractionView }) {
   useEffect(() => setWebauthn(browserSupportsWebAuthn()), []);
 
   const base = `/interaction/${view.uid}`;
+  // Both card methods travel through the same extension (the card bridge): asked once per page.
+  const cardMethodOffered = view.chooser.some((e) => e.panel === 'hpki-card' || e.panel === 'my-number-card');
+  useEffect(() => {
+    if (!cardMethodOffered) return;
+    let current = true;
+    void isCardExtensionAvailable(EXTENSION_CHECK_SECONDS).then((ok) => current && setCard((known) => known || ok));
+    return () => {
+      current = false;
+    };
+  }, [cardMethodOffered]);
 
   async function loginWithPasskey() {
     setStatus({ kind: 'working' });
@@ -61,22 +75,39 @@ export function LoginChooser({ view }: { view: InteractionView }) {
   const entries = view.chooser;
   const offers = (panel: string) => entries.some((e) => e.panel === panel);
   const cardOffered = offers('hpki-card');
-  const checking = webauthn === null || (cardOffered && card === null);
+  const checking = webauthn === null || (cardMethodOffered && card === null);
   // Nothing works when the passkey family and the card are both out and no other method is offered.
   const passkeyWorks = webauthn === true && (offers('passkey') || offers('cross-device'));
-  const cardWorks = cardOffered && card === true;
-  const otherMethods = entries.some((e) => !['passkey', 'cross-device', 'hpki-card'].includes(e.panel));
+  const cardWorks = (cardMethodOffered && card === true) || (cardOffered && view.demo) || (offers('my-number-card') && view.jpkiPagePin);
+  const otherMethods = entries.some((e) => !['passkey', 'cross-device', 'hpki-card', 'my-number-card'].includes(e.panel));
   const nothingWorks = !checking && !passkeyWorks && !cardWorks && !otherMethods;
 
   function panel(entry: ChooserEntry) {
     switch (entry.panel) {
       case 'hpki-card':
-        return <HpkiCardLogin key={entry.id} base={base} demo={view.demo} onAvailability={setCard} />;
+        return (
+          <HpkiCardLogin
+            key={entry.id}
+            base={base}
+            demo={view.demo}
+            extension={card}
+            onExtensionAnswered={() => setCard(true)}
+            myNumberCardAnchor={offers('my-number-card') ? 'my-number-card-section' : undefined}
+          />
+        );
       case 'hpki-cert':
         return view.hpkiCertUrl ? <HpkiCertLogin key={entry.id} url={view.hpkiCertUrl} /> : null;
       case 'my-number-card':
-        // The My Number Card travels through the same extension as the HPKI card.
-        return card === true || view.demo ? <MyNumberCardLogin key={entry.id} base={base} /> : null;
+        // Through the card bridge; the demo's software card also without it.
+        return card === true || view.jpkiPagePin ? (
+          <MyNumberCardLogin
+            key={entry.id}
+            base={base}
+            pagePin={view.jpkiPagePin}
+            bridgeAvailable={card}
+            hpkiCardAnchor={cardOffered ? 'hpki-card-section' : undefined}
+          />
+        ) : null;
       case 'cross-device':
         return <CrossDeviceLogin key={entry.id} base={base} />;
       case 'passkey':

@@ -144,6 +144,7 @@ function methodDependencies(portal: Portal): MethodDependencies {
     publicUrl: portal.env.publicUrl,
     trustedProxies: portal.env.trustedProxies,
     clientCertProxyHeader: portal.env.clientCertProxyHeader,
+    jpkiUnboundProof: portal.env.jpkiUnboundProof,
     qrDataUrl,
     audit: (entry) => portal.audit(entry),
   };

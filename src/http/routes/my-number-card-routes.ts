@@ -18,6 +18,10 @@ export const myNumberCardRoutes: Route[] = [
   { method: 'POST', pattern: /^\/api\/my-number-card\/unlink$/, handle: unlink },
 ];
 
+function jpkiDependencies(portal: RouteContext['portal']) {
+  return { prisma: portal.prisma, trust: portal.trust, allowUnboundProof: portal.env.jpkiUnboundProof };
+}
+
 /** The practitioner's own portal session, from the portal's own pages. */
 async function ownSession({ portal, req }: RouteContext) {
   requireSameOrigin(portal, req);
@@ -37,7 +41,7 @@ async function challenge(ctx: RouteContext) {
   const { portal, res } = ctx;
   const { session } = await ownSession(ctx);
   if (!hasRecentHpkiLogin(session)) throw new PortalError('recent_hpki_login_required', 403);
-  sendJson(res, 200, await issueJpkiChallenge({ prisma: portal.prisma, trust: portal.trust }, 'jpki-link', session.idHash));
+  sendJson(res, 200, await issueJpkiChallenge(jpkiDependencies(portal), 'jpki-link', session.idHash));
 }
 
 async function link(ctx: RouteContext) {
@@ -45,7 +49,7 @@ async function link(ctx: RouteContext) {
   const { session, ip } = await ownSession(ctx);
   if (!hasRecentHpkiLogin(session)) throw new PortalError('recent_hpki_login_required', 403);
   try {
-    const card = await verifyJpkiProof({ prisma: portal.prisma, trust: portal.trust }, await readJsonBody(req), 'jpki-link', session.idHash);
+    const card = await verifyJpkiProof(jpkiDependencies(portal), await readJsonBody(req), 'jpki-link', session.idHash, portal.rp.origin);
     const { replaced } = await linkMyNumberCard(portal.prisma, session.practitionerId, card);
     // The subject is an opaque ID; the audit keeps only the fingerprint.
     await portal.audit({ event: 'mnc.link', result: 'success', practitionerId: session.practitionerId, ip, details: { fingerprint: card.fingerprint, replaced } });

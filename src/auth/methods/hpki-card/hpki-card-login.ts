@@ -4,7 +4,7 @@ import { PortalError } from '../../../errors/portal-error.ts';
 import { consumeChallenge, issueChallenge } from '../../challenges.ts';
 import { authenticateHpkiCertificate, type CertificateLoginDependencies } from '../../certificate-login.ts';
 import type { AuthResult, LoginContext, LoginMethod } from '../../login-method.ts';
-import { verifyCardToken } from './web-eid-token.ts';
+import { verifyCardToken } from '../../web-eid-token.ts';
 
 /** Web eID: ≥ 256-bit nonce, single use, 5 minutes, bound to the login (protocol-facts §C2). */
 export const CARD_CHALLENGE_SECONDS = 300;

@@ -16,7 +16,7 @@ export function jpkiLogin(deps: JpkiDependencies): LoginMethod<{ nonce: string; 
     id: 'jpki',
     begin: (ctx: LoginContext) => issueJpkiChallenge(deps, 'jpki', ctx.interactionUid),
     async finish(ctx: LoginContext, body: unknown): Promise<AuthResult> {
-      const identity = await verifyJpkiProof(deps, body, 'jpki', ctx.interactionUid);
+      const identity = await verifyJpkiProof(deps, body, 'jpki', ctx.interactionUid, ctx.origin);
       const link = await deps.prisma.myNumberCardLink.findUnique({ where: { fingerprint: identity.fingerprint } });
       if (!link) throw new PortalError('jpki_not_linked', 403);
       const practitioner = await deps.prisma.practitioner.findUnique({ where: { id: link.practitionerId } });

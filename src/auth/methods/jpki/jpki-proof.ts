@@ -7,6 +7,7 @@ import { crlRevocationChecker } from '../../../pki/revocation/crl-revocation-che
 import { certificateFingerprint } from '../../../pki/fingerprint.ts';
 import type { TrustStoreCache } from '../../../pki/trust/trust-store-cache.ts';
 import { consumeChallenge, issueChallenge, type ChallengePurpose } from '../../challenges.ts';
+import { verifyCardToken } from '../../web-eid-token.ts';
 
 /** Same rules as the HPKI card: ≥ 256-bit nonce, single use, 5 minutes, bound to what it was issued for. */
 export const JPKI_CHALLENGE_SECONDS = 300;
@@ -14,6 +15,8 @@ export const JPKI_CHALLENGE_SECONDS = 300;
 export interface JpkiDependencies {
   prisma: Db;
   trust: TrustStoreCache;
+  /** Accept the page-made proof that names no origin (the demo's software card; JPKI_UNBOUND_PROOF). */
+  allowUnboundProof: boolean;
 }
 
 /**
@@ -27,11 +30,17 @@ export async function issueJpkiChallenge(deps: JpkiDependencies, purpose: Challe
   return { nonce, digest, expiresAt: issued.expiresAt.toISOString() };
 }
 
-const proofSchema = z.object({
-  nonce: z.string().min(43).max(128),
-  certificate: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).max(22_000),
-  signature: z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).max(1_400),
-});
+const base64 = z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/);
+
+/**
+ * Two shapes: the card bridge's token (`web-eid:1.0` object or legacy JWS: the card signed this
+ * nonce for this origin), or the page's own PC/SC exchange (`certificate` + `signature` over
+ * SHA-256(nonce), no origin in it) — the latter only where {@link JpkiDependencies.allowUnboundProof}.
+ */
+const proofSchema = z.union([
+  z.object({ nonce: z.string().min(43).max(128), token: z.union([z.string().min(1).max(10_000), z.record(z.string(), z.unknown())]) }).strict(),
+  z.object({ nonce: z.string().min(43).max(128), certificate: base64.max(22_000), signature: base64.max(1_400) }).strict(),
+]);
 
 export interface JpkiIdentity {
   fingerprint: string;
@@ -41,34 +50,48 @@ export interface JpkiIdentity {
 }
 
 /**
- * Checks a My Number Card's answer: the nonce is ours and unspent, the certificate chains to a
- * configured JPKI anchor under the user-authentication policy and is not revoked, and the RSA
- * PKCS#1 v1.5 signature over SHA-256(nonce) verifies with its key.
+ * Checks a My Number Card's answer: the nonce is ours and unspent, the card's key signed it — for
+ * this origin (the bridge's token) or, where allowed, alone (the page's proof) — and the certificate
+ * chains to a configured JPKI anchor under the user-authentication policy and is not revoked.
  */
-export async function verifyJpkiProof(deps: JpkiDependencies, body: unknown, purpose: ChallengePurpose, boundTo: string): Promise<JpkiIdentity> {
+export async function verifyJpkiProof(
+  deps: JpkiDependencies,
+  body: unknown,
+  purpose: ChallengePurpose,
+  boundTo: string,
+  origin: string,
+): Promise<JpkiIdentity> {
   const parsed = proofSchema.safeParse(body);
-  if (!parsed.success) throw new PortalError('jpki_proof_invalid', 400, 'body must be { nonce, certificate, signature } in base64');
-  const { nonce, certificate, signature } = parsed.data;
+  if (!parsed.success) throw new PortalError('jpki_proof_invalid', 400, 'body must be { nonce, token } from the card bridge');
+  const proof = parsed.data;
+  // Refused before the nonce is spent: a page that cannot bind the origin may not use up the login's challenge.
+  if ('signature' in proof && !deps.allowUnboundProof) throw new PortalError('jpki_proof_unbound', 400, 'the proof names no origin');
+  const { nonce } = proof;
+  // Spent before anything else, so a replayed or foreign nonce never gets further.
   const spent = await consumeChallenge(deps.prisma, purpose, boundTo, nonce);
   if (!spent.ok) throw new PortalError('card_challenge_invalid', 400, spent.reason);
 
-  const der = new Uint8Array(Buffer.from(certificate, 'base64'));
+  // The bridge's token proves the key signed this nonce for this origin; the page's proof, the nonce only.
+  const der = 'token' in proof ? (await verifyCardToken(proof.token, { origin, nonce })).certificateDer : new Uint8Array(Buffer.from(proof.certificate, 'base64'));
   const trustStore = await deps.trust.get('jpki');
   if (!trustStore) throw new PortalError('trust_store_unavailable', 503, 'no JPKI trust anchor');
   const result = await validateCertificate(der, { trustStore, profile: 'jpki-auth', revocationCheckers: [crlRevocationChecker(trustStore)] });
   if (!result.ok) throw new PortalError(result.code, result.code === 'certificate_malformed' || result.code === 'certificate_too_large' ? 400 : 401, result.detail);
 
-  let valid = false;
-  try {
-    const key = new crypto.X509Certificate(der).publicKey;
-    valid = key.asymmetricKeyType === 'rsa' && crypto.verify('sha256', Buffer.from(nonce), { key, padding: crypto.constants.RSA_PKCS1_PADDING }, Buffer.from(signature, 'base64'));
-  } catch {
-    valid = false;
-  }
-  if (!valid) throw new PortalError('card_signature_invalid', 401);
+  if ('signature' in proof && !verifiesNonce(der, nonce, proof.signature)) throw new PortalError('card_signature_invalid', 401);
   return {
     fingerprint: certificateFingerprint(result.certificate),
     issuer: result.issuer,
     subject: result.subject.commonName ?? result.certificate.subject,
   };
+}
+
+/** The page's proof: RSA PKCS#1 v1.5 over SHA-256(nonce) by the certificate's key (protocol-facts §B2). */
+function verifiesNonce(der: Uint8Array, nonce: string, signature: string): boolean {
+  try {
+    const key = new crypto.X509Certificate(der).publicKey;
+    return key.asymmetricKeyType === 'rsa' && crypto.verify('sha256', Buffer.from(nonce), { key, padding: crypto.constants.RSA_PKCS1_PADDING }, Buffer.from(signature, 'base64'));
+  } catch {
+    return false;
+  }
 }

@@ -10,5 +10,5 @@ export const jpkiMethod = {
   chooser: { panel: 'my-number-card', titleKey: 'login.myNumberCard.title', descriptionKey: 'login.myNumberCard.description', devices: ['terminal'] },
   auditEvents: [],
   available: (installation) => installation.jpkiTrust,
-  steps: challengeSteps({ begin: 'challenge', finish: 'verify' }, (deps) => jpkiLogin({ prisma: deps.prisma, trust: deps.trust })),
+  steps: challengeSteps({ begin: 'challenge', finish: 'verify' }, (deps) => jpkiLogin({ prisma: deps.prisma, trust: deps.trust, allowUnboundProof: deps.jpkiUnboundProof })),
 } as const satisfies LoginMethodDefinition<'jpki'>;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
-import { PortalError } from '../../../errors/portal-error.ts';
+import { PortalError } from '../errors/portal-error.ts';
 
 /**
  * Verifies what the Web eID extension returns for `authenticate(nonce)`, in both formats
