@@ -1,20 +1,29 @@
 /**
- * `npm run bridge:build`: builds the card bridge's browser extension (bridge/extension/) from
- * TypeScript into bridge/extension/dist/:
+ * `npm run bridge:build [-- --no-executable]`: builds the card bridge's browser extension
+ * (bridge/extension/) from TypeScript into bridge/extension/dist/:
  *   unpacked/                         Chromium/Chrome/Edge, load with --load-extension or "Load unpacked"
  *   firefox/                          the same with a Firefox MV3 manifest (background.scripts, gecko id)
  *   hpki-card-bridge-<version>.zip    unpacked/ zipped (Chrome Web Store / policy hosting)
  *   hpki-card-bridge-firefox-<version>.zip
  *   native-host/card-bridge-host.mjs  the native host (bridge/native-host/main.ts) bundled into one
- *                                     file; the PC/SC addon (`smartcard`) stays external in node_modules.
- * The single-executable build of the host (Node SEA with the addon beside it) is a later step.
+ *                                     file for a Node installation; the PC/SC addon (`smartcard`)
+ *                                     stays external in node_modules (development, `--host bundle`).
+ *   native-host/single-executable/    the native host for a terminal without Node: a Node single
+ *                                     executable `hpki-card-bridge-host` (`.exe` on Windows) with the
+ *                                     PC/SC addon `smartcard_napi.node` beside it, for this machine's
+ *                                     platform and CPU (scripts/bridge/single-executable.ts).
+ *                                     `--no-executable` skips it.
  */
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { deflateRawSync, crc32 } from 'node:zlib';
 import { EXTENSION_DIR, FIREFOX_EXTENSION_ID, chromiumExtensionId, sourceManifest } from '../bridge/extension/extension-id.ts';
+import { HOST_BUNDLE, SINGLE_EXECUTABLE_DIR, SINGLE_EXECUTABLE_WORK_DIR } from './bridge/host-artifacts.ts';
+import { buildSingleExecutable } from './bridge/single-executable.ts';
 
+const { values: options } = parseArgs({ options: { executable: { type: 'boolean', default: true } }, allowNegative: true, strict: true });
 const root = path.resolve(EXTENSION_DIR, '../..');
 const src = path.join(EXTENSION_DIR, 'src');
 const dist = path.join(EXTENSION_DIR, 'dist');
@@ -130,7 +139,7 @@ zip(firefox, firefoxZip);
 const hostEntry = path.join(root, 'bridge/native-host/main.ts');
 let hostBundle: string | null = null;
 if (existsSync(hostEntry)) {
-  hostBundle = path.join(dist, 'native-host/card-bridge-host.mjs');
+  hostBundle = HOST_BUNDLE;
   await build({
     entryPoints: [hostEntry],
     outfile: hostBundle,
@@ -153,3 +162,9 @@ console.log(`  ${path.relative(root, firefox)}/`);
 console.log(`  ${path.relative(root, chromeZip)} (${size(chromeZip)})`);
 console.log(`  ${path.relative(root, firefoxZip)} (${size(firefoxZip)})`);
 console.log(hostBundle ? `native host ${path.relative(root, hostBundle)} (${size(hostBundle)})` : 'native host: bridge/native-host/main.ts not found, not bundled');
+
+// ------------------------------------------------------------------ native host, single executable
+if (hostBundle && options.executable) {
+  const executable = await buildSingleExecutable({ outDir: SINGLE_EXECUTABLE_DIR, workDir: SINGLE_EXECUTABLE_WORK_DIR, log: (line) => console.log(line) });
+  console.log(`  copy ${path.relative(root, executable.dir)}/ to a terminal of the same platform (needs no Node; needs the PC/SC library: libpcsclite1 + pcscd on Linux)`);
+} else if (hostBundle) console.log('native host single executable: skipped (--no-executable)');

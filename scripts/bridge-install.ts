@@ -1,27 +1,33 @@
 /**
  * `npm run bridge:install -- --browser chromium|chrome|edge|firefox --origin https://sso.example.jp
  *   [--origin …] [--user-data-dir DIR] [--install-dir DIR] [--extension-dir DIR] [--extension-id ID]
- *   [--mode production|demo|dev] [--host bundle|source] [--log FILE]`
+ *   [--mode production|demo|dev] [--host executable|bundle|source] [--log FILE]`
  *
  * Installs the card bridge's native messaging host for one browser, for the current user:
- *   1. a launcher `card-bridge-host` in the install directory that runs the host with the Node that
- *      ran this installer (the single-executable build, which needs no Node on the terminal, is a
- *      later step), with CARD_BRIDGE_CONFIG pointing at
+ *   1. the host in the install directory: with `--host executable` (the default once
+ *      `npm run bridge:build` has made it) the single executable `hpki-card-bridge-host` and its
+ *      PC/SC addon `smartcard_napi.node`, copied there — they need no Node, and that directory is
+ *      what another terminal of the same platform needs; otherwise (`bundle`, `source`) a launcher
+ *      `card-bridge-host` that runs the host with the Node that ran this installer, with
+ *      CARD_BRIDGE_CONFIG pointing at
  *   2. the host's allow-list `card-bridge.config.json` ({allowedOrigins, mode}, read by
- *      bridge/native-host/config.ts), and
+ *      bridge/native-host/config.ts; the single executable finds it beside itself), and
  *   3. the host manifest `jp.hpki_sso.card_bridge.json` in the browser's per-user
  *      NativeMessagingHosts directory (or `<user-data-dir>/NativeMessagingHosts/` for a browser
- *      started with --user-data-dir), allowing only this extension's fixed id;
+ *      started with --user-data-dir), allowing only this extension's fixed id; its `path` is the
+ *      single executable itself, or the launcher (also for the executable with `--log`, which needs
+ *      a shell to redirect stderr);
  *   4. `allowed-origins.json` in an unpacked extension directory (`--extension-dir`), the
  *      extension's own allow-list when neither enterprise policy nor its options page set one.
  * Windows: the manifest and launcher are written, and the registry command is printed.
  */
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { NATIVE_HOST_NAME, originSchema } from '../bridge/protocol.ts';
 import { EXTENSION_DIR, FIREFOX_EXTENSION_ID, chromiumExtensionId } from '../bridge/extension/extension-id.ts';
+import { HOST_BUNDLE, PCSC_ADDON_FILE, SINGLE_EXECUTABLE, SINGLE_EXECUTABLE_DIR, executableName } from './bridge/host-artifacts.ts';
 
 type Browser = 'chromium' | 'chrome' | 'edge' | 'firefox';
 const BROWSERS: Browser[] = ['chromium', 'chrome', 'edge', 'firefox'];
@@ -52,7 +58,7 @@ if (values.help) {
   process.stdout.write(
     'npm run bridge:install -- --browser chromium|chrome|edge|firefox --origin https://sso.example.jp [--origin …]\n' +
       '  [--user-data-dir DIR] [--install-dir DIR] [--extension-dir DIR] [--extension-id ID] [--mode production|demo|dev]\n' +
-      '  [--host bundle|source] [--log FILE (the host\'s stderr, appended)]\n',
+      '  [--host executable|bundle|source] [--log FILE (the host\'s stderr, appended)]\n',
   );
   process.exit(0);
 }
@@ -114,24 +120,60 @@ mkdirSync(manifestDir, { recursive: true });
 const configPath = path.join(installDir, 'card-bridge.config.json');
 writeFileSync(configPath, JSON.stringify({ allowedOrigins: origins, mode }, null, 2) + '\n');
 
-const bundle = path.join(EXTENSION_DIR, 'dist/native-host/card-bridge-host.mjs');
+const bundle = HOST_BUNDLE;
 const source = path.join(root, 'bridge/native-host/main.ts');
-const hostKind = values.host ?? (existsSync(bundle) ? 'bundle' : 'source');
+const hostKind = values.host ?? (existsSync(SINGLE_EXECUTABLE) ? 'executable' : existsSync(bundle) ? 'bundle' : 'source');
+if (!['executable', 'bundle', 'source'].includes(hostKind)) fail('--host must be executable, bundle or source');
+if (hostKind === 'executable' && !existsSync(SINGLE_EXECUTABLE)) fail(`${SINGLE_EXECUTABLE} is missing: run npm run bridge:build first (on this platform)`);
 if (hostKind === 'bundle' && !existsSync(bundle)) fail(`${bundle} is missing: run npm run bridge:build first`);
 if (hostKind === 'source' && !existsSync(source)) fail(`${source} is missing`);
+
+// The single executable and its addon, copied into the install directory: a rebuild (which empties
+// bridge/extension/dist/) leaves the installed host alone, and a running host is not overwritten in
+// place (a new file is renamed over it).
+let executable: string | null = null;
+let addonInstalled = false;
+if (hostKind === 'executable') {
+  const install = (from: string, to: string) => {
+    copyFileSync(from, `${to}.new`);
+    chmodSync(`${to}.new`, 0o755);
+    try {
+      renameSync(`${to}.new`, to);
+    } catch (error) {
+      // Windows does not replace a running executable: the browser still has the host open.
+      fail(`${to} could not be replaced (${(error as Error).message}): close the browser and run the installer again`);
+    }
+  };
+  executable = path.join(installDir, executableName());
+  install(SINGLE_EXECUTABLE, executable);
+  const addon = path.join(SINGLE_EXECUTABLE_DIR, PCSC_ADDON_FILE);
+  if (existsSync(addon)) {
+    install(addon, path.join(installDir, PCSC_ADDON_FILE));
+    addonInstalled = true;
+  } else process.stderr.write(`bridge:install: warning: ${addon} is missing (smartcard was not built): the host will answer no_reader\n`);
+}
+
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 let launcher: string;
-if (platform === 'win32') {
+if (executable && !values.log) {
+  // The browser starts the executable itself; it reads card-bridge.config.json from beside itself.
+  launcher = executable;
+} else if (platform === 'win32') {
   launcher = path.join(installDir, 'card-bridge-host.cmd');
-  const run = hostKind === 'bundle' ? `"${process.execPath}" "${bundle}"` : `cd /d "${root}" && "${process.execPath}" --import tsx "${source}"`;
+  const run = executable
+    ? `"${executable}"`
+    : hostKind === 'bundle'
+      ? `"${process.execPath}" "${bundle}"`
+      : `cd /d "${root}" && "${process.execPath}" --import tsx "${source}"`;
   const log = values.log ? ` 2>>"${path.resolve(values.log)}"` : '';
   writeFileSync(launcher, `@echo off\r\nset "CARD_BRIDGE_CONFIG=${configPath}"\r\n${run} %*${log}\r\n`);
 } else {
   launcher = path.join(installDir, 'card-bridge-host');
   // The browser passes the caller's origin (chrome-extension://…/) as an argument; the host ignores it.
   const log = values.log ? ` 2>>${quote(path.resolve(values.log))}` : '';
-  const run =
-    hostKind === 'bundle'
+  const run = executable
+    ? `exec ${quote(executable)} "$@"${log}`
+    : hostKind === 'bundle'
       ? `exec ${quote(process.execPath)} ${quote(bundle)} "$@"${log}`
       : `cd ${quote(root)} && exec ${quote(process.execPath)} --import tsx ${quote(source)} "$@"${log}`;
   writeFileSync(launcher, `#!/bin/sh\n# HPKI card bridge native host (written by npm run bridge:install)\nCARD_BRIDGE_CONFIG=${quote(configPath)}\nexport CARD_BRIDGE_CONFIG\n${run}\n`);
@@ -164,13 +206,28 @@ process.stdout.write(
   [
     `card bridge installed for ${browser} (${mode} mode)`,
     `  host manifest   ${manifestPath}`,
-    `  host launcher   ${launcher} (${hostKind}, Node ${process.version})`,
+    executable
+      ? `  host            ${executable} (single executable with Node ${process.version} inside; ${addonInstalled ? `PC/SC addon ${PCSC_ADDON_FILE} beside it` : 'NO PC/SC addon'})` +
+        (launcher !== executable ? `\n  host launcher   ${launcher} (for --log)` : '')
+      : `  host launcher   ${launcher} (${hostKind}, Node ${process.version})`,
     `  host allow-list ${configPath}: ${origins.join(', ')}`,
     `  extension id    ${extensionId}`,
     extensionList ? `  extension list  ${extensionList}` : `  extension list  not written (no --extension-dir): set it in the extension's options page or by policy`,
     '',
   ].join('\n'),
 );
+if (executable) {
+  const files = [path.basename(executable), ...(addonInstalled ? [PCSC_ADDON_FILE] : []), path.basename(configPath), ...(launcher !== executable ? [path.basename(launcher)] : [])];
+  process.stdout.write(
+    [
+      `Another terminal (${platform}-${process.arch}, no Node or repository needed): copy ${installDir}`,
+      `  (${files.join(', ')}) to the same path there, and the host manifest to ${manifestDir}`,
+      `  (elsewhere: change the manifest's "path"). It needs the system's PC/SC service and library:`,
+      platform === 'linux' ? '  pcscd and libpcsclite1 (Debian/Ubuntu: apt-get install pcscd libpcsclite1, plus the reader\'s driver, e.g. libccid).' : platform === 'darwin' ? '  built into macOS (PCSC.framework).' : '  built into Windows (WinSCard, the Smart Card service).',
+      '',
+    ].join('\n'),
+  );
+}
 if (platform === 'win32') {
   const key = {
     chromium: 'HKCU\\Software\\Chromium\\NativeMessagingHosts',

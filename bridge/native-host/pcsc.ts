@@ -1,6 +1,6 @@
-import { createRequire } from 'node:module';
 import type { CardInterface, ContextInterface, ReaderInterface } from 'smartcard';
 import { BridgeError } from './errors.ts';
+import { loadSmartcard } from './load-pcsc-addon.ts';
 import type { CardChannel } from './cards/card-driver.ts';
 
 /**
@@ -12,7 +12,7 @@ let loaded: SmartcardModule | null = null;
 function smartcard(): SmartcardModule {
   if (!loaded) {
     try {
-      loaded = createRequire(import.meta.url)('smartcard') as SmartcardModule;
+      loaded = loadSmartcard();
     } catch (error) {
       throw new BridgeError('no_reader', `the PC/SC binding did not load: ${(error as Error).message}`);
     }
