@@ -14,13 +14,14 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
+import { type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { test, expect } from '@playwright/test';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { seedScenario, type Scenario } from '../support/seed-scenario.ts';
 import { PortalProcess } from '../support/portal-process.ts';
 import { startSampleRelyingParty, type SampleRp } from '../../src/demo/sample-relying-party.ts';
 import { chromiumExtensionId } from '../../bridge/extension/extension-id.ts';
+import { answers, exchange, extensionWorker as extensionWorkerOf, launchChromiumWithExtension } from './support/bridge-browser.ts';
 
 const PORTAL_PORT = 4290;
 const RP_PORT = 4291;
@@ -165,36 +166,6 @@ function startPages(): Promise<http.Server> {
   );
 }
 
-/**
- * Posts Web eID messages to the page's own window and collects every message the window receives
- * for `waitMs`, or until an answer with action or id `until` (the page's own requests included;
- * callers filter).
- */
-async function exchange(page: Page, messages: object[], waitMs: number, until?: string): Promise<Record<string, unknown>[]> {
-  return page.evaluate(
-    ({ messages, waitMs, until }) =>
-      new Promise<Record<string, unknown>[]>((resolve) => {
-        const seen: Record<string, unknown>[] = [];
-        const done = () => {
-          window.removeEventListener('message', listener);
-          resolve(seen);
-        };
-        const listener = (event: MessageEvent) => {
-          if (event.source !== window || typeof event.data !== 'object' || event.data === null) return;
-          seen.push(event.data as Record<string, unknown>);
-          const data = event.data as { action?: string; id?: string; hwcrypto?: boolean };
-          if (until && (data.action === until || (data.id === until && data.hwcrypto !== true))) done();
-        };
-        window.addEventListener('message', listener);
-        for (const m of messages) window.postMessage(m, '*');
-        setTimeout(done, waitMs);
-      }),
-    { messages, waitMs, until },
-  );
-}
-
-const answers = (seen: Record<string, unknown>[]) => seen.filter((m) => m.hwcrypto !== true && !['web-eid:status', 'web-eid:authenticate'].includes(m.action as string));
-
 /** The extension's PIN window, once it opens. */
 function pinWindow(): Promise<Page> {
   return context.waitForEvent('page', { predicate: (p) => p.url().startsWith(`chrome-extension://${extensionId}/pin.html`), timeout: 20_000 });
@@ -262,30 +233,10 @@ test.beforeAll(async () => {
   await extensionWorker();
 });
 
-async function extensionWorker() {
-  const prefix = `chrome-extension://${extensionId}/`;
-  return context.serviceWorkers().find((w) => w.url().startsWith(prefix)) ?? (await context.waitForEvent('serviceworker', { predicate: (w) => w.url().startsWith(prefix) }));
-}
+const extensionWorker = () => extensionWorkerOf(context);
 
 /** Debian Chromium, headless new mode, with the built extension; `profile` holds the host manifest (or not). */
-function launchWithExtension(profile: string): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless=new',
-      `--disable-extensions-except=${extensionDir}`,
-      `--load-extension=${extensionDir}`,
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-dev-shm-usage',
-    ],
-  });
-}
+const launchWithExtension = (profile: string) => launchChromiumWithExtension(profile, extensionDir);
 
 test.afterEach(async ({}, testInfo) => {
   if (testInfo.status !== testInfo.expectedStatus) {
@@ -469,6 +420,23 @@ test('current Web eID authenticate through the PIN window gives a web-eid:1.0 to
     expect(seen[1]).toMatchObject({ action: 'web-eid:authenticate-success', format: 'web-eid:1.0', algorithm: 'RS256' });
     expect(typeof seen[1]!.unverifiedCertificate).toBe('string');
     expect(typeof seen[1]!.signature).toBe('string');
+  } finally {
+    await page.close();
+  }
+});
+
+test('a second request while the PIN window is open is answered busy; cancelling ends the first', async () => {
+  const page = await context.newPage();
+  try {
+    await page.goto(`${allowedOrigin}/`);
+    const opened = pinWindow();
+    const first = exchange(page, [{ action: 'web-eid:authenticate', libraryVersion: '2.0.0', challengeNonce: 'D'.repeat(44) }], 60_000, 'web-eid:authenticate-failure');
+    const pin = await opened;
+    const second = answers(await exchange(page, [{ id: 'whilebusy00000000000000', hwcrypto: true, authenticate: { nonce: 'E'.repeat(44) } }], 15_000, 'whilebusy00000000000000'));
+    expect(second).toEqual([{ id: 'whilebusy00000000000000', error: 'ERR_WEBEID_ACTION_PENDING' }]);
+    await pin.getByTestId('pin-cancel').click();
+    const failure = answers(await first).find((m) => m.action === 'web-eid:authenticate-failure');
+    expect(failure).toMatchObject({ error: { code: 'ERR_WEBEID_USER_CANCELLED', reason: 'cancelled' } });
   } finally {
     await page.close();
   }

@@ -38,6 +38,8 @@ async function start() {
     await chromeApi.storage.local.set({ allowedOrigins: lines });
     $('message').textContent = '保存しました Saved';
   });
+  // Disabled in the HTML until now: the policy read takes seconds, and a click before this would be lost.
+  $<HTMLButtonElement>('save').disabled = false;
 }
 
 void start();

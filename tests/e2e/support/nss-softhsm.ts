@@ -16,12 +16,12 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { CardWriteRequest } from './softhsm-card-writer.ts';
+import { installChromiumPolicy, type InstalledPolicy } from './chromium-policy.ts';
+
+export type { InstalledPolicy };
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../../..');
-
-/** Where Debian's Chromium reads mandatory policies. */
-export const CHROMIUM_POLICY_DIR = '/etc/chromium/policies/managed';
 
 const SOFTHSM_MODULES = ['/usr/lib/softhsm/libsofthsm2.so', '/usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so', '/usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so'];
 
@@ -156,42 +156,10 @@ export interface CertificateFilter {
   SUBJECT?: Record<string, string>;
 }
 
-export interface InstalledPolicy {
-  file: string;
-  remove(): void;
-}
-
 /**
- * Writes `/etc/chromium/policies/managed/<name>.json` with AutoSelectCertificateForUrls for these
- * origins; Chromium reads it when it starts. Needs root (or a writable policy folder): without it
- * this throws, the test fails and says why. `remove()` deletes the file and the folders it made.
+ * AutoSelectCertificateForUrls for these origins (tests/e2e/support/chromium-policy.ts); the
+ * HPKI certificate browser test selects the client certificate through it.
  */
 export function installAutoSelectCertificatePolicy(name: string, entries: { pattern: string; filter: CertificateFilter }[]): InstalledPolicy {
-  const file = path.join(CHROMIUM_POLICY_DIR, `${name}.json`);
-  const created: string[] = [];
-  for (let d = CHROMIUM_POLICY_DIR; !fs.existsSync(d); d = path.dirname(d)) created.unshift(d);
-  try {
-    for (const d of created) fs.mkdirSync(d, { mode: 0o755 });
-    const policy = { AutoSelectCertificateForUrls: entries.map((e) => JSON.stringify(e)) };
-    fs.writeFileSync(file, `${JSON.stringify(policy, null, 2)}\n`, { mode: 0o644 });
-  } catch (error) {
-    throw new Error(
-      `cannot write the Chromium policy ${file} (${(error as NodeJS.ErrnoException).code ?? error}): ` +
-        'the HPKI certificate browser test selects the client certificate through AutoSelectCertificateForUrls, ' +
-        'which Chromium on Linux reads only from /etc/chromium/policies/managed — run it as root (CI does)',
-    );
-  }
-  return {
-    file,
-    remove() {
-      fs.rmSync(file, { force: true });
-      for (const d of created.reverse()) {
-        try {
-          fs.rmdirSync(d);
-        } catch {
-          // not empty: someone else's policies live there now
-        }
-      }
-    },
-  };
+  return installChromiumPolicy(name, { AutoSelectCertificateForUrls: entries.map((e) => JSON.stringify(e)) }, 'the HPKI certificate browser test selects the client certificate through AutoSelectCertificateForUrls');
 }
