@@ -2,12 +2,12 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../../../db/current.ts';
 import { PortalError } from '../../../errors/portal-error.ts';
-import { validateCertificate } from '../../../pki/validation/validate-certificate.ts';
-import { crlRevocationChecker } from '../../../pki/revocation/crl-revocation-checker.ts';
-import { certificateFingerprint } from '../../../pki/fingerprint.ts';
 import type { TrustStoreCache } from '../../../pki/trust/trust-store-cache.ts';
 import { consumeChallenge, issueChallenge, type ChallengePurpose } from '../../challenges.ts';
 import { verifyCardToken } from '../../web-eid-token.ts';
+import { validateJpkiCertificate, type JpkiIdentity } from '../../my-number-card-certificate.ts';
+
+export type { JpkiIdentity };
 
 /** Same rules as the HPKI card: ≥ 256-bit nonce, single use, 5 minutes, bound to what it was issued for. */
 export const JPKI_CHALLENGE_SECONDS = 300;
@@ -42,13 +42,6 @@ const proofSchema = z.union([
   z.object({ nonce: z.string().min(43).max(128), certificate: base64.max(22_000), signature: base64.max(1_400) }).strict(),
 ]);
 
-export interface JpkiIdentity {
-  fingerprint: string;
-  issuer: string;
-  /** The subject of the user-authentication certificate: an opaque ID, no name or address. */
-  subject: string;
-}
-
 /**
  * Checks a My Number Card's answer: the nonce is ours and unspent, the card's key signed it — for
  * this origin (the bridge's token) or, where allowed, alone (the page's proof) — and the certificate
@@ -73,17 +66,9 @@ export async function verifyJpkiProof(
 
   // The bridge's token proves the key signed this nonce for this origin; the page's proof, the nonce only.
   const der = 'token' in proof ? (await verifyCardToken(proof.token, { origin, nonce })).certificateDer : new Uint8Array(Buffer.from(proof.certificate, 'base64'));
-  const trustStore = await deps.trust.get('jpki');
-  if (!trustStore) throw new PortalError('trust_store_unavailable', 503, 'no JPKI trust anchor');
-  const result = await validateCertificate(der, { trustStore, profile: 'jpki-auth', revocationCheckers: [crlRevocationChecker(trustStore)] });
-  if (!result.ok) throw new PortalError(result.code, result.code === 'certificate_malformed' || result.code === 'certificate_too_large' ? 400 : 401, result.detail);
-
+  const identity = await validateJpkiCertificate(deps.trust, der);
   if ('signature' in proof && !verifiesNonce(der, nonce, proof.signature)) throw new PortalError('card_signature_invalid', 401);
-  return {
-    fingerprint: certificateFingerprint(result.certificate),
-    issuer: result.issuer,
-    subject: result.subject.commonName ?? result.certificate.subject,
-  };
+  return identity;
 }
 
 /** The page's proof: RSA PKCS#1 v1.5 over SHA-256(nonce) by the certificate's key (protocol-facts §B2). */
