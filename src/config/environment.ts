@@ -45,6 +45,7 @@ const schema = z.object({
    * distribution points and OCSP responders (src/net/outbound-fetch.ts), e.g. on a hospital LAN.
    */
   PRIVATE_FETCH_HOSTS: z.string().optional(),
+  // HTTPS_PROXY, HTTP_PROXY, NO_PROXY (and their lower-case forms): read by readOutboundProxy below.
   /** Port of the HTTPS listener that asks for the HPKI client certificate; unset: no listener. */
   HTTPS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   /** PEM server certificate (with its chain) and key for that listener; without them the demo makes one. */
@@ -115,6 +116,12 @@ export interface Environment {
   http: { headersTimeoutMs: number; requestTimeoutMs: number; maxConnectionsPerAddress: number };
   trustedProxies: string[];
   privateFetchHosts: string[];
+  /**
+   * The forward proxy of outbound requests (CRL, OCSP, JWKS, back-channel logout), from
+   * HTTPS_PROXY / HTTP_PROXY / NO_PROXY (lower-case forms first, as curl reads them); all
+   * undefined: direct. Handed to createOutboundFetch (src/net/outbound-fetch.ts).
+   */
+  outboundProxy: { httpProxy?: string; httpsProxy?: string; noProxy?: string };
   httpsPort: number | undefined;
   httpsCertFile: string | undefined;
   httpsKeyFile: string | undefined;
@@ -166,6 +173,7 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
   } catch (error) {
     throw new Error(`Invalid configuration: ${(error as Error).message}`);
   }
+  const outboundProxy = readOutboundProxy(env);
   if (!e.HTTPS_CERT_FILE !== !e.HTTPS_KEY_FILE) throw new Error('Invalid configuration: HTTPS_CERT_FILE and HTTPS_KEY_FILE go together');
   if (e.PKCS11_MODULE && (!e.PKCS11_TOKEN_LABEL || !e.PKCS11_PIN)) throw new Error('Invalid configuration: PKCS11_MODULE needs PKCS11_TOKEN_LABEL and PKCS11_PIN');
   return {
@@ -218,7 +226,35 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
     hpkiAutoEnrol: e.HPKI_AUTO_ENROL === undefined ? demo : e.HPKI_AUTO_ENROL === 'true' || e.HPKI_AUTO_ENROL === '1',
     jpkiUnboundProof: e.JPKI_UNBOUND_PROOF === undefined ? demo : e.JPKI_UNBOUND_PROOF === 'true' || e.JPKI_UNBOUND_PROOF === '1',
     privateFetchHosts: e.PRIVATE_FETCH_HOSTS !== undefined ? list(e.PRIVATE_FETCH_HOSTS) : demo ? ['localhost'] : [],
+    outboundProxy,
   };
+}
+
+/**
+ * HTTPS_PROXY / HTTP_PROXY / NO_PROXY, either case (lower case wins, as in curl); empty means unset;
+ * `host:port` without a scheme means http://, as in curl. Anything else that is not an http(s) URL
+ * stops the start: a typo would otherwise surface only when the first CRL or OCSP fetch fails.
+ */
+function readOutboundProxy(env: Record<string, string | undefined>): Environment['outboundProxy'] {
+  const pick = (name: string) => (env[name.toLowerCase()] || env[name] || '').trim() || undefined;
+  const proxyUrl = (name: string): string | undefined => {
+    const value = pick(name);
+    if (value === undefined) return undefined;
+    const withScheme = value.includes('://') ? value : `http://${value}`;
+    let url: URL | undefined;
+    try {
+      url = new URL(withScheme);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) {
+      throw new Error(`Invalid configuration: ${name}: must be an http:// or https:// proxy URL (or host:port)`);
+    }
+    return withScheme;
+  };
+  const noProxy = pick('NO_PROXY');
+  if (noProxy !== undefined && noProxy.length > 4000) throw new Error('Invalid configuration: NO_PROXY: longer than 4000 characters');
+  return { httpProxy: proxyUrl('HTTP_PROXY'), httpsProxy: proxyUrl('HTTPS_PROXY'), noProxy };
 }
 
 function list(value: string | undefined): string[] {

@@ -182,9 +182,11 @@ function hostKey(hostname: string): string {
   return hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
 }
 
+/** HTTPS_PROXY / HTTP_PROXY / NO_PROXY, lower case first and `host:port` as http:// (as curl); empty means unset. The portal reads them in src/config/environment.ts. */
 export function proxyFromEnvironment(env: Record<string, string | undefined> = process.env): ProxySettings {
-  const pick = (name: string) => env[name.toLowerCase()] ?? env[name.toUpperCase()] ?? undefined;
-  return { httpProxy: pick('http_proxy') || undefined, httpsProxy: pick('https_proxy') || undefined, noProxy: pick('no_proxy') || undefined };
+  const pick = (name: string) => (env[name.toLowerCase()] || env[name.toUpperCase()] || '').trim() || undefined;
+  const withScheme = (value: string | undefined) => (value && !value.includes('://') ? `http://${value}` : value);
+  return { httpProxy: withScheme(pick('http_proxy')), httpsProxy: withScheme(pick('https_proxy')), noProxy: pick('no_proxy') };
 }
 
 /** curl's NO_PROXY reading: `*`, exact names, and names under an entry (`example.org` or `.example.org`). */

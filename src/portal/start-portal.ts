@@ -44,7 +44,7 @@ export async function startPortal(env: Environment, log: (line: string) => void 
   if (created.length) log(`generated signing keys: ${created.join(', ')}`);
   const jwks = await loadSigningJwks(database.prisma, kek);
   // Every outbound request (CRL, OCSP, and oidc-provider's JWKS and back-channel calls): PRIVATE_FETCH_HOSTS, HTTP proxy.
-  const outboundFetch = createOutboundFetch({ allowHosts: env.privateFetchHosts });
+  const outboundFetch = createOutboundFetch({ allowHosts: env.privateFetchHosts, proxy: env.outboundProxy });
   await ensurePortalClient(database.prisma, kek, env.publicUrl);
   const provider = createProvider(
     env.issuer,

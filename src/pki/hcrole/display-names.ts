@@ -3,54 +3,88 @@ import { OID } from '../oids.ts';
 export interface HcRoleDisplayName {
   ja: string;
   en: string;
-  /** True only when the English key has been seen in a real certificate or an official table. */
+  /** True only when the key string itself has been seen in a real certificate or an official table. */
   confirmed: boolean;
-  /** Where the key string comes from, for reviewers. */
+  /** Where the key string comes from, for reviewers (the row's comment names the source). */
   source: 'certificate' | 'secondary' | 'unverified';
+  /** Which half of seed 004's table the role belongs to: 国家資格 or 医療機関の管理責任者. */
+  kind: 'qualification' | 'facility-manager';
 }
 
 /**
  * Display names keyed by the hcRole string exactly as written in codeDataFreeText
  * (coding scheme 1.2.392.100495.1.6.1.1).
  *
- * Only "Medical Doctor" has been seen in a real certificate; "Director of Hospital" and
- * "Director of Clinic" come from third-party code. Every `confirmed: false` key is a best guess at
- * the CP's English spelling and MUST be checked against the current MHLW CP
- * (署名用証明書ポリシ / 認証用(人)証明書ポリシ, hcRole table) before shipping: a wrong key is harmless
- * (the string passes through as unknown) but a right role shown under a wrong name is not.
+ * The rows are seed 004's "hcRoleの内容" (the 認証用(人) CP's table): 24 national qualifications
+ * (介護支援専門員 removed) and 5 facility-manager roles (薬局開設者 added), in that slide's order.
+ * Japanese names are the seed's, except 臨床工学技士 (the legal name; the slide writes 技師) and ・
+ * where the slide writes あん摩マッサージ指圧師/はり師/きゅう師.
+ *
+ * Sources of the key strings: "Medical Doctor" is decoded from a real MEDIS certificate
+ * (research/protocol-facts.md §A1); "Director of Hospital" and "Director of Clinic" appear only in
+ * third-party code (§A1, a PHR project's MedicalLoginController.java). Every other key is this
+ * project's best guess at the CP's English spelling: none of the public material searched for issue
+ * 17 (MHLW CP pages, the JAHIS HPKI card guideline v3.0/v3.1 full text, public code) shows the
+ * CP's hcRole string table. A wrong key is harmless (the string passes through as unknown,
+ * `known: false`) but MUST be checked against the current MHLW 署名用 / 認証用(人) 証明書ポリシ
+ * before it is marked confirmed.
+ *
+ * Not in the table: 准看護師 and 栄養士 (licences granted by prefectures, not national
+ * qualifications; seed 004 does not list them, and no source shows them as hcRole values) and
+ * 介護支援専門員 (seed 004: 削除). Such strings pass through with `known: false`.
  */
-export const hcRoleDisplayNames: Readonly<Record<string, HcRoleDisplayName>> = Object.freeze({
-  // National qualifications (国家資格).
-  'Medical Doctor': { ja: '医師', en: 'Medical Doctor', confirmed: true, source: 'certificate' },
-  Dentist: { ja: '歯科医師', en: 'Dentist', confirmed: false, source: 'unverified' },
-  Pharmacist: { ja: '薬剤師', en: 'Pharmacist', confirmed: false, source: 'unverified' },
-  'Public Health Nurse': { ja: '保健師', en: 'Public Health Nurse', confirmed: false, source: 'unverified' },
-  Midwife: { ja: '助産師', en: 'Midwife', confirmed: false, source: 'unverified' },
-  Nurse: { ja: '看護師', en: 'Nurse', confirmed: false, source: 'unverified' },
-  'Assistant Nurse': { ja: '准看護師', en: 'Assistant Nurse', confirmed: false, source: 'unverified' },
-  'Physical Therapist': { ja: '理学療法士', en: 'Physical Therapist', confirmed: false, source: 'unverified' },
-  'Occupational Therapist': { ja: '作業療法士', en: 'Occupational Therapist', confirmed: false, source: 'unverified' },
-  Orthoptist: { ja: '視能訓練士', en: 'Orthoptist', confirmed: false, source: 'unverified' },
-  'Speech Therapist': { ja: '言語聴覚士', en: 'Speech Therapist', confirmed: false, source: 'unverified' },
-  'Dental Hygienist': { ja: '歯科衛生士', en: 'Dental Hygienist', confirmed: false, source: 'unverified' },
-  'Dental Technician': { ja: '歯科技工士', en: 'Dental Technician', confirmed: false, source: 'unverified' },
-  'Radiological Technologist': { ja: '診療放射線技師', en: 'Radiological Technologist', confirmed: false, source: 'unverified' },
-  'Clinical Laboratory Technician': { ja: '臨床検査技師', en: 'Clinical Laboratory Technician', confirmed: false, source: 'unverified' },
-  'Medical Technologist': { ja: '衛生検査技師', en: 'Medical Technologist', confirmed: false, source: 'unverified' },
-  'Clinical Engineer': { ja: '臨床工学技士', en: 'Clinical Engineer', confirmed: false, source: 'unverified' },
-  'Prosthetist and Orthotist': { ja: '義肢装具士', en: 'Prosthetist and Orthotist', confirmed: false, source: 'unverified' },
-  'Emergency Medical Technician': { ja: '救急救命士', en: 'Emergency Medical Technician', confirmed: false, source: 'unverified' },
-  'Registered Dietitian': { ja: '管理栄養士', en: 'Registered Dietitian', confirmed: false, source: 'unverified' },
-  Dietitian: { ja: '栄養士', en: 'Dietitian', confirmed: false, source: 'unverified' },
-  'Certified Social Worker': { ja: '社会福祉士', en: 'Certified Social Worker', confirmed: false, source: 'unverified' },
-  'Certified Care Worker': { ja: '介護福祉士', en: 'Certified Care Worker', confirmed: false, source: 'unverified' },
-  'Psychiatric Social Worker': { ja: '精神保健福祉士', en: 'Psychiatric Social Worker', confirmed: false, source: 'unverified' },
+const qualification = (ja: string, en: string, source: HcRoleDisplayName['source'] = 'unverified'): HcRoleDisplayName => ({
+  ja,
+  en,
+  confirmed: source === 'certificate',
+  source,
+  kind: 'qualification',
+});
+const facilityManager = (ja: string, en: string, source: HcRoleDisplayName['source'] = 'unverified'): HcRoleDisplayName => ({
+  ja,
+  en,
+  confirmed: source === 'certificate',
+  source,
+  kind: 'facility-manager',
+});
 
-  // Facility managers (保健医療福祉機関の管理者). The CP names five; only these two keys have any
-  // source, the pharmacy one is a guess, and the remaining manager keys are not known at all.
-  'Director of Hospital': { ja: '病院長', en: 'Director of Hospital', confirmed: false, source: 'secondary' },
-  'Director of Clinic': { ja: '診療所院長', en: 'Director of Clinic', confirmed: false, source: 'secondary' },
-  'Director of Pharmacy': { ja: '管理薬剤師', en: 'Director of Pharmacy', confirmed: false, source: 'unverified' },
+export const hcRoleDisplayNames: Readonly<Record<string, HcRoleDisplayName>> = Object.freeze({
+  // 資格名（国家資格、24資格）
+  'Medical Doctor': qualification('医師', 'Medical Doctor', 'certificate'), // decoded: MEDIS test certificate Test117120 (§A1)
+  Dentist: qualification('歯科医師', 'Dentist'), // guess
+  Pharmacist: qualification('薬剤師', 'Pharmacist'), // guess
+  'Clinical Laboratory Technician': qualification('臨床検査技師', 'Clinical Laboratory Technician'), // guess
+  'Radiological Technologist': qualification('診療放射線技師', 'Radiological Technologist'), // guess
+  Nurse: qualification('看護師', 'Nurse'), // guess
+  'Public Health Nurse': qualification('保健師', 'Public Health Nurse'), // guess
+  Midwife: qualification('助産師', 'Midwife'), // guess
+  'Physical Therapist': qualification('理学療法士', 'Physical Therapist'), // guess
+  'Occupational Therapist': qualification('作業療法士', 'Occupational Therapist'), // guess
+  Orthoptist: qualification('視能訓練士', 'Orthoptist'), // guess
+  'Speech Therapist': qualification('言語聴覚士', 'Speech Therapist'), // guess
+  'Dental Technician': qualification('歯科技工士', 'Dental Technician'), // guess
+  'Registered Dietitian': qualification('管理栄養士', 'Registered Dietitian'), // guess
+  'Certified Social Worker': qualification('社会福祉士', 'Certified Social Worker'), // guess
+  'Certified Care Worker': qualification('介護福祉士', 'Certified Care Worker'), // guess
+  'Emergency Medical Technician': qualification('救急救命士', 'Emergency Medical Technician'), // guess
+  'Psychiatric Social Worker': qualification('精神保健福祉士', 'Psychiatric Social Worker'), // guess
+  'Clinical Engineer': qualification('臨床工学技士', 'Clinical Engineer'), // guess
+  // One row in the seed (あん摩マッサージ指圧師/はり師/きゅう師), so one string in the table; guess.
+  'Anma Massage Shiatsu Practitioner, Acupuncturist and Moxibustion Practitioner': qualification(
+    'あん摩マッサージ指圧師・はり師・きゅう師',
+    'Anma Massage Shiatsu Practitioner, Acupuncturist and Moxibustion Practitioner',
+  ),
+  'Dental Hygienist': qualification('歯科衛生士', 'Dental Hygienist'), // guess
+  'Prosthetist and Orthotist': qualification('義肢装具士', 'Prosthetist and Orthotist'), // guess
+  'Judo Therapist': qualification('柔道整復師', 'Judo Therapist'), // guess
+  'Medical Technologist': qualification('衛生検査技師', 'Medical Technologist'), // guess
+
+  // 資格名（医療機関の管理責任者）
+  'Director of Hospital': facilityManager('病院長', 'Director of Hospital', 'secondary'), // third-party code only (§A1)
+  'Director of Clinic': facilityManager('診療所院長', 'Director of Clinic', 'secondary'), // third-party code only (§A1)
+  'Director of Pharmacy': facilityManager('管理薬剤師', 'Director of Pharmacy'), // guess
+  'Proprietor of Pharmacy': facilityManager('薬局開設者', 'Proprietor of Pharmacy'), // guess (seed: 追加)
+  'Director of Other Healthcare Facility': facilityManager('その他の保健医療福祉機関の管理責任者', 'Director of Other Healthcare Facility'), // guess
 });
 
 export interface HcRoleDescription {
