@@ -6,7 +6,7 @@ export function randomChallenge(): string {
   return crypto.randomBytes(32).toString('base64url');
 }
 
-export type ChallengePurpose = 'passkey-login' | 'passkey-registration' | 'hpki-card' | 'jpki' | 'jpki-link';
+export type ChallengePurpose = 'passkey-login' | 'passkey-registration' | 'hpki-card' | 'jpki' | 'jpki-link' | 'jpki-registration';
 
 export interface IssuedChallenge {
   value: string;

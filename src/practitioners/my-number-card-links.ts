@@ -11,12 +11,15 @@ export interface MyNumberCardIdentity {
 
 /**
  * One My Number Card per practitioner. A renewed card has a new certificate and needs a new link;
- * linking replaces the previous one. A card already linked to someone else is refused.
+ * linking replaces the previous one — except with `firstOnly` (the registration code, which proves
+ * less than a fresh HPKI login: it may make the first link, never replace one). A card already
+ * linked to someone else is refused.
  */
-export async function linkMyNumberCard(prisma: Db, practitionerId: string, card: MyNumberCardIdentity) {
+export async function linkMyNumberCard(prisma: Db, practitionerId: string, card: MyNumberCardIdentity, options: { firstOnly?: boolean } = {}) {
   return prisma.$transaction(async (tx) => {
     const existing = await tx.myNumberCardLink.findUnique({ where: { fingerprint: card.fingerprint } });
     if (existing && existing.practitionerId !== practitionerId) throw new PortalError('jpki_linked_elsewhere', 409);
+    if (options.firstOnly && (await tx.myNumberCardLink.findUnique({ where: { practitionerId } }))) throw new PortalError('jpki_link_exists', 409);
     const replaced = await tx.myNumberCardLink.deleteMany({ where: { practitionerId } });
     await tx.myNumberCardLink.create({
       data: { fingerprint: card.fingerprint, practitionerId, jpkiIssuer: card.issuer, jpkiSubject: card.subject },

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { PortalError } from '../../errors/portal-error.ts';
-import { checkRegistrationPassword, findRegistrationCode } from '../../practitioners/registration-codes.ts';
+import { checkRegistrationPassword, findRegistrationCode, requireUsableRegistrationCode } from '../../practitioners/registration-codes.ts';
+import { issueJpkiChallenge, verifyJpkiProof } from '../../auth/methods/jpki/jpki-proof.ts';
+import { linkMyNumberCard } from '../../practitioners/my-number-card-links.ts';
 import { beginPasskeyRegistration, finishPasskeyRegistration } from '../../auth/methods/passkey/passkey-registration.ts';
 import { readJsonBody, sendJson, sendJsonAndWait } from '../json.ts';
 import { clientIp } from '../client-ip.ts';
@@ -19,14 +21,24 @@ interface RegistrationContext extends RouteContext {
   auditFailure(errorCode: string, details?: Record<string, unknown>): Promise<unknown>;
 }
 
-/** POST /api/register/:code/password and /api/register/:code/passkey (the registration QR flow). */
-export const registrationRoutes: Route[] = [registrationStep('password', checkPassword), registrationStep('passkey', registerPasskey)];
+/**
+ * POST /api/register/:code/password and /api/register/:code/passkey (the registration QR flow), and
+ * /api/register/:code/my-number-card/{challenge,link}: the code and its password (the birth date)
+ * prove the person the SSO center issued it to, the card proves possession — the first link of a
+ * My Number Card without an HPKI card (seed 002).
+ */
+export const registrationRoutes: Route[] = [
+  registrationStep('password', 'password', checkPassword),
+  registrationStep('passkey', 'passkey', registerPasskey),
+  registrationStep('mnc_challenge', 'my-number-card/challenge', myNumberCardChallenge),
+  registrationStep('mnc_link', 'my-number-card/link', linkWithMyNumberCard),
+];
 
-/** A step of the flow for a well-formed code; a refusal is audited under `registration.<step>`. */
-function registrationStep(action: 'password' | 'passkey', step: (ctx: RegistrationContext) => Promise<void>): Route {
+/** A step of the flow for a well-formed code; a refusal is audited under `registration.<action>`. */
+function registrationStep(action: string, path: string, step: (ctx: RegistrationContext) => Promise<void>): Route {
   return {
     method: 'POST',
-    pattern: new RegExp(`^/api/register/([^/]{1,128})/${action}$`),
+    pattern: new RegExp(`^/api/register/([^/]{1,128})/${path}$`),
     async handle(ctx) {
       const { portal, req, res } = ctx;
       const code = ctx.params[0]!;
@@ -79,4 +91,39 @@ async function registerPasskey({ portal, req, res, code, ip }: RegistrationConte
   });
   await recordDeviceReplacement(portal, done.replacement, { practitionerId: done.practitionerId, ip, via: 'registration_code' });
   sendJson(res, 200, { ok: true });
+}
+
+/** What a registration-code challenge is bound to: the code's row, not the code itself. */
+const registrationBinding = (rowId: string) => `registration:${rowId}`;
+
+function jpkiDependencies(portal: RouteContext['portal']) {
+  return { prisma: portal.prisma, trust: portal.trust, allowUnboundProof: portal.env.jpkiUnboundProof };
+}
+
+/**
+ * The password again (counted and locking like the passkey step), then a JPKI challenge for the
+ * card. The code is not used up: the passkey can still be registered with it.
+ */
+async function myNumberCardChallenge({ portal, req, res, code, ip, auditFailure }: RegistrationContext) {
+  const parsed = passwordBody.safeParse(await readJsonBody(req));
+  if (!parsed.success) throw new PortalError('registration_password_format', 400);
+  const check = await checkRegistrationPassword(portal.prisma, code, parsed.data.password);
+  if (!check.ok) {
+    const errorCode = check.locked ? 'registration_code_locked' : 'registration_password_wrong';
+    await auditFailure(errorCode, { remaining: check.remaining, attempt: check.attempt });
+    const locale = localeFromCookieHeader(req.headers.cookie);
+    sendJson(res, check.locked ? 423 : 401, { error: errorCode, message: errorMessage(errorCode, locale), remaining: check.remaining });
+    return;
+  }
+  await portal.audit({ event: 'registration.mnc_challenge', result: 'success', practitionerId: check.row.practitionerId, ip, details: { attempt: check.attempt } });
+  sendJson(res, 200, await issueJpkiChallenge(jpkiDependencies(portal), 'jpki-registration', registrationBinding(check.row.id)));
+}
+
+/** The card's answer to that challenge (origin-bound through the card bridge): the first link only. */
+async function linkWithMyNumberCard({ portal, req, res, code, ip }: RegistrationContext) {
+  const row = await requireUsableRegistrationCode(portal.prisma, code);
+  const card = await verifyJpkiProof(jpkiDependencies(portal), await readJsonBody(req), 'jpki-registration', registrationBinding(row.id), portal.rp.origin);
+  await linkMyNumberCard(portal.prisma, row.practitionerId, card, { firstOnly: true });
+  await portal.audit({ event: 'mnc.link', result: 'success', practitionerId: row.practitionerId, ip, details: { fingerprint: card.fingerprint, via: 'registration_code' } });
+  sendJson(res, 200, { linked: true });
 }
