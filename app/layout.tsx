@@ -24,11 +24,12 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
         <NextIntlClientProvider>
           <header className="bg-white border-b border-slate-200">
             <div className="mx-auto max-w-3xl px-4 py-3 flex items-center justify-between">
-              <span className="flex items-center gap-2 font-bold text-lg text-sky-900">
+              {/* The product name goes home from every page: the way back when a flow is left. */}
+              <a href="/" className="flex items-center gap-2 font-bold text-lg text-sky-900 no-underline" data-testid="brand">
                 {/* Decorative: the product name beside it says the same. */}
                 <img src="/logo.svg" alt="" width={28} height={28} className="h-7 w-7" />
                 {t('productName')}
-              </span>
+              </a>
               <LanguageSwitch current={locale} />
             </div>
           </header>

@@ -1,6 +1,7 @@
-import { getTranslations } from 'next-intl/server';
+import { getLocale, getTranslations } from 'next-intl/server';
 import { Card, buttonClass, secondaryButtonClass } from '@/app/components/card';
 import { lookupPagePortalSession } from '@/app/components/portal-session';
+import { serviceLaunchUrl } from '@/app/components/service-launch';
 import { db } from '@/src/db/current';
 import { hcRoleClaim } from '@/src/oidc/account';
 import { parseStoredHcRoles } from '@/src/practitioners/practitioner';
@@ -8,6 +9,9 @@ import { servicesForPractitioner } from '@/src/clients/service-links';
 import { findMyNumberCardLink } from '@/src/practitioners/my-number-card-links';
 import { PORTAL_CLIENT_ID } from '@/src/portal-session/portal-client';
 import { currentPortal } from '@/src/portal/portal';
+import { loginMethod } from '@/src/auth/methods/registry';
+import { issuerDisplayName } from '@/src/pki/known-issuers';
+import { formatJapanDate, formatJapanTime, japanTimeAttribute } from '@/src/i18n/format-time';
 import { RequestLinkButton } from './components/request-link-button';
 import { SigningAuthorisations } from './components/signing-authorisations';
 import { activeSigningAuthorisations } from '@/src/signing/signing-authorisations';
@@ -17,6 +21,8 @@ export const dynamic = 'force-dynamic';
 /** Home: the face of the practitioner's license when logged in, otherwise what the portal is. */
 export default async function HomePage() {
   const t = await getTranslations('home');
+  const tAll = await getTranslations();
+  const locale = await getLocale();
   const { session, ended } = await lookupPagePortalSession();
   if (!session) {
     return (
@@ -47,18 +53,34 @@ export default async function HomePage() {
     include: { passkey: true, certificates: { orderBy: { notAfter: 'desc' }, take: 1 } },
   });
   const roles = hcRoleClaim(parseStoredHcRoles(p.hcRoles));
-  const [services, mnc, signIns, authorisations] = await Promise.all([
+  const [services, mnc, signIns, authorisations, clients] = await Promise.all([
     servicesForPractitioner(db(), p.id, [PORTAL_CLIENT_ID]),
     findMyNumberCardLink(db(), p.id),
     db().auditEvent.findMany({ where: { practitionerId: p.id, event: 'login' }, orderBy: { seq: 'desc' }, take: 8 }),
     activeSigningAuthorisations(db(), p.id),
+    // Every service by name, disabled ones too: a sign-in to a since-disabled service is still named.
+    db().oidcClient.findMany({ select: { clientId: true, name: true, metadata: true } }),
   ]);
-  const clientNames = new Map(services.map((s) => [s.clientId, s.name]));
+  const clientNames = new Map(clients.map((c) => [c.clientId, c.name]));
+  clientNames.set(PORTAL_CLIENT_ID, tAll('common.productName'));
+  const metadataOf = new Map(clients.map((c) => [c.clientId, c.metadata]));
   const issuer = currentPortal().env.issuer;
   const certificate = p.certificates[0];
-  const issuerCn = certificate ? /CN=([^,]+)/.exec(certificate.issuer)?.[1] ?? certificate.issuer : null;
+  const methodName = (id: string | null) => {
+    const method = id ? loginMethod(id) : undefined;
+    return method ? tAll(method.chooser.titleKey) : (id ?? '-');
+  };
+  const failureReason = (code: string | null) => (code && tAll.has(`errors.${code}`) ? tAll(`errors.${code}`) : null);
+  const renderedAt = Date.now();
   return (
     <div className="space-y-6">
+      {p.isAdmin ? (
+        <p className="text-right">
+          <a className="font-semibold text-sky-800 underline" href="/admin" data-testid="admin-link">
+            {t('adminLink')}
+          </a>
+        </p>
+      ) : null}
       <Card testId="license">
         <p className="text-sm text-slate-500">{t('licenseHeading')}</p>
         <h1 className="mt-1 text-3xl font-bold" data-testid="license-name">
@@ -69,7 +91,7 @@ export default async function HomePage() {
           <div>
             <dt className="text-sm text-slate-500">{t('qualifications')}</dt>
             <dd className="text-lg font-semibold" data-testid="license-roles">
-              {roles.length ? roles.map((r) => r.displayJa).join('、') : t('noQualification')}
+              {roles.length ? roles.map((r) => (locale === 'en' ? r.displayEn : r.displayJa)).join(locale === 'en' ? ', ' : '、') : t('noQualification')}
             </dd>
           </div>
           <div>
@@ -82,43 +104,57 @@ export default async function HomePage() {
               <dd>{p.facility}</dd>
             </div>
           ) : null}
-          {issuerCn ? (
+          {certificate ? (
             <div>
               <dt className="text-sm text-slate-500">{t('issuer')}</dt>
-              <dd className="break-all">{issuerCn}</dd>
+              <dd data-testid="license-issuer">{issuerDisplayName(certificate.issuer, locale)}</dd>
+              <dd>
+                <details className="mt-1 text-sm text-slate-600">
+                  <summary className="cursor-pointer">{t('issuerDetail')}</summary>
+                  <p className="mt-1 break-all font-mono text-xs" data-testid="license-issuer-dn">
+                    {certificate.issuer}
+                  </p>
+                </details>
+              </dd>
             </div>
           ) : null}
         </dl>
       </Card>
       <Card testId="services">
         <h2 className="text-xl font-semibold">{t('servicesHeading')}</h2>
+        {services.length === 0 ? <p className="mt-2 text-slate-600">{t('servicesNone')}</p> : null}
         <ul className="mt-3 divide-y divide-slate-200">
-          {services.map((service) => (
-            <li key={service.clientId} className="flex flex-wrap items-center justify-between gap-3 py-3" data-testid={`service-${service.clientId}`}>
-              <span className="font-medium">{service.name}</span>
-              <span className="flex items-center gap-3">
-                {service.link?.status === 'approved' ? <span className="text-sm text-emerald-700">{t('linkApproved')}</span> : null}
-                {service.link?.status === 'requested' ? <span className="text-sm text-amber-700" data-testid="link-requested">{t('linkRequested')}</span> : null}
-                {service.link?.status === 'rejected' ? <span className="text-sm text-red-700">{t('linkRejected')}</span> : null}
-                {!service.link || service.link.status === 'rejected' ? <RequestLinkButton clientId={service.clientId} /> : null}
-                {service.launchUri ? (
-                  <a className={buttonClass} href={`${service.launchUri}${service.launchUri.includes('?') ? '&' : '?'}iss=${encodeURIComponent(issuer)}`}>
-                    {t('launch')}
-                  </a>
-                ) : null}
-              </span>
-            </li>
-          ))}
+          {services.map((service) => {
+            const launch = serviceLaunchUrl(metadataOf.get(service.clientId), issuer);
+            return (
+              <li key={service.clientId} className="flex flex-wrap items-center justify-between gap-3 py-3" data-testid={`service-${service.clientId}`}>
+                <span className="font-medium">{service.name}</span>
+                <span className="flex flex-wrap items-center gap-3">
+                  {service.link?.status === 'approved' ? <span className="text-sm text-emerald-700">{t('linkApproved')}</span> : null}
+                  {service.link?.status === 'requested' ? <span className="text-sm text-amber-700" data-testid="link-requested">{t('linkRequested')}</span> : null}
+                  {service.link?.status === 'rejected' ? <span className="text-sm text-red-700">{t('linkRejected')}</span> : null}
+                  {!service.link || service.link.status === 'rejected' ? <RequestLinkButton clientId={service.clientId} /> : null}
+                  {launch ? (
+                    <a className={buttonClass} href={launch} data-testid="service-launch" aria-label={t('launchService', { service: service.name })}>
+                      {t('launch')}
+                    </a>
+                  ) : null}
+                </span>
+              </li>
+            );
+          })}
         </ul>
       </Card>
       <Card testId="signing">
         <h2 className="text-xl font-semibold">{t('signingHeading')}</h2>
         <SigningAuthorisations
+          renderedAt={renderedAt}
           rows={authorisations.map((a) => ({
             grantId: a.grantId,
             service: clientNames.get(a.clientId) ?? a.clientId,
             documentTypes: a.documentTypes,
             expiresAt: a.expiresAt.toISOString(),
+            expiresLabel: formatJapanTime(a.expiresAt, locale),
             signatures: a.signatures,
             maxSignatures: a.maxSignatures,
           }))}
@@ -127,9 +163,10 @@ export default async function HomePage() {
       <Card testId="device">
         <h2 className="text-xl font-semibold">{t('deviceHeading')}</h2>
         <p className="mt-2 text-slate-700">
-          {p.passkey
-            ? t('deviceRegistered', { date: p.passkey.createdAt.toISOString().slice(0, 10) })
-            : t('deviceNone')}
+          {p.passkey ? t('deviceRegistered', { date: formatJapanDate(p.passkey.createdAt, locale) }) : t('deviceNone')}
+        </p>
+        <p className="mt-2 text-slate-700" data-testid="device-next">
+          {p.passkey ? t('deviceNextRegistered') : t('deviceNextNone')}
         </p>
         <a className="mt-3 inline-block text-sky-800 underline" href="/devices">
           {t('deviceManage')}
@@ -137,20 +174,27 @@ export default async function HomePage() {
       </Card>
       <Card testId="mnc">
         <h2 className="text-xl font-semibold">{t('mncHeading')}</h2>
-        <p className="mt-2 text-slate-700">{mnc ? t('mncLinked', { date: mnc.linkedAt.toISOString().slice(0, 10) }) : t('mncNone')}</p>
+        <p className="mt-2 text-slate-700">{mnc ? t('mncLinked', { date: formatJapanDate(mnc.linkedAt, locale) }) : t('mncNone')}</p>
+        <p className="mt-2 text-slate-700" data-testid="mnc-next">
+          {mnc ? t('mncNextLinked') : t('mncNextNone')}
+        </p>
         <a className="mt-3 inline-block text-sky-800 underline" href="/my-number-card">
           {t('mncManage')}
         </a>
       </Card>
       <Card testId="sign-ins">
         <h2 className="text-xl font-semibold">{t('signInsHeading')}</h2>
-        <ul className="mt-3 space-y-1 text-sm">
-          {signIns.map((e) => (
-            <li key={String(e.seq)} className={e.result === 'success' ? 'text-slate-700' : 'text-red-800'}>
-              {e.at.toISOString().replace('T', ' ').slice(0, 16)} UTC · {e.method ?? '-'} · {clientNames.get(e.clientId ?? '') ?? e.clientId ?? ''} ·{' '}
-              {e.result === 'success' ? t('signInOk') : `${t('signInFailed')} (${e.errorCode})`}
-            </li>
-          ))}
+        <ul className="mt-3 space-y-2 text-sm">
+          {signIns.map((e) => {
+            const reason = e.result === 'success' ? null : failureReason(e.errorCode);
+            return (
+              <li key={String(e.seq)} className={e.result === 'success' ? 'text-slate-700' : 'text-red-800'} data-testid="sign-in">
+                <time dateTime={japanTimeAttribute(e.at)}>{formatJapanTime(e.at, locale)}</time> · {methodName(e.method)} ·{' '}
+                {clientNames.get(e.clientId ?? '') ?? e.clientId ?? ''} · {e.result === 'success' ? t('signInOk') : t('signInFailed')}
+                {reason ? <span className="block pl-4">{reason}</span> : e.errorCode && e.result !== 'success' ? ` (${e.errorCode})` : null}
+              </li>
+            );
+          })}
         </ul>
       </Card>
       <form method="post" action="/portal/logout">

@@ -9,6 +9,8 @@ export interface AuthorisationRow {
   service: string;
   documentTypes: string[];
   expiresAt: string;
+  /** The expiry in Japan time, formatted on the server (src/i18n/format-time). */
+  expiresLabel: string;
   signatures: number;
   maxSignatures: number | null;
 }
@@ -21,14 +23,19 @@ function remaining(expiresAt: string, now: number) {
   return `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`;
 }
 
-/** Active remote-signing authorisations with a live countdown; revoking stops signing at once. */
-export function SigningAuthorisations({ rows }: { rows: AuthorisationRow[] }) {
+/**
+ * Active remote-signing authorisations with a live countdown; revoking stops signing at once.
+ * The first render counts from the server's `renderedAt`, so the hydrating client renders the same
+ * text as the server (React #418 otherwise); the clock takes over after hydration.
+ */
+export function SigningAuthorisations({ rows, renderedAt }: { rows: AuthorisationRow[]; renderedAt: number }) {
   const t = useTranslations('home');
   const tc = useTranslations('signingConsent');
-  const [now, setNow] = useState(() => Date.now());
+  const [now, setNow] = useState(renderedAt);
   const [list, setList] = useState(rows);
   const [error, setError] = useState<ApiError | null>(null);
   useEffect(() => {
+    setNow(Date.now());
     const timer = setInterval(() => setNow(Date.now()), 1000);
     return () => clearInterval(timer);
   }, []);
@@ -55,6 +62,9 @@ export function SigningAuthorisations({ rows }: { rows: AuthorisationRow[] }) {
           </p>
           <p className="mt-1 text-lg tabular-nums" data-testid="signing-countdown">
             {t('signingRemaining')}: {remaining(r.expiresAt, now)}
+          </p>
+          <p className="text-sm text-slate-600" data-testid="signing-expires">
+            {t('signingUntil', { time: r.expiresLabel })}
           </p>
           <button className={`${secondaryButtonClass} mt-2`} onClick={() => revoke(r.grantId)} data-testid="signing-revoke">
             {t('signingRevoke')}

@@ -5,6 +5,7 @@ import { getPortalSession } from '@/app/components/portal-session';
 import { db } from '@/src/db/current';
 import { hasRecentCardLogin, hasRecentHpkiLogin } from '@/src/portal-session/portal-sessions';
 import { aaguidName } from '@/src/practitioners/aaguid-names';
+import { formatJapanTime } from '@/src/i18n/format-time';
 import { DeviceChange } from './device-change';
 import { RegistrationReissue } from './registration-reissue';
 
@@ -22,8 +23,7 @@ export default async function DevicesPage() {
   const t = await getTranslations('devices');
   const locale = (await getLocale()) === 'en' ? 'en' : 'ja';
   const p = await db().practitioner.findUniqueOrThrow({ where: { id: session.practitionerId }, include: { passkey: true } });
-  const format = (date: Date) =>
-    new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'ja-JP', { timeZone: 'Asia/Tokyo', dateStyle: 'medium', timeStyle: 'short' }).format(date);
+  const format = (date: Date) => formatJapanTime(date, locale);
   const device = p.passkey;
 
   return (

@@ -1,6 +1,7 @@
 'use client';
 import { useState } from 'react';
-import { useTranslations } from 'next-intl';
+import { useLocale, useTranslations } from 'next-intl';
+import { formatJapanTime } from '@/src/i18n/format-time';
 import { ErrorNotice, buttonClass } from '@/app/components/card';
 import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 
@@ -13,6 +14,7 @@ interface Issued {
 /** Seed 001 A4: a new registration QR on this screen at once; every earlier code stops working. */
 export function RegistrationReissue() {
   const t = useTranslations();
+  const locale = useLocale();
   const [issued, setIssued] = useState<Issued | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
@@ -41,7 +43,7 @@ export function RegistrationReissue() {
           <p className="break-all rounded bg-slate-100 p-2 font-mono text-sm" data-testid="reissue-url">
             {issued.url}
           </p>
-          <p data-testid="reissue-expires">{t('devices.reissueExpires', { date: issued.expiresAt.slice(0, 10) })}</p>
+          <p data-testid="reissue-expires">{t('devices.reissueExpires', { date: formatJapanTime(issued.expiresAt, locale) })}</p>
         </div>
       ) : null}
       {error ? <ErrorNotice message={error.message} code={error.code} /> : null}

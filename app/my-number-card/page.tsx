@@ -1,4 +1,5 @@
-import { getTranslations } from 'next-intl/server';
+import { getLocale, getTranslations } from 'next-intl/server';
+import { formatJapanDate } from '@/src/i18n/format-time';
 import { Card, buttonClass } from '@/app/components/card';
 import { getPortalSession } from '@/app/components/portal-session';
 import { db } from '@/src/db/current';
@@ -41,7 +42,7 @@ export default async function MyNumberCardPage() {
         <h1 className="text-2xl font-bold">{t('title')}</h1>
         <p className="mt-3 text-slate-700">{t('intro')}</p>
         <p className="mt-4 font-semibold" data-testid="mnc-link-state">
-          {link ? t('linked', { date: link.linkedAt.toISOString().slice(0, 10) }) : t('notLinked')}
+          {link ? t('linked', { date: formatJapanDate(link.linkedAt, await getLocale()) }) : t('notLinked')}
         </p>
         {link ? <UnlinkMyNumberCard /> : null}
         <p className="mt-2 text-sm text-slate-500">{t('renewHint')}</p>

@@ -80,7 +80,7 @@ export function createRequestHandler(portal: Portal, pages: PageHandler) {
     } catch (error) {
       if (error instanceof RateLimitedError && wantsPage(req)) {
         res.writeHead(429, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'retry-after': String(error.retryAfterSeconds) });
-        res.end(renderStandaloneError(localeFromCookieHeader(req.headers.cookie), error.code, undefined, error.params));
+        res.end(renderStandaloneError(localeFromCookieHeader(req.headers.cookie), error.code, undefined, error.params, { demo: portal.env.demo }));
         return;
       }
       sendError(req, res, error, logUnexpected(req));
@@ -102,7 +102,7 @@ async function renderInteraction(portal: Portal, req: IncomingMessage, res: Serv
   }
   if (!details || details.uid !== uid) {
     res.writeHead(400, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(renderStandaloneError(localeFromCookieHeader(req.headers.cookie), details ? 'interaction_mismatch' : 'interaction_expired'));
+    res.end(renderStandaloneError(localeFromCookieHeader(req.headers.cookie), details ? 'interaction_mismatch' : 'interaction_expired', undefined, undefined, { demo: portal.env.demo }));
     return;
   }
   const view = await buildInteractionView(portal.provider, portal.prisma, details, await portal.methods(), {

@@ -36,23 +36,37 @@ interface PageParts {
   options?: ProviderPageOptions;
   /** An inline script, allowed by its hash in the page's content-security policy. */
   script?: string;
+  /** Leave out the way back home (a page that goes on by itself, e.g. the automatic logout). */
+  noHomeLink?: boolean;
 }
 
-function page({ locale, title, body, returnTo, options, script }: PageParts): string {
+/**
+ * The portal layout (app/layout.tsx) written out: these pages are not rendered by Next.js, so the
+ * Tailwind classes they would use are given here as the same values (colours, widths, radii).
+ */
+const STYLE = `
+*{box-sizing:border-box}body{font-family:system-ui,-apple-system,"Hiragino Sans","Noto Sans JP",sans-serif;background:#f8fafc;color:#0f172a;margin:0;min-height:100vh;line-height:1.5}
+header{background:#fff;border-bottom:1px solid #e2e8f0}header>div{max-width:48rem;margin:0 auto;padding:.75rem 1rem;display:flex;justify-content:space-between;align-items:center;gap:.5rem}
+.brand{display:flex;align-items:center;gap:.5rem;font-weight:700;font-size:1.125rem;color:#0c4a6e;text-decoration:none}.brand img{width:1.75rem;height:1.75rem}
+.lang{font-size:.875rem;border:1px solid #cbd5e1;border-radius:6px;padding:.375rem .75rem;color:#0f172a;text-decoration:none}.lang:hover{background:#f8fafc}
+.demo{background:#fef3c7;border-bottom:1px solid #fcd34d;color:#451a03}.demo p{max-width:48rem;margin:0 auto;padding:.5rem 1rem;font-size:.875rem;font-weight:600}
+main{max-width:48rem;margin:0 auto;padding:2rem 1rem}section{background:#fff;border:1px solid #e2e8f0;border-radius:.75rem;padding:1.5rem;box-shadow:0 1px 2px rgba(0,0,0,.05)}
+h1{font-size:1.5rem;font-weight:700;margin:0 0 .75rem}p{margin:.5rem 0}
+.alert{border:1px solid #fca5a5;background:#fef2f2;color:#7f1d1d;border-radius:.5rem;padding:1rem;margin:.75rem 0}.alert .code{font-size:.75rem;color:#991b1b;margin-top:.5rem}
+a{color:#075985}.back{display:inline-block;margin-top:1rem;font-weight:600}
+button{font-size:1.125rem;font-weight:600;padding:.75rem 1.5rem;border-radius:.5rem;border:0;background:#0369a1;color:#fff;cursor:pointer;margin:.25rem .5rem .25rem 0}
+button:hover{background:#075985}button.secondary{background:#e2e8f0;color:#0f172a;font-weight:400}button.secondary:hover{background:#cbd5e1}
+@media (max-width:640px){button{width:100%;margin:.25rem 0}}`;
+
+function page({ locale, title, body, returnTo, options, script, noHomeLink }: PageParts): string {
   const m = messages(locale);
   const banner = options?.demo ? `<div class="demo" role="note" data-testid="demo-banner"><p>${escapeHtml(m.common.demoBanner)}</p></div>` : '';
-  return `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><link rel="icon" href="/favicon.ico">
-<title>${escapeHtml(title)} | ${escapeHtml(m.common.productName)}</title><style>
-body{font-family:system-ui,-apple-system,"Hiragino Sans","Noto Sans JP",sans-serif;background:#f8fafc;color:#0f172a;margin:0}
-header{background:#fff;border-bottom:1px solid #e2e8f0}header div{max-width:48rem;margin:0 auto;padding:.75rem 1rem;display:flex;justify-content:space-between;align-items:center}
-header span{font-weight:700;font-size:1.125rem;color:#0c4a6e}.lang{font-size:.875rem;border:1px solid #cbd5e1;border-radius:6px;padding:.375rem .75rem;color:#0f172a;text-decoration:none}
-.demo{background:#fef3c7;border-bottom:1px solid #fcd34d;color:#451a03}.demo p{max-width:48rem;margin:0 auto;padding:.5rem 1rem;font-size:.875rem;font-weight:600}
-main{max-width:48rem;margin:2rem auto;padding:0 1rem}section{background:#fff;border:1px solid #e2e8f0;border-radius:12px;padding:1.5rem}
-h1{font-size:1.5rem;margin-top:0}code{background:#f1f5f9;padding:.1rem .4rem;border-radius:4px}
-button{font-size:1.125rem;font-weight:600;padding:.75rem 1.5rem;border-radius:8px;border:0;background:#0369a1;color:#fff;cursor:pointer;margin:.25rem .5rem .25rem 0}
-button.secondary{background:#e2e8f0;color:#0f172a;font-weight:400}</style></head><body>
-<header><div><span>${escapeHtml(m.common.productName)}</span>${languageSwitch(locale, returnTo)}</div></header>${banner}
-<main><section>${body}</section></main>${script ? `<script>${script}</script>` : ''}</body></html>`;
+  const home = noHomeLink ? '' : `<p><a class="back" href="/" data-testid="back-home">${escapeHtml(m.common.backHome)}</a></p>`;
+  return `<!doctype html><html lang="${locale}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<link rel="icon" href="/favicon.ico" sizes="16x16 32x32"><link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<title>${escapeHtml(title)} | ${escapeHtml(m.common.productName)}</title><style>${STYLE}</style></head><body>
+<header><div><a class="brand" href="/" data-testid="brand"><img src="/logo.svg" alt="" width="28" height="28">${escapeHtml(m.common.productName)}</a>${languageSwitch(locale, returnTo)}</div></header>${banner}
+<main><section>${body}${home}</section></main>${script ? `<script>${script}</script>` : ''}</body></html>`;
 }
 
 /** Sends a page; with a script, a content-security policy that allows exactly that script. */
@@ -76,7 +90,7 @@ function currentPath(ctx: KoaContextWithOIDC): string {
 export function errorPageRenderer(options: ProviderPageOptions) {
   return async (ctx: KoaContextWithOIDC, out: ErrorOut, _error: unknown): Promise<void> => {
     const locale = localeOf(ctx);
-    send(ctx, standaloneError(locale, out.error ?? 'internal_error', { options }));
+    send(ctx, standaloneError(locale, out.error ?? 'internal_error', { options, returnTo: ctx.method === 'GET' ? currentPath(ctx) : undefined }));
   };
 }
 
@@ -93,7 +107,7 @@ export function logoutPageRenderer(options: ProviderPageOptions, hintMatchesSess
       const confirmed = form.replace('</form>', '<input type="hidden" name="logout" value="yes"/></form>');
       const script = `document.getElementById('op.logoutForm').submit();`;
       const body = `${confirmed}<h1>${escapeHtml(t.loggingOut)}</h1><noscript><p><button type="submit" form="op.logoutForm" data-testid="logout-continue">${escapeHtml(t.continue)}</button></p></noscript>`;
-      send(ctx, page({ locale, title: t.logoutTitle, options, script, body }), script);
+      send(ctx, page({ locale, title: t.logoutTitle, options, script, body, noHomeLink: true }), script);
       return;
     }
     const client = ctx.oidc.client;
@@ -123,15 +137,17 @@ export function logoutSuccessPageRenderer(options: ProviderPageOptions) {
   };
 }
 
-function standaloneError(locale: Locale, code: string, extra: { backTo?: string; params?: Record<string, string>; options?: ProviderPageOptions } = {}): string {
+function standaloneError(locale: Locale, code: string, extra: { backTo?: string; params?: Record<string, string>; options?: ProviderPageOptions; returnTo?: string } = {}): string {
   const t = messages(locale).providerPages;
-  const back = extra.backTo ? `<p><a href="${escapeHtml(extra.backTo)}" data-testid="back-to-login">${escapeHtml(t.backToLogin)}</a></p>` : '';
+  const back = extra.backTo ? `<p><a class="back" href="${escapeHtml(extra.backTo)}" data-testid="back-to-login">${escapeHtml(t.backToLogin)}</a></p>` : '';
+  // What to do first; the code in a small line for the help desk (as ErrorNotice in app/components).
   return page({
     locale,
     title: t.errorTitle,
     options: extra.options,
-    body: `<h1>${escapeHtml(t.errorTitle)}</h1><p>${escapeHtml(errorMessage(code, locale, extra.params))}</p>
-<p>${escapeHtml(t.errorCode)}: <code data-testid="error-code">${escapeHtml(code)}</code></p>${back}`,
+    returnTo: extra.returnTo,
+    body: `<h1>${escapeHtml(t.errorTitle)}</h1><div class="alert" role="alert" data-testid="error"><p>${escapeHtml(errorMessage(code, locale, extra.params))}</p>
+<p class="code">${escapeHtml(t.errorCode)}: <span data-testid="error-code">${escapeHtml(code)}</span></p></div>${back}`,
   });
 }
 

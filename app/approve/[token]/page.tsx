@@ -3,6 +3,7 @@ import { db } from '@/src/db/current';
 import { approvalProblem, findCrossDeviceRequest } from '@/src/auth/methods/passkey-cross-device/cross-device-requests';
 import { Card, ErrorNotice } from '@/app/components/card';
 import { ApproveForm } from './approve-form';
+import { formatJapanTime } from '@/src/i18n/format-time';
 
 export const dynamic = 'force-dynamic';
 
@@ -27,11 +28,7 @@ export default async function ApprovePage({ params }: { params: Promise<{ token:
       </Card>
     );
   }
-  const time = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'ja-JP', {
-    timeZone: 'Asia/Tokyo',
-    dateStyle: 'medium',
-    timeStyle: 'medium',
-  }).format(row.createdAt);
+  const time = formatJapanTime(row.createdAt, locale, { seconds: true });
   return (
     <ApproveForm
       token={token}

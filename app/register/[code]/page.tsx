@@ -1,4 +1,5 @@
-import { getTranslations } from 'next-intl/server';
+import { getLocale, getTranslations } from 'next-intl/server';
+import { formatJapanDate } from '@/src/i18n/format-time';
 import { db } from '@/src/db/current';
 import { findRegistrationCode, registrationCodeProblem } from '@/src/practitioners/registration-codes';
 import { Card, ErrorNotice } from '@/app/components/card';
@@ -27,7 +28,7 @@ export default async function RegisterPage({ params }: { params: Promise<{ code:
     <RegistrationForm
       code={code}
       name={p.familyNameKanji && p.givenNameKanji ? `${p.familyNameKanji} ${p.givenNameKanji}` : `${p.givenName} ${p.familyName}`}
-      expiresAt={row!.expiresAt.toISOString()}
+      validUntil={formatJapanDate(row!.expiresAt, await getLocale())}
     />
   );
 }

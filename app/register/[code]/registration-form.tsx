@@ -12,7 +12,7 @@ type Step =
   | { kind: 'locked' };
 
 /** Password (birth date) → passkey with biometrics → done; one decision per screen. */
-export function RegistrationForm({ code, name, expiresAt }: { code: string; name: string; expiresAt: string }) {
+export function RegistrationForm({ code, name, validUntil }: { code: string; name: string; validUntil: string }) {
   const t = useTranslations();
   const [step, setStep] = useState<Step>({ kind: 'password' });
   const [password, setPassword] = useState('');
@@ -97,7 +97,7 @@ export function RegistrationForm({ code, name, expiresAt }: { code: string; name
           <button type="submit" className={buttonClass} disabled={busy || password.length !== 8} data-testid="registration-next">
             {t('register.next')}
           </button>
-          <p className="text-sm text-slate-500">{t('register.validUntil', { date: expiresAt.slice(0, 10) })}</p>
+          <p className="text-sm text-slate-500">{t('register.validUntil', { date: validUntil })}</p>
         </form>
       ) : null}
       {step.kind === 'passkey' ? (

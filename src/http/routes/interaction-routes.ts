@@ -198,7 +198,7 @@ async function runPageStep(method: LoginMethodDefinition, step: LoginStep, route
   const uid = params[0]!;
   const fail = (code: string, status: number, params?: Record<string, string>) => {
     res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(renderStandaloneError(localeFromCookieHeader(req.headers.cookie), code, `${portal.env.publicUrl}/interaction/${encodeURIComponent(uid)}`, params));
+    res.end(renderStandaloneError(localeFromCookieHeader(req.headers.cookie), code, `${portal.env.publicUrl}/interaction/${encodeURIComponent(uid)}`, params, { demo: portal.env.demo }));
   };
   if (req.method !== step.httpMethod) return fail('method_not_allowed', 405);
   try {
