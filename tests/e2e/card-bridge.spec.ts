@@ -47,6 +47,8 @@ let card: ChildProcess | undefined;
 /** The virtual My Number Card in the second reader, once a test put it there. */
 let myNumberCard: ChildProcess | undefined;
 let cardDir: string;
+/** The registration code of a practitioner without an HPKI card (see practitionerWithRegistrationCode). */
+let registrationCode: string;
 let cardLog = '';
 let hostLog = '';
 let context: BrowserContext;
@@ -210,6 +212,7 @@ test.beforeAll(async () => {
   scenario = await seedScenario(database.url, `http://localhost:${RP_PORT}`);
   cardDir = path.join(tmp, 'card');
   await createPkiAndCard(database.url, cardDir);
+  registrationCode = await practitionerWithRegistrationCode();
   portal = new PortalProcess(PORTAL_PORT, database.url, { HPKI_AUTO_ENROL: 'true' });
   await portal.start();
   expect(portal.url).toBe(portalOrigin);
@@ -609,6 +612,78 @@ test('My Number Card login end to end through the bridge: ID token with the HPKI
       expect(line.text).not.toContain('9999');
     }
     expect(pageErrors.slice(firstError)).toEqual([]);
+  } finally {
+    await page.close();
+  }
+});
+
+/**
+ * A practitioner the SSO center registered without an HPKI card, and their registration code (its
+ * password is the birth date 19850615) — in a tsx child process, as the PKI above, before the
+ * portal starts (the embedded database has one user at a time).
+ */
+async function practitionerWithRegistrationCode(): Promise<string> {
+  const script = `
+    const { pathToFileURL } = await import('node:url');
+    const at = (file) => pathToFileURL(${JSON.stringify(root)} + '/' + file).href;
+    const { openDatabase } = await import(at('src/db/open-database.ts'));
+    const { createPractitioner } = await import(at('src/practitioners/practitioner.ts'));
+    const { issueRegistrationCode } = await import(at('src/practitioners/registration-codes.ts'));
+    const db = await openDatabase({ url: process.env.SEED_DATABASE_URL, migrate: true });
+    const p = await createPractitioner(db.prisma, {
+      registrationNumber: 'E2E-MNC-1', familyName: 'Kouno', givenName: 'Hana', familyNameKanji: '河野', givenNameKanji: '花',
+      birthDate: '1985-06-15', hcRoles: [{ role: 'Pharmacist', codingScheme: '1.2.392.100495.1.6.1.1' }],
+    });
+    const { code } = await issueRegistrationCode(db.prisma, p.id);
+    await db.close();
+    process.stdout.write('\\nCODE ' + code + '\\n');
+  `;
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, env: { ...process.env, SEED_DATABASE_URL: database.url } });
+  const line = stdout.split('\n').find((l) => l.startsWith('CODE '));
+  if (!line) throw new Error(`no registration code:\n${stdout}`);
+  return line.slice('CODE '.length).trim();
+}
+
+test('without an HPKI card: the registration code and the My Number Card through the bridge make the first link, then a login', async () => {
+  const page = await context.newPage();
+  try {
+    // The card is the doctor's from the tests above: the doctor unlinks it first.
+    await context.clearCookies();
+    await page.goto(`${portal.url}/my-number-card`);
+    await page.getByTestId('portal-login').click();
+    const opened = pinWindow();
+    await page.getByTestId('hpki-card-login').click();
+    await enterPin(await opened, CARD_PIN);
+    await page.getByTestId('mnc-unlink').click();
+    await expect(page.getByTestId('mnc-link-state')).toHaveText('マイナンバーカードは連携されていません。');
+
+    await context.clearCookies();
+    await page.goto(`${portal.url}/register/${registrationCode}`);
+    const section = page.getByTestId('registration-mnc');
+    await expect(section).toBeVisible();
+    // A wrong birth date first: counted, no PIN window.
+    await section.getByTestId('registration-mnc-password').fill('19850616');
+    await section.getByTestId('registration-mnc-link').click();
+    await expect(section.getByTestId('error-code')).toHaveText('registration_password_wrong');
+    await section.getByTestId('registration-mnc-password').fill('19850615');
+    const pinOpened = pinWindow();
+    await section.getByTestId('registration-mnc-link').click();
+    const pin = await pinOpened;
+    await expect(pin.getByTestId('pin-card')).toContainText('マイナンバーカード');
+    await enterPin(pin, CARD_PIN);
+    await expect(section.getByTestId('registration-mnc-done')).toBeVisible();
+    // The passkey step is still there for the phone.
+    await expect(page.getByTestId('registration-step-password')).toBeVisible();
+
+    await openLogin(page);
+    const loginPin = pinWindow();
+    await page.getByTestId('jpki-login-read').click();
+    await enterPin(await loginPin, CARD_PIN);
+    const claims = await finishAtRp(page);
+    expect(claims.family_name ?? claims.name).toBeTruthy();
+    expect(JSON.stringify(claims)).toContain('Kouno');
+    expect((claims.hcRole as { role: string }[]).map((r) => r.role)).toEqual(['Pharmacist']);
+    expect(claims.acr).toBe('urn:hpki-sso:acr:jpki:aal3');
   } finally {
     await page.close();
   }

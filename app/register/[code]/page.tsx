@@ -4,6 +4,7 @@ import { db } from '@/src/db/current';
 import { findRegistrationCode, registrationCodeProblem } from '@/src/practitioners/registration-codes';
 import { Card, ErrorNotice } from '@/app/components/card';
 import { RegistrationForm } from './registration-form';
+import { MyNumberCardLink } from './my-number-card-link';
 
 export const dynamic = 'force-dynamic';
 
@@ -25,10 +26,13 @@ export default async function RegisterPage({ params }: { params: Promise<{ code:
   }
   const p = row!.practitioner;
   return (
-    <RegistrationForm
-      code={code}
-      name={p.familyNameKanji && p.givenNameKanji ? `${p.familyNameKanji} ${p.givenNameKanji}` : `${p.givenName} ${p.familyName}`}
-      validUntil={formatJapanDate(row!.expiresAt, await getLocale())}
-    />
+    <div className="space-y-6">
+      <RegistrationForm
+        code={code}
+        name={p.familyNameKanji && p.givenNameKanji ? `${p.familyNameKanji} ${p.givenNameKanji}` : `${p.givenName} ${p.familyName}`}
+        validUntil={formatJapanDate(row!.expiresAt, await getLocale())}
+      />
+      <MyNumberCardLink code={code} />
+    </div>
   );
 }
