@@ -1,5 +1,13 @@
-/** Dates in the console: Japan time, the person's language. */
+import { formatJapanDate, formatJapanTime } from '@/src/i18n/format-time';
+
+/** Moments in the console: Japan time with the zone named, the portal's one format. */
 export function formatDateTime(date: Date | string | null | undefined, locale: string): string {
   if (!date) return '—';
-  return new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'ja-JP', { timeZone: 'Asia/Tokyo', dateStyle: 'medium', timeStyle: 'short' }).format(new Date(date));
+  return formatJapanTime(date, locale);
+}
+
+/** A calendar day in Japan (expiry dates). */
+export function formatDate(date: Date | string | null | undefined, locale: string): string {
+  if (!date) return '—';
+  return formatJapanDate(date, locale);
 }

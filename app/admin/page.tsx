@@ -3,6 +3,8 @@ import { Card } from '@/app/components/card';
 import { db } from '@/src/db/current';
 import { listTrustMaterial } from '@/src/admin/trust-material';
 import { PORTAL_CLIENT_ID } from '@/src/portal-session/portal-client';
+import { listPractitionersWithoutDevice } from '@/src/admin/practitioners-without-device';
+import { EXPIRING_DEFAULT_DAYS, listExpiringCertificates } from '@/src/admin/expiring-certificates';
 import { AdminForbidden, AdminNav } from './admin-nav';
 import { requireAdminPage } from './admin-guard';
 
@@ -14,12 +16,14 @@ export default async function AdminHome() {
   if (!admin) return <AdminForbidden />;
   const t = await getTranslations('admin');
   const prisma = db();
-  const [services, pendingLinks, practitioners, locked, trust] = await Promise.all([
+  const [services, pendingLinks, practitioners, locked, trust, withoutDevice, expiring] = await Promise.all([
     prisma.oidcClient.count({ where: { clientId: { not: PORTAL_CLIENT_ID } } }),
     prisma.serviceLink.count({ where: { status: 'requested' } }),
     prisma.practitioner.count(),
     prisma.practitioner.count({ where: { lockedAt: { not: null } } }),
     listTrustMaterial(prisma),
+    listPractitionersWithoutDevice(prisma),
+    listExpiringCertificates(prisma),
   ]);
   const trustWarnings = trust.certificates.filter((c) => c.warnings.length).length;
   const tiles = [
@@ -45,6 +49,24 @@ export default async function AdminHome() {
             </li>
           ))}
         </ul>
+        {withoutDevice.total || expiring.certificates.length ? (
+          <ul className="mt-4 space-y-2" data-testid="admin-home-attention">
+            {withoutDevice.total ? (
+              <li>
+                <a className="font-semibold text-amber-800 underline" href="/admin/practitioners?view=no-device" data-testid="home-no-device">
+                  {t('home.noDevice', { count: withoutDevice.total })}
+                </a>
+              </li>
+            ) : null}
+            {expiring.certificates.length ? (
+              <li>
+                <a className="font-semibold text-amber-800 underline" href="/admin/practitioners?view=expiring" data-testid="home-expiring">
+                  {t('home.expiring', { count: expiring.certificates.length, days: EXPIRING_DEFAULT_DAYS })}
+                </a>
+              </li>
+            ) : null}
+          </ul>
+        ) : null}
       </Card>
     </div>
   );

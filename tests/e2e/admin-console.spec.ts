@@ -155,12 +155,13 @@ test('the portal home shows the linked services and recent sign-ins; the audit l
   await expect(linked.getByRole('link', { name: '開く' })).toHaveAttribute('href', /^https:\/\/ehr-e2e-console\.example\/launch\?iss=/);
   const signIns = admin.getByTestId('sign-ins');
   // Sign-ins are the logins themselves (the one passkey login; the services were entered by SSO).
-  await expect(signIns.getByRole('listitem').first()).toContainText('passkey');
+  await expect(signIns.getByRole('listitem').first()).toContainText('パスキー');
   await expect(signIns.getByRole('listitem').first()).toContainText('成功');
 
   await admin.goto(`${portal.url}/admin/audit?event=admin.`);
-  await expect(admin.getByTestId('audit-row').filter({ hasText: 'admin.service.create' }).first()).toBeVisible();
-  await expect(admin.getByTestId('audit-row').filter({ hasText: 'admin.link.decide' })).toHaveCount(1);
+  // The log shows events in words; the code is in the row's details.
+  await expect(admin.getByTestId('audit-row').filter({ hasText: '管理：サービスの登録' }).first()).toBeVisible();
+  await expect(admin.getByTestId('audit-row').filter({ hasText: '管理：連携申請の承認・却下' })).toHaveCount(1);
   await admin.getByTestId('audit-verify').click();
   await expect(admin.getByTestId('audit-verify-ok')).toBeVisible();
 });

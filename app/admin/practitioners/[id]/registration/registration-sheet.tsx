@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { useLocale, useTranslations } from 'next-intl';
 import { ErrorNotice, buttonClass, secondaryButtonClass } from '@/app/components/card';
 import { ApiError, postJson, toApiError } from '@/app/components/post-json';
+import { formatDateTime } from '../../../format';
 
 interface Issued {
   url: string;
@@ -41,7 +42,7 @@ export function RegistrationSheet({ practitionerId, name, romanised, registratio
       </div>
     );
   }
-  const expires = new Intl.DateTimeFormat(locale === 'en' ? 'en-GB' : 'ja-JP', { timeZone: 'Asia/Tokyo', dateStyle: 'long' }).format(new Date(issued.expiresAt));
+  const expires = formatDateTime(issued.expiresAt, locale);
   return (
     <div className="mt-4 space-y-4">
       <section className="rounded-lg border border-slate-300 p-6 print:border-0" data-testid="registration-sheet">
