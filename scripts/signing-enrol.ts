@@ -9,7 +9,7 @@ import { readEnvironment } from '../src/config/environment.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { loadKeyEncryptionKey } from '../src/crypto/key-encryption.ts';
 import { createKeyStore } from '../src/signing/key-store-factory.ts';
-import { attachSigningCertificate, createSigningKey } from '../src/signing/signing-credentials.ts';
+import { attachSigningCertificate, createSigningKey, pendingSigningKey } from '../src/signing/signing-credentials.ts';
 import { appendAudit } from '../src/audit/audit-log.ts';
 import { x509 } from '../src/pki/x509.ts';
 import { PortalError } from '../src/errors/portal-error.ts';
@@ -46,9 +46,11 @@ try {
   if (values.certificate) {
     const [certificate] = readCertificates(values.certificate);
     const chain = values.chain!.flatMap(readCertificates);
-    await attachSigningCertificate(database.prisma, credential.id, certificate!, chain);
-    await appendAudit(database.prisma, { event: 'admin.signing_certificate_attached', result: 'success', practitionerId: practitioner.id, details: { credentialId: credential.id } });
-    console.log(`the second certificate is active: credential ${credential.id}`);
+    // The key waiting for it: this enrolment's, or a renewal's (npm run signing:renew).
+    const waiting = (await pendingSigningKey(database.prisma, practitioner.id)) ?? credential;
+    await attachSigningCertificate(database.prisma, waiting.id, certificate!, chain, new Date(), stores);
+    await appendAudit(database.prisma, { event: 'admin.signing_certificate_attached', result: 'success', practitionerId: practitioner.id, details: { credentialId: waiting.id, renewed: waiting.renewsId } });
+    console.log(`the second certificate is active: credential ${waiting.id}`);
   } else {
     const pem = x509.PemConverter.encode(new Uint8Array(credential.publicKeySpki).buffer as ArrayBuffer, 'PUBLIC KEY');
     console.log(`status: ${credential.status}\nPublic key for the HPKI signing CA (the private key never leaves the key store):\n${pem}`);

@@ -19,7 +19,7 @@ export async function issueSecondCertificateWithTestCa(
   now = new Date(),
 ) {
   const credential = await prisma.signingCredential.findUniqueOrThrow({ where: { id: credentialId } });
-  const practitioner = await prisma.practitioner.findUniqueOrThrow({ where: { id: credential.practitionerId } });
+  const practitioner = await prisma.practitioner.findUniqueOrThrow({ where: { id: credential.ownerId } });
   const algorithm = credential.keyAlgorithm === 'EC-P256' ? { name: 'ECDSA', namedCurve: 'P-256' } : { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
   const publicKey = await crypto.webcrypto.subtle.importKey('spki', new Uint8Array(credential.publicKeySpki), algorithm, true, ['verify']);
   const identity = {

@@ -36,6 +36,11 @@ async function seedSigning(databaseUrl: string, kekFile: string, registrationNum
     const doctor = await db.prisma.practitioner.findUniqueOrThrow({ where: { registrationNumber: process.env.SEED_REGISTRATION } });
     const credential = await createSigningKey(db.prisma, stores.primary, doctor.id);
     await issueSecondCertificateWithTestCa(db.prisma, credential.id, pki.signCa, [pki.root.der]);
+    // signHash checks the certificate with the HPKI signing CA (chain and CRL) and fails closed without them.
+    const { importTrustCertificates, importCrl } = await import(at('src/pki/trust/trust-material-repository.ts'));
+    await importTrustCertificates(db.prisma, 'hpki', 'anchor', pki.root.der);
+    await importTrustCertificates(db.prisma, 'hpki', 'intermediate', pki.signCa.der);
+    for (const crl of [pki.rootCrl, pki.signCaCrl]) await importCrl(db.prisma, 'hpki', crl.der, 'test');
     await upsertSigningClient(db.prisma, { clientId: 'e2e-ehr', name: 'E2E 電子カルテ', redirectUris: [process.env.SEED_RP + '/ehr/callback'], jwksUri: process.env.SEED_RP + '/ehr/jwks' });
     await stores.close();
     await db.close();

@@ -98,7 +98,7 @@ describe('key custody in the database', () => {
       await t.portal.prisma.signingCredential.create({
         data: {
           id: crypto.randomUUID(),
-          practitionerId: crypto.randomUUID(),
+          ownerId: crypto.randomUUID(),
           keyStore: 'software',
           keyRef: key.keyRef,
           keyAlgorithm: key.algorithm,

@@ -10,6 +10,7 @@ import { x509 } from '../../pki/x509.ts';
 import { HASH_ALGORITHM_OIDS, type HashAlgorithmOid } from '../../signing/signing-authorisation-details.ts';
 import { reserveSignatures } from '../../signing/signing-authorisations.ts';
 import type { SignDigest } from '../../signing/sign-with-credential.ts';
+import { signingCertificateStatus, type SigningCertificateStatus } from '../../signing/signing-certificate-status.ts';
 import { requireSigningAccess, type SigningAccess } from './signing-access.ts';
 
 const RSA_SIGN_ALGOS = ['1.2.840.113549.1.1.1', '1.2.840.113549.1.1.11', '1.2.840.113549.1.1.12', '1.2.840.113549.1.1.13'];
@@ -30,6 +31,9 @@ const signHashSchema = z.object({
   /** Which kind of document these hashes belong to; must be one the practitioner authorised. */
   documentType: z.string().max(64),
 });
+
+/** CSC v2 credentials/list: `onlyValid` asks for usable credentials only (default: every one, retired ones too). */
+const credentialListSchema = z.object({ onlyValid: z.boolean().default(false) });
 
 const credentialInfoSchema = z.object({
   credentialID: credentialIdSchema,
@@ -64,15 +68,18 @@ export async function handleCscRequest(portal: Portal, req: IncomingMessage, res
     const access = await requireSigningAccess(portal, req, path);
     const authorisedIds = new Set(access.details.map((d) => d.credentialID));
     if (method === 'credentials/list') {
-      const credential = await portal.prisma.signingCredential.findUnique({ where: { practitionerId: access.practitionerId } });
-      sendJson(res, 200, { credentialIDs: credential && authorisedIds.has(credential.id) ? [credential.id] : [] });
+      const json = (req.headers['content-type'] ?? '').toLowerCase().startsWith('application/json');
+      const body = credentialListSchema.safeParse(json ? await readJsonBody(req) : {});
+      if (!body.success) throw new PortalError('invalid_request', 400, 'onlyValid must be a boolean');
+      sendJson(res, 200, { credentialIDs: await listCredentialIds(portal, access, authorisedIds, body.data.onlyValid) });
       return;
     }
     if (method === 'credentials/info') {
       const body = credentialInfoSchema.safeParse(await readJsonBody(req));
       if (!body.success) throw new PortalError('invalid_request', 400, 'credentialID required');
-      const credential = await ownCredential(portal, access, body.data.credentialID, authorisedIds);
-      sendJson(res, 200, credentialInfo(credential, body.data.certificates, body.data.certInfo, access));
+      const credential = await visibleCredential(portal, access, body.data.credentialID, authorisedIds);
+      const status = await certificateStatus(portal, credential.certificate!);
+      sendJson(res, 200, credentialInfo(credential, status, body.data.certificates, body.data.certInfo, access));
       return;
     }
     if (method === 'signatures/signHash') {
@@ -99,18 +106,56 @@ export async function handleCscRequest(portal: Portal, req: IncomingMessage, res
   }
 }
 
-async function ownCredential(portal: Portal, access: SigningAccess, credentialId: string, authorisedIds: Set<string | undefined>) {
+/** The second certificate's status from the HPKI signing CA (CRL, OCSP first when enabled). */
+function certificateStatus(portal: Portal, certificate: Uint8Array): Promise<SigningCertificateStatus> {
+  return signingCertificateStatus({ trust: portal.trust, ocsp: portal.env.ocsp, fetch: portal.outboundFetch }, certificate);
+}
+
+/**
+ * The practitioner's credentials with a certificate: the current one only under a consent that
+ * named it, then the earlier ones (retired at renewal, revoked, destroyed), newest first, which stay
+ * listed so that signatures they made can be verified. `onlyValid`: only a credential that can sign now.
+ */
+async function listCredentialIds(portal: Portal, access: SigningAccess, authorisedIds: Set<string | undefined>, onlyValid: boolean): Promise<string[]> {
+  const rows = await portal.prisma.signingCredential.findMany({
+    where: { ownerId: access.practitionerId, certificate: { not: null } },
+    orderBy: { createdAt: 'desc' },
+  });
+  const ids: string[] = [];
+  for (const row of rows.sort((a, b) => Number(b.practitionerId !== null) - Number(a.practitionerId !== null))) {
+    if (row.practitionerId !== null && !authorisedIds.has(row.id)) continue;
+    if (onlyValid && (row.status !== 'active' || !authorisedIds.has(row.id) || (await certificateStatus(portal, row.certificate!)).status !== 'valid')) continue;
+    ids.push(row.id);
+  }
+  return ids;
+}
+
+/**
+ * A credential this token may read: the practitioner's own, with a certificate; the current one only
+ * if the consent named it. Another practitioner's credential is never visible.
+ */
+async function visibleCredential(portal: Portal, access: SigningAccess, credentialId: string, authorisedIds: Set<string | undefined>) {
   const credential = await portal.prisma.signingCredential.findUnique({ where: { id: credentialId } });
-  // Another practitioner's credential, or one this consent did not name, is never usable.
-  if (!credential || credential.practitionerId !== access.practitionerId || !authorisedIds.has(credentialId)) {
+  if (!credential || credential.ownerId !== access.practitionerId || !credential.certificate) {
     throw new PortalError('signing_credential_not_authorised', 403);
   }
-  if (credential.status !== 'active' || !credential.certificate) throw new PortalError('signing_credential_not_authorised', 403, 'credential not active');
+  if (credential.practitionerId !== null && !authorisedIds.has(credentialId)) throw new PortalError('signing_credential_not_authorised', 403);
+  return credential;
+}
+
+/** A credential this token may sign with: named by the consent, and neither revoked, destroyed nor retired. */
+async function signingCredential(portal: Portal, access: SigningAccess, credentialId: string, authorisedIds: Set<string | undefined>) {
+  const credential = await visibleCredential(portal, access, credentialId, authorisedIds);
+  if (!authorisedIds.has(credentialId)) throw new PortalError('signing_credential_not_authorised', 403);
+  if (credential.status === 'revoked' || credential.status === 'destroyed') throw new PortalError('signing_credential_revoked', 403);
+  if (credential.status === 'retired') throw new PortalError('signing_credential_retired', 403);
+  if (credential.status !== 'active') throw new PortalError('signing_credential_not_authorised', 403, 'credential not active');
   return credential;
 }
 
 function credentialInfo(
-  credential: { id: string; keyAlgorithm: string; certificate: Uint8Array | null; chain: Uint8Array[] },
+  credential: { id: string; status: string; keyAlgorithm: string; certificate: Uint8Array | null; chain: Uint8Array[] },
+  status: SigningCertificateStatus,
   certificates: 'none' | 'single' | 'chain',
   certInfo: boolean,
   access: SigningAccess,
@@ -120,9 +165,11 @@ function credentialInfo(
   const chain = certificates === 'none' ? [] : certificates === 'single' ? [credential.certificate!] : [credential.certificate!, ...credential.chain];
   const max = access.details.reduce((n, d) => n + (d.numSignatures ?? 0), 0);
   return {
-    key: { status: 'enabled', algo: rsa ? RSA_SIGN_ALGOS : EC_SIGN_ALGOS, len: rsa ? 2048 : 256, ...(rsa ? {} : { curve: '1.2.840.10045.3.1.7' }) },
+    // key.status: whether the portal lets the key sign; cert.status: what the signing CA says, left
+    // out when it cannot be established (CSC: return only a status that is accurate).
+    key: { status: credential.status === 'active' ? 'enabled' : 'disabled', algo: rsa ? RSA_SIGN_ALGOS : EC_SIGN_ALGOS, len: rsa ? 2048 : 256, ...(rsa ? {} : { curve: '1.2.840.10045.3.1.7' }) },
     cert: {
-      status: 'valid',
+      ...(status.status === 'unknown' ? {} : { status: status.status }),
       certificates: chain.map((c) => Buffer.from(c).toString('base64')),
       ...(certInfo
         ? { issuerDN: cert.issuer, serialNumber: cert.serialNumber, subjectDN: cert.subject, validFrom: cert.notBefore.toISOString(), validTo: cert.notAfter.toISOString() }
@@ -146,7 +193,7 @@ async function signHash(
   const parsed = signHashSchema.safeParse(await readJsonBody(req));
   if (!parsed.success) throw new PortalError('signing_hash_invalid', 400, parsed.error.issues.map((i) => i.path.join('.')).join(', '));
   const body = parsed.data;
-  const credential = await ownCredential(portal, access, body.credentialID, authorisedIds);
+  const credential = await signingCredential(portal, access, body.credentialID, authorisedIds);
   // The document type must be one the practitioner approved, and one remote signing allows at all.
   if (!access.details.some((d) => d.credentialID === credential.id && d.documentTypes.includes(body.documentType))) {
     throw new PortalError('signing_document_type_not_allowed', 403, body.documentType);
@@ -162,6 +209,11 @@ async function signHash(
   if (digests.some((d) => d.length !== hashAlgorithm.length)) throw new PortalError('signing_hash_invalid', 400, `hashes must be ${hashAlgorithm.length} bytes`);
   const practitioner = await portal.prisma.practitioner.findUnique({ where: { id: access.practitionerId } });
   if (!practitioner || practitioner.lockedAt) throw new PortalError('practitioner_locked', 403);
+  // The certificate as the signing CA sees it now; a status that cannot be established refuses (fail closed).
+  const status = await certificateStatus(portal, credential.certificate!);
+  if (status.status === 'expired') throw new PortalError('signing_certificate_expired', 400, `expired at ${status.notAfter.toISOString()}`);
+  if (status.status === 'revoked') throw new PortalError('signing_certificate_revoked', 400, status.detail);
+  if (status.status === 'unknown') throw new PortalError('signing_certificate_status_unknown', 503, `${status.code}: ${status.detail}`);
   // Counted before signing, atomically: revoked, expired or over the limit stops here.
   if (!(await reserveSignatures(portal.prisma, access.grantId, digests.length))) throw new PortalError('signing_not_authorised', 403);
 

@@ -30,6 +30,8 @@ import { readCookie } from './portal-session-routes.ts';
 import { requireSameOrigin } from '../request-origin.ts';
 import { qrDataUrl } from '../qr-code.ts';
 import type { Route, RouteContext } from '../route.ts';
+import { attachSigningCertificate, beginSigningRenewal, decodeCertificateFile, pendingSigningKey } from '../../signing/signing-credentials.ts';
+import { destroySigningKeys, listSigningCredentials, revokeSigningCredential, type EndGrant } from '../../signing/signing-credential-lifecycle.ts';
 
 /** What a handler gives back: the JSON answer and what the audit entry says about the action. */
 interface Outcome {
@@ -82,6 +84,18 @@ const validateWith = (portal: Portal) => (metadata: Record<string, unknown>) =>
 async function tellServices(portal: Portal, ended: EndedSessions) {
   const backchannel = await notifyBackchannelLogout(portal.provider, ended.providerSessions, portal.log);
   return { endedPortalSessions: ended.portalSessions, endedProviderSessions: ended.providerSessions.length, backchannelLogouts: backchannel };
+}
+
+/** Ending a signing authorisation on the provider too: its grant and every token minted from it. */
+const endGrantWith =
+  (portal: Portal): EndGrant =>
+  async (grantId) => {
+    await portal.provider.AccessToken.revokeByGrantId(grantId);
+    await (await portal.provider.Grant.find(grantId))?.destroy();
+  };
+
+async function requirePractitioner(portal: Portal, id: string) {
+  if (!(await portal.prisma.practitioner.findUnique({ where: { id }, select: { id: true } }))) throw new PortalError('admin_practitioner_not_found', 404);
 }
 
 const routes: AdminRoute[] = [
@@ -246,6 +260,57 @@ const routes: AdminRoute[] = [
   },
   {
     method: 'GET',
+    pattern: adminPath(`practitioners/${ID}/signing-credentials`),
+    event: 'admin.signing.list',
+    async handle({ portal, params }) {
+      await requirePractitioner(portal, params[0]!);
+      return { body: { credentials: await listSigningCredentials(portal.prisma, params[0]!) }, quiet: true };
+    },
+  },
+  {
+    // The second certificate's lifecycle (seed 002: one escrowed key per person): revoke, destroy
+    // the keys, renew (a new key, then the certificate the CA issued for it).
+    method: 'POST',
+    pattern: adminPath(`practitioners/${ID}/signing/(revoke|destroy-key|renew|certificate)`),
+    event: 'admin.signing',
+    async handle({ portal, body, params }) {
+      const [id, action] = params as [string, string];
+      await requirePractitioner(portal, id);
+      const audit = (details: Record<string, unknown>) => ({ targetPractitionerId: id, details });
+      if (action === 'revoke') {
+        parse(empty, await body());
+        const revoked = await revokeSigningCredential(portal.prisma, id, { endGrant: endGrantWith(portal) });
+        return { body: revoked, audit: audit(revoked) };
+      }
+      if (action === 'destroy-key') {
+        parse(empty, await body());
+        const destroyed = await destroySigningKeys(portal.prisma, portal.keyStores, id, { endGrant: endGrantWith(portal) });
+        return { body: destroyed, audit: audit(destroyed) };
+      }
+      if (action === 'renew') {
+        const { algorithm } = parse(z.object({ algorithm: z.enum(['RSA-2048', 'EC-P256']).default('RSA-2048') }).strict(), await body());
+        const { credential, renews } = await beginSigningRenewal(portal.prisma, portal.keyStores, id, algorithm);
+        const [listed] = (await listSigningCredentials(portal.prisma, id)).filter((c) => c.id === credential.id);
+        // The public key goes to the HPKI signing CA; the audit records only which key was made where.
+        return {
+          status: 201,
+          body: { credentialId: credential.id, renews, keyStore: credential.keyStore, keyAlgorithm: credential.keyAlgorithm, publicKeyPem: listed!.publicKeyPem },
+          audit: audit({ credentialId: credential.id, renews, keyStore: credential.keyStore, keyAlgorithm: credential.keyAlgorithm }),
+        };
+      }
+      // certificate: the CA's certificate for the waiting key (leaf first; a PEM may carry the chain).
+      const input = parse(z.object({ file: uploadSchema, chain: z.array(uploadSchema).max(4).default([]) }).strict(), await body());
+      const pending = await pendingSigningKey(portal.prisma, id);
+      if (!pending) throw Object.assign(new PortalError('signing_credential_not_pending', 409), { audit: audit({}) });
+      const [certificate, ...included] = decodeCertificateFile(decodeUpload(input.file));
+      const chain = [...included, ...input.chain.flatMap((c) => decodeCertificateFile(decodeUpload(c)))];
+      const active = await attachSigningCertificate(portal.prisma, pending.id, certificate!, chain, new Date(), portal.keyStores);
+      const details = { credentialId: active.id, renewed: pending.renewsId };
+      return { body: { ...details, status: active.status }, audit: audit(details) };
+    },
+  },
+  {
+    method: 'GET',
     pattern: adminPath('trust'),
     event: 'admin.trust.list',
     handle: async ({ portal }) => ({ body: await listTrustMaterial(portal.prisma), quiet: true }),
@@ -326,6 +391,7 @@ async function runAdminRequest(ctx: RouteContext, route: AdminRoute | undefined)
   const samePath = routes.find((r) => r.pattern.test(pathname));
   let event = route?.event ?? samePath?.event ?? 'admin.request';
   if (route?.event === 'admin.practitioner') event = `admin.practitioner.${params[1]!.replaceAll('-', '_')}`;
+  if (route?.event === 'admin.signing') event = `admin.signing.${params[1]!.replaceAll('-', '_')}`;
   let adminId: string | undefined;
   let actorId: string | undefined;
   let bodyRead = false;
@@ -364,7 +430,7 @@ async function runAdminRequest(ctx: RouteContext, route: AdminRoute | undefined)
     const code = error instanceof PortalError ? error.code : 'internal_error';
     const context = (error as { audit?: Outcome['audit'] }).audit;
     const clientId = context?.clientId ?? (route && /^services\//.test(path) ? params[0] : null);
-    const target = context?.targetPractitionerId ?? (route?.event === 'admin.practitioner' ? params[0] : null);
+    const target = context?.targetPractitionerId ?? (route?.event === 'admin.practitioner' || route?.event?.startsWith('admin.signing') ? params[0] : null);
     // Requests of someone who is not an administrator are refusals anyone can repeat: summarised.
     const record = adminId ? portal.audit : (entry: Parameters<Portal['audit']>[0]) => portal.refusals.record(entry);
     await record({
