@@ -45,6 +45,13 @@ export interface SampleRp {
 
 const TITLE = 'デモ地域医療連携ネットワーク';
 
+/** What the network says when the portal sends the person back with an error instead of a login. */
+const LOGIN_ERROR_SENTENCES: Record<string, string> = {
+  access_denied: 'ログインを取りやめました。このサービスを使うときは、もう一度「HPKI SSO でログイン」を押してください。',
+  login_required: 'ログインしていません。「HPKI SSO でログイン」を押してログインしてください。',
+  default: 'ログインできませんでした。もう一度お試しください。続く場合は、お問い合わせ用コードを添えて管理者にご連絡ください。',
+};
+
 export async function startSampleRelyingParty(options: SampleRpOptions): Promise<SampleRp> {
   const rpUrl = `http://localhost:${options.port}`;
   const insecure = options.issuer.startsWith('http:');
@@ -97,8 +104,13 @@ export async function startSampleRelyingParty(options: SampleRpOptions): Promise
         // The provider answered the login with an error (the person cancelled, prompt=none without a
         // session…): a page that says so, with the code for whoever supports the network.
         const code = url.searchParams.get('error') ?? '';
-        const sentence = code === 'access_denied' ? 'ログインは取り消されました。' : code === 'login_required' ? 'ログインしていません。もう一度ログインしてください。' : 'ログインできませんでした。';
-        sendPage(res, TITLE, `<p data-testid="rp-status">login-error</p><p>${escapeHtml(sentence)}</p><p>error: <code data-testid="rp-error">${escapeHtml(code)}</code></p><a class="button" href="/login" data-testid="rp-login">HPKI SSO でログイン</a>`);
+        const sentence = LOGIN_ERROR_SENTENCES[code] ?? LOGIN_ERROR_SENTENCES.default!;
+        // The person reads a sentence; the raw code stays in a small line for the help desk.
+        sendPage(
+          res,
+          TITLE,
+          `<p data-testid="rp-error-message" style="font-size:1.25rem">${escapeHtml(sentence)}</p><a class="button" href="/login" data-testid="rp-login">HPKI SSO でログイン</a><p style="font-size:.8rem;color:#475569">お問い合わせ用コード：<span data-testid="rp-status">login-error</span> / <code data-testid="rp-error">${escapeHtml(code)}</code></p>`,
+        );
         return;
       }
       if (url.pathname === '/callback') {

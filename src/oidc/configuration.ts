@@ -262,6 +262,11 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
     // A practitioner consents to a service once, not once per browser session: the newest live
     // grant of this account and client is reused. The portal itself is first-party (no consent).
     // A remote-signing request is asked every time regardless (oidc-provider's rar_prompt).
+    // A logout (RP-initiated or the portal's) ends sessions and revokes their codes and tokens, but
+    // keeps the grant: it is the practitioner's consent, not a login (issue 16 §9). Revoking a refresh
+    // token, or its reuse, still removes the grant, as oidc-provider does by default.
+    revokeGrantPolicy: (ctx) => !ctx.oidc.route.startsWith('end_session') && !(ctx.oidc.route === 'revocation' && ctx.oidc.entities.AccessToken),
+
     loadExistingGrant: async (ctx) => {
       const { client, session } = ctx.oidc;
       const consented = ctx.oidc.result?.consent?.grantId;
@@ -269,7 +274,9 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       // A remote-signing request starts from a fresh grant: earlier authorisations never come back.
       if (ctx.oidc.params?.authorization_details) return undefined;
       const grantId = session!.grantIdFor(client!.clientId);
-      const existing = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
+      const found = grantId ? await ctx.oidc.provider.Grant.find(grantId) : undefined;
+      // A remote-signing grant answers no later request: its window is its own.
+      const existing = found?.rar?.length ? undefined : found;
       if (existing || !session!.accountId) return existing;
       if (client!.clientId === PORTAL_CLIENT_ID) {
         const grant = new ctx.oidc.provider.Grant({ clientId: PORTAL_CLIENT_ID, accountId: session!.accountId });
@@ -277,15 +284,14 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
         await grant.save();
         return grant;
       }
-      const earlier = await deps.prisma().oidcPayload.findFirst({
-        where: {
-          model: 'Grant',
-          expiresAt: { gt: new Date() },
-          AND: [{ payload: { path: ['accountId'], equals: session!.accountId } }, { payload: { path: ['clientId'], equals: client!.clientId } }],
-        },
-        orderBy: { expiresAt: 'desc' },
-        select: { id: true },
-      });
+      // The newest consent of this practitioner to this service that is not a remote-signing one;
+      // oidc-provider then asks only for what it lacks (new scopes, claims or details).
+      const [earlier] = await deps.prisma().$queryRaw<{ id: string }[]>`
+        SELECT id FROM oidc_payload
+         WHERE model = 'Grant' AND expires_at > now()
+           AND payload->>'accountId' = ${session!.accountId} AND payload->>'clientId' = ${client!.clientId}
+           AND (payload->'rar' IS NULL OR jsonb_typeof(payload->'rar') <> 'array' OR jsonb_array_length(payload->'rar') = 0)
+         ORDER BY expires_at DESC LIMIT 1`;
       return earlier ? ctx.oidc.provider.Grant.find(earlier.id) : undefined;
     },
 

@@ -13,7 +13,14 @@ export const interactionViewSchema = z.object({
   chooser: z
     .array(z.object({ id: z.string(), panel: z.string(), titleKey: z.string(), descriptionKey: z.string(), devices: z.array(z.enum(['terminal', 'phone'])) }))
     .default([]),
-  account: z.object({ name: z.string(), nameKanji: z.string().nullable() }).nullable(),
+  account: z
+    .object({
+      name: z.string(),
+      nameKanji: z.string().nullable(),
+      /** The qualifications on record (hcRole display names): how the signing consent names the certificate's holder. */
+      qualifications: z.array(z.object({ ja: z.string(), en: z.string() })).default([]),
+    })
+    .nullable(),
   /** Demo mode: the page may offer the clearly labelled software card. */
   demo: z.boolean().default(false),
   /**
@@ -27,11 +34,22 @@ export const interactionViewSchema = z.object({
   signing: z
     .object({
       credentialId: z.string().nullable(),
-      certificate: z.object({ subject: z.string(), issuer: z.string(), notBefore: z.string(), notAfter: z.string() }).nullable(),
+      certificate: z
+        .object({
+          subject: z.string(),
+          issuer: z.string(),
+          /** The issuing CA's common name: the certificate is shown by its holder and this, never by a DN. */
+          issuerName: z.string().default(''),
+          notBefore: z.string(),
+          notAfter: z.string(),
+        })
+        .nullable(),
       problem: z.enum(['signing_credential_missing', 'signing_credential_mismatch']).nullable(),
       documentTypes: z.array(z.string()),
       numSignatures: z.number().nullable(),
       until: z.string(),
+      /** Length of the window the button names (「…を18時間許可する」), counted by the server. */
+      validitySeconds: z.number().nullable().default(null),
     })
     .nullable()
     .default(null),

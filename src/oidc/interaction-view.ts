@@ -6,6 +6,8 @@ import { CLAIMS } from './configuration.ts';
 import type { InteractionView } from './interaction-view-schema.ts';
 import { methodsForService, readServicePolicy } from '../clients/service-policy.ts';
 import { describeSigningRequest } from '../signing/signing-consent.ts';
+import { hcRoleClaim } from './account.ts';
+import { parseStoredHcRoles } from '../practitioners/practitioner.ts';
 
 export { INTERACTION_VIEW_HEADER, encodeInteractionView } from './interaction-view-schema.ts';
 
@@ -33,6 +35,7 @@ export async function buildInteractionView(
       account = {
         name: `${p.givenName} ${p.familyName}`,
         nameKanji: p.familyNameKanji && p.givenNameKanji ? `${p.familyNameKanji} ${p.givenNameKanji}` : null,
+        qualifications: hcRoleClaim(parseStoredHcRoles(p.hcRoles)).map((r) => ({ ja: r.displayJa, en: r.displayEn })),
       };
     }
   }
@@ -50,8 +53,19 @@ export async function buildInteractionView(
     demo,
     jpkiPagePin,
     hpkiCertUrl: hpkiCertOrigin ? navigationUrl(methods, hpkiCertOrigin, details.uid) : null,
-    signing: rar?.length && accountId ? await describeSigningRequest(prisma, accountId, rar, signingHours) : null,
+    signing: rar?.length && accountId ? signingView(await describeSigningRequest(prisma, accountId, rar, signingHours)) : null,
   };
+}
+
+/** The signing request as the consent page shows it: the issuing CA by name, the window's length. */
+function signingView(request: Awaited<ReturnType<typeof describeSigningRequest>>): NonNullable<InteractionView['signing']> {
+  const certificate = request.certificate ? { ...request.certificate, issuerName: commonName(request.certificate.issuer) } : null;
+  return { ...request, certificate, validitySeconds: Math.max(0, Math.round((Date.parse(request.until) - Date.now()) / 1000)) };
+}
+
+/** The CN of an RFC 4514 distinguished name (the whole name when it has none). */
+export function commonName(dn: string): string {
+  return /(?:^|,\s*)CN=((?:\\.|[^,])+)/i.exec(dn)?.[1]?.replace(/\\(.)/g, '$1').trim() ?? dn;
 }
 
 

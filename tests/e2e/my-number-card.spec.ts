@@ -116,6 +116,10 @@ async function openRpLogin(page: Page) {
   await page.goto(rp.url);
   await page.getByTestId('rp-login').click();
   await expect(page.getByTestId('jpki-section')).toBeVisible();
+  // The HPKI card is the main method here; the My Number Card's PIN form is one click away.
+  await expect(page.getByTestId('login-primary')).toHaveAttribute('data-method', 'hpki-card');
+  await page.getByTestId('jpki-login-show-pin').click();
+  await expect(page.getByTestId('jpki-login-pin')).toBeVisible();
 }
 
 async function enterPin(page: Page, testId: string, pin: string) {

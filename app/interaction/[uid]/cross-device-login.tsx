@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslations } from 'next-intl';
 import { ErrorNotice, buttonClass, secondaryButtonClass } from '@/app/components/card';
 import { ApiError, postJson, toApiError } from '@/app/components/post-json';
+import { rememberMethod } from './login-choice';
 
 interface Started {
   request: string;
@@ -18,7 +19,17 @@ type Phase = 'idle' | 'starting' | 'waiting' | 'approved' | 'expired' | 'cancell
  * asks the server every 1.5 s whether the registered phone approved, and then completes the login
  * by itself. The deadline is counted from the server's remaining seconds, not the terminal's clock.
  */
-export function CrossDeviceLogin({ base }: { base: string }) {
+export function CrossDeviceLogin({
+  base,
+  autoStart = false,
+  onRefused,
+}: {
+  base: string;
+  /** Show the code at once (the smartphone panel's 「QRコードを表示」 mounted this). */
+  autoStart?: boolean;
+  /** A refusal of the service's policy: the chooser shows it as its own page. */
+  onRefused?: (code: string, message: string) => boolean;
+}) {
   const t = useTranslations();
   const [shown, setShown] = useState<(Started & { deadline: number }) | null>(null);
   const [phase, setPhase] = useState<Phase>('idle');
@@ -28,6 +39,7 @@ export function CrossDeviceLogin({ base }: { base: string }) {
 
   function fail(e: unknown) {
     const err = toApiError(e, t('errors.internal_error'));
+    if (onRefused?.(err.code, err.message)) return;
     setError({ code: err.code, message: err.message });
     setPhase('error');
   }
@@ -52,11 +64,20 @@ export function CrossDeviceLogin({ base }: { base: string }) {
     setPhase('approved');
     try {
       const { redirectTo } = await postJson<{ redirectTo: string }>(`${base}/cross-device/complete`, { request });
+      rememberMethod('passkey-cross-device');
       window.location.assign(redirectTo);
     } catch (e) {
       fail(e);
     }
   }
+
+  const autoStarted = useRef(false);
+  useEffect(() => {
+    if (!autoStart || autoStarted.current) return;
+    autoStarted.current = true;
+    void start();
+    // Once, on the click that mounted this part.
+  }, [autoStart]);
 
   // The visible countdown.
   useEffect(() => {
@@ -99,9 +120,7 @@ export function CrossDeviceLogin({ base }: { base: string }) {
   }, [phase, shown, seconds]);
 
   return (
-    <div className="rounded-lg border border-slate-200 p-4" data-testid="cross-device-section">
-      <h2 className="text-lg font-semibold">{t('crossDevice.title')}</h2>
-      <p className="mt-1 text-slate-600">{t('crossDevice.description')}</p>
+    <div data-testid="cross-device-section">
       {phase === 'idle' || (phase === 'error' && !shown) || phase === 'starting' ? (
         <button className={`${buttonClass} mt-3`} onClick={start} disabled={phase === 'starting'} data-testid="cross-device-login">
           {phase === 'starting' ? t('crossDevice.starting') : t('crossDevice.button')}

@@ -1,9 +1,10 @@
 'use client';
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useTranslations } from 'next-intl';
 import { ErrorNotice, buttonClass, secondaryButtonClass } from '@/app/components/card';
 import { ApiError, postJson } from '@/app/components/post-json';
 import { CardError, authenticateWithCard, cardMessageCode } from '@/app/components/card/web-eid-bridge';
+import { rememberMethod } from './login-choice';
 
 type Status =
   | { kind: 'idle' }
@@ -23,6 +24,8 @@ export function HpkiCardLogin({
   extension,
   onExtensionAnswered,
   myNumberCardAnchor,
+  autoStart = false,
+  onRefused,
 }: {
   /** `/interaction/<uid>` */
   base: string;
@@ -33,6 +36,10 @@ export function HpkiCardLogin({
   onExtensionAnswered: () => void;
   /** The My Number Card section of this page, when it offers one: a wrong card points there. */
   myNumberCardAnchor?: string;
+  /** Start reading at once: the person pressed this method's button in the list of other methods. */
+  autoStart?: boolean;
+  /** A refusal of the service's policy (qualification, level): the chooser shows it as its own page. */
+  onRefused?: (code: string, message: string) => boolean;
 }) {
   const t = useTranslations();
   const available = extension;
@@ -47,6 +54,7 @@ export function HpkiCardLogin({
       setStatus({ kind: 'verifying' });
       const { redirectTo } = await postJson<{ redirectTo: string }>(`${base}/hpki-card/verify`, { nonce, token });
       setStatus({ kind: 'done' });
+      rememberMethod('hpki-card');
       window.location.assign(redirectTo);
     } catch (error) {
       if (error instanceof CardError) {
@@ -54,12 +62,21 @@ export function HpkiCardLogin({
         const code = cardMessageCode(error.code, 'hpki');
         setStatus({ kind: 'error', code, message: t(`errors.${code}`), reason: error.reason });
       } else if (error instanceof ApiError) {
+        if (onRefused?.(error.code, error.message)) return;
         setStatus({ kind: 'error', code: error.code, message: error.message });
       } else {
         setStatus({ kind: 'error', code: 'internal_error', message: t('errors.internal_error') });
       }
     }
   }
+
+  const started = useRef(false);
+  useEffect(() => {
+    if (!autoStart || started.current) return;
+    started.current = true;
+    void login();
+    // Once, on the click that mounted this panel.
+  }, [autoStart]);
 
   if (available === null || (available === false && !demo)) return null;
 
@@ -68,11 +85,6 @@ export function HpkiCardLogin({
     <div id="hpki-card-section" className="rounded-lg border border-slate-200 p-4" data-testid="hpki-card-section">
       <h2 className="text-lg font-semibold">{t('login.hpkiCard.title')}</h2>
       <p className="mt-1 text-slate-600">{t('login.hpkiCard.description')}</p>
-      {demo ? (
-        <p className="mt-2 rounded bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="hpki-card-demo">
-          {t('login.hpkiCard.demoNotice')}
-        </p>
-      ) : null}
       {available === false && status.kind !== 'error' ? (
         <p className="mt-2 text-slate-700" data-testid="hpki-card-missing">
           {t('login.hpkiCard.extensionMissing')}

@@ -1,4 +1,6 @@
+'use client';
 import { useTranslations } from 'next-intl';
+import { rememberMethod } from './login-choice';
 import { buttonClass } from '@/app/components/card';
 
 /**
@@ -12,7 +14,7 @@ export function HpkiCertLogin({ url }: { url: string }) {
     <div className="rounded-lg border border-slate-200 p-4" data-testid="hpki-cert-section">
       <h2 className="text-lg font-semibold">{t('title')}</h2>
       <p className="mt-1 text-slate-600">{t('description')}</p>
-      <a className={`${buttonClass} mt-3`} href={url} data-testid="hpki-cert-login">
+      <a className={`${buttonClass} mt-3`} href={url} onClick={() => rememberMethod('hpki-cert')} data-testid="hpki-cert-login">
         {t('button')}
       </a>
     </div>

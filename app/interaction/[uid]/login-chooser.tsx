@@ -1,46 +1,91 @@
 'use client';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslations } from 'next-intl';
 import { browserSupportsWebAuthn, startAuthentication, type PublicKeyCredentialRequestOptionsJSON } from '@simplewebauthn/browser';
 import type { InteractionView } from '@/src/oidc/interaction-view-schema';
-import { Card, ErrorNotice, buttonClass, secondaryButtonClass } from '@/app/components/card';
-import { ApiError, postJson, toApiError } from '@/app/components/post-json';
+import { Card, ErrorNotice, secondaryButtonClass } from '@/app/components/card';
+import { postJson, toApiError } from '@/app/components/post-json';
+import { isCardExtensionAvailable } from '@/app/components/card/web-eid-bridge';
 import { HpkiCardLogin } from './hpki-card-login';
 import { HpkiCertLogin } from './hpki-cert-login';
 import { MyNumberCardLogin } from './my-number-card-login';
-import { CrossDeviceLogin } from './cross-device-login';
-import { isCardExtensionAvailable } from '@/app/components/card/web-eid-bridge';
+import { SmartphoneLogin } from './smartphone-login';
+import { RefusedLogin } from './refused-login';
+import { LoginGroup, REFUSAL_CODES, choosePrimary, groupOf, looksLikePhone, readLastMethod, rememberMethod, rowButtonClass, type Refusal } from './login-choice';
 
 /** How long the page waits for the card extension to answer before it counts as not installed. */
 const EXTENSION_CHECK_SECONDS = 2;
 
-type ChooserEntry = InteractionView['chooser'][number];
 type Status = { kind: 'idle' } | { kind: 'working' } | { kind: 'error'; code: string; message: string };
 
 /**
- * Shows only the methods that work here: offered for this request (the registry's entries, in its
- * order) and supported by this browser. Each entry names its panel; a new kind of method adds one here.
+ * One primary method — the one used last in this browser, else the first that works here — and the
+ * others one click away, one line each (issue 16 §1). On a phone only the methods that work on a
+ * phone. A refused qualification or level replaces the chooser with a page of its own (§2).
+ * Clicking another method's button both makes it the main method and starts it, so every method's
+ * button keeps its test id and needs one click, as before.
  */
 export function LoginChooser({ view }: { view: InteractionView }) {
   const t = useTranslations();
   const [webauthn, setWebauthn] = useState<boolean | null>(null);
+  const [phoneHint, setPhoneHint] = useState<boolean | null>(null);
+  const [lastMethod, setLastMethod] = useState<string | null>(null);
   const [status, setStatus] = useState<Status>({ kind: 'idle' });
   const [card, setCard] = useState<boolean | null>(null);
-  useEffect(() => setWebauthn(browserSupportsWebAuthn()), []);
+  // The method the person picked on this page, and the action its click asked for.
+  const [picked, setPicked] = useState<{ group: LoginGroup; start: 'card' | 'cross-device' | null } | null>(null);
+  const [refused, setRefused] = useState<Refusal | null>(null);
+  useEffect(() => {
+    setWebauthn(browserSupportsWebAuthn());
+    setPhoneHint(looksLikePhone());
+    setLastMethod(readLastMethod());
+  }, []);
 
   const base = `/interaction/${view.uid}`;
+  const entries = view.chooser;
+  const offers = (panel: string) => entries.some((e) => e.panel === panel);
   // Both card methods travel through the same extension (the card bridge): asked once per page.
-  const cardMethodOffered = view.chooser.some((e) => e.panel === 'hpki-card' || e.panel === 'my-number-card');
+  const cardMethodOffered = offers('hpki-card') || offers('my-number-card');
   useEffect(() => {
-    if (!cardMethodOffered) return;
+    if (!cardMethodOffered || phoneHint !== false) return;
     let current = true;
     void isCardExtensionAvailable(EXTENSION_CHECK_SECONDS).then((ok) => current && setCard((known) => known || ok));
     return () => {
       current = false;
     };
-  }, [cardMethodOffered]);
+  }, [cardMethodOffered, phoneHint]);
+
+  // A card bridge that answers means a terminal with a reader, whatever the pointer says.
+  const phone = phoneHint === true && card !== true;
+  const device = phone ? 'phone' : 'terminal';
+  const settled = webauthn !== null && phoneHint !== null && (phone || !cardMethodOffered || card !== null);
+  const onThisDevice = (panel: string) => entries.some((e) => e.panel === panel && e.devices.includes(device));
+
+  const works: Record<LoginGroup, boolean> = {
+    'hpki-card': onThisDevice('hpki-card') && (card === true || view.demo),
+    'hpki-cert': onThisDevice('hpki-cert') && Boolean(view.hpkiCertUrl),
+    'my-number-card': onThisDevice('my-number-card') && (card === true || view.jpkiPagePin),
+    smartphone: (onThisDevice('passkey') && webauthn === true) || onThisDevice('cross-device'),
+  };
+  const groups = [...new Set(entries.map((e) => groupOf(e.panel)).filter((g): g is LoginGroup => g !== null))].filter((g) => works[g]);
+  const remembered = lastMethod ? groupOf(lastMethod) : null;
+  const primary = settled ? (picked?.group ?? choosePrimary(groups, remembered)) : null;
+  const others = groups.filter((g) => g !== primary);
+  const nothingWorks = settled && groups.length === 0;
+
+  function pick(group: LoginGroup, start: 'card' | 'cross-device' | null = null) {
+    setStatus({ kind: 'idle' });
+    setPicked({ group, start });
+  }
+
+  function refuse(code: string, message: string): boolean {
+    if (!REFUSAL_CODES.has(code)) return false;
+    setRefused({ code, message });
+    return true;
+  }
 
   async function loginWithPasskey() {
+    pick('smartphone');
     setStatus({ kind: 'working' });
     try {
       const options = await postJson<PublicKeyCredentialRequestOptionsJSON>(`${base}/passkey/options`);
@@ -54,9 +99,11 @@ export function LoginChooser({ view }: { view: InteractionView }) {
         return;
       }
       const { redirectTo } = await postJson<{ redirectTo: string }>(`${base}/passkey/verify`, response);
+      rememberMethod('passkey');
       window.location.assign(redirectTo);
     } catch (error) {
       const e = toApiError(error, t('errors.internal_error'));
+      if (refuse(e.code, e.message)) return setStatus({ kind: 'idle' });
       setStatus({ kind: 'error', code: e.code, message: e.message });
     }
   }
@@ -71,84 +118,178 @@ export function LoginChooser({ view }: { view: InteractionView }) {
     }
   }
 
-  // The registry's entries, in its order; each names the panel that runs it.
-  const entries = view.chooser;
-  const offers = (panel: string) => entries.some((e) => e.panel === panel);
-  const cardOffered = offers('hpki-card');
-  const checking = webauthn === null || (cardMethodOffered && card === null);
-  // Nothing works when the passkey family and the card are both out and no other method is offered.
-  const passkeyWorks = webauthn === true && (offers('passkey') || offers('cross-device'));
-  const cardWorks = (cardMethodOffered && card === true) || (cardOffered && view.demo) || (offers('my-number-card') && view.jpkiPagePin);
-  const otherMethods = entries.some((e) => !['passkey', 'cross-device', 'hpki-card', 'my-number-card'].includes(e.panel));
-  const nothingWorks = !checking && !passkeyWorks && !cardWorks && !otherMethods;
+  const cancelButton = (
+    <button className={secondaryButtonClass} onClick={cancel} data-testid="cancel">
+      {t('login.cancel')}
+    </button>
+  );
 
-  function panel(entry: ChooserEntry) {
-    switch (entry.panel) {
+  if (refused) return <RefusedLogin refusal={refused} onRetry={() => setRefused(null)} cancelButton={cancelButton} />;
+
+  const smartphone = {
+    passkey: onThisDevice('passkey') && webauthn === true,
+    crossDevice: onThisDevice('cross-device'),
+  };
+
+  /** The main method: its whole panel with a large button. */
+  function panel(group: LoginGroup): ReactNode {
+    const autoStart = picked?.group === group ? picked.start : null;
+    switch (group) {
       case 'hpki-card':
         return (
           <HpkiCardLogin
-            key={entry.id}
             base={base}
             demo={view.demo}
             extension={card}
+            autoStart={autoStart === 'card'}
             onExtensionAnswered={() => setCard(true)}
-            myNumberCardAnchor={offers('my-number-card') ? 'my-number-card-section' : undefined}
+            onRefused={refuse}
+            myNumberCardAnchor={works['my-number-card'] ? 'my-number-card-section' : undefined}
           />
         );
       case 'hpki-cert':
-        return view.hpkiCertUrl ? <HpkiCertLogin key={entry.id} url={view.hpkiCertUrl} /> : null;
+        return <HpkiCertLogin url={view.hpkiCertUrl!} />;
       case 'my-number-card':
-        // Through the card bridge; the demo's software card also without it.
-        return card === true || view.jpkiPagePin ? (
+        return (
           <MyNumberCardLogin
-            key={entry.id}
             base={base}
             pagePin={view.jpkiPagePin}
             bridgeAvailable={card}
-            hpkiCardAnchor={cardOffered ? 'hpki-card-section' : undefined}
+            autoRead={autoStart === 'card'}
+            hpkiCardAnchor={works['hpki-card'] ? 'hpki-card-section' : undefined}
           />
-        ) : null;
-      case 'cross-device':
-        return <CrossDeviceLogin key={entry.id} base={base} />;
-      case 'passkey':
-        return webauthn === true ? (
-          <div key={entry.id} className="rounded-lg border border-slate-200 p-4">
-            <h2 className="text-lg font-semibold">{t(entry.titleKey)}</h2>
-            <p className="mt-1 text-slate-600">{t(entry.descriptionKey)}</p>
-            <button className={`${buttonClass} mt-3`} onClick={loginWithPasskey} disabled={status.kind === 'working'} data-testid="passkey-login">
-              {status.kind === 'working' ? t('login.passkey.waiting') : t('login.passkey.button')}
-            </button>
-          </div>
-        ) : null;
-      default:
-        return null;
+        );
+      case 'smartphone':
+        return (
+          <SmartphoneLogin
+            base={base}
+            phone={phone}
+            passkey={smartphone.passkey}
+            crossDevice={smartphone.crossDevice}
+            autoStartCrossDevice={autoStart === 'cross-device'}
+            passkeyBusy={status.kind === 'working'}
+            onPasskey={loginWithPasskey}
+            onRefused={refuse}
+          />
+        );
+    }
+  }
+
+  /** Another method: one line that says what it is, and its button (one click starts it). */
+  function row(group: LoginGroup): ReactNode {
+    const line = (id: string, testId: string, title: string, description: string, actions: ReactNode) => (
+      <li key={group} id={id} data-testid={testId} className="flex flex-col gap-2 px-4 py-3 sm:flex-row sm:items-center sm:gap-4">
+        <div className="min-w-0 flex-1">
+          <h3 className="font-semibold">{title}</h3>
+          <p className="text-sm text-slate-600">{description}</p>
+        </div>
+        <div className="flex shrink-0 flex-col gap-2 sm:flex-row">{actions}</div>
+      </li>
+    );
+    switch (group) {
+      case 'hpki-card':
+        return line(
+          'hpki-card-section',
+          'hpki-card-section',
+          t('login.hpkiCard.title'),
+          t('login.short.hpkiCard'),
+          <button type="button" className={rowButtonClass} onClick={() => pick('hpki-card', 'card')} data-testid="hpki-card-login">
+            {t('login.hpkiCard.button')}
+          </button>,
+        );
+      case 'hpki-cert':
+        return line(
+          'hpki-cert-section',
+          'hpki-cert-section',
+          t('login.hpkiCert.title'),
+          t('login.short.hpkiCert'),
+          <a className={rowButtonClass} href={view.hpkiCertUrl!} onClick={() => rememberMethod('hpki-cert')} data-testid="hpki-cert-login">
+            {t('login.hpkiCert.button')}
+          </a>,
+        );
+      case 'my-number-card':
+        return line(
+          'my-number-card-section',
+          'jpki-section',
+          t('login.myNumberCard.title'),
+          t('login.short.myNumberCard'),
+          <>
+            {card === true ? (
+              <button type="button" className={rowButtonClass} onClick={() => pick('my-number-card', 'card')} data-testid="jpki-login-read">
+                {t('login.myNumberCard.rowRead')}
+              </button>
+            ) : null}
+            {view.jpkiPagePin ? (
+              <button type="button" className={rowButtonClass} onClick={() => pick('my-number-card')} data-testid="jpki-login-show-pin">
+                {t('login.myNumberCard.showPin')}
+              </button>
+            ) : null}
+          </>,
+        );
+      case 'smartphone':
+        return line(
+          'smartphone-section',
+          'smartphone-section',
+          phone ? t('login.smartphone.phoneTitle') : t('login.smartphone.title'),
+          phone ? t('login.smartphone.phoneDescription') : t('login.short.smartphone'),
+          <>
+            {smartphone.crossDevice ? (
+              <button type="button" className={rowButtonClass} onClick={() => pick('smartphone', 'cross-device')} data-testid="cross-device-login">
+                {t('login.smartphone.qrButton')}
+              </button>
+            ) : null}
+            {smartphone.passkey ? (
+              <button type="button" className={rowButtonClass} onClick={loginWithPasskey} disabled={status.kind === 'working'} data-testid="passkey-login">
+                {phone ? t('login.passkey.button') : t('login.smartphone.passkeyButton')}
+              </button>
+            ) : null}
+          </>,
+        );
     }
   }
 
   return (
-    <div className="space-y-6">
-      <Card testId="login">
-        <h1 className="text-2xl font-bold">{t('login.title')}</h1>
-        <p className="mt-2 text-slate-700" data-testid="client-name">
+    <Card testId="login">
+      <h1 className="text-2xl font-bold">{t('login.title')}</h1>
+      <div className="mt-1 flex flex-wrap items-baseline justify-between gap-x-4">
+        <p className="text-slate-700" data-testid="client-name">
           {t('login.forService', { service: view.client.name })}
         </p>
-        <p className="mt-1 text-slate-600">{t('login.chooseMethod')}</p>
-        <div className="mt-6 space-y-4">
-          {entries.map(panel)}
-          {nothingWorks ? <ErrorNotice message={t('login.noMethod')} /> : null}
-          {checking ? <p className="text-slate-500">{t('common.loading')}</p> : null}
-        </div>
-        {status.kind === 'error' ? (
-          <div className="mt-4">
-            <ErrorNotice message={status.message} code={status.code} />
-          </div>
+        {primary && remembered === primary && !picked ? (
+          <p className="rounded-full bg-sky-50 px-3 py-0.5 text-sm font-semibold text-sky-800" data-testid="login-last-used">
+            {t('login.lastUsed')}
+          </p>
         ) : null}
-        <div className="mt-6">
-          <button className={secondaryButtonClass} onClick={cancel} data-testid="cancel">
-            {t('login.cancel')}
-          </button>
+      </div>
+      {!settled ? (
+        <p className="mt-4 text-slate-500" data-testid="login-checking">
+          {t('common.loading')}
+        </p>
+      ) : null}
+      {primary ? (
+        <div className="mt-4" data-testid="login-primary" data-method={primary}>
+          {panel(primary)}
         </div>
-      </Card>
-    </div>
+      ) : null}
+      {status.kind === 'error' ? (
+        <div className="mt-4">
+          <ErrorNotice message={status.message} code={status.code} />
+        </div>
+      ) : null}
+      {others.length ? (
+        <section className="mt-4" aria-labelledby="login-others-heading" data-testid="login-others">
+          <h2 id="login-others-heading" className="font-semibold text-slate-700">
+            {t('login.otherMethods')}
+          </h2>
+          <ul className="mt-2 divide-y divide-slate-200 rounded-lg border border-slate-200">{others.map(row)}</ul>
+        </section>
+      ) : null}
+      {nothingWorks ? (
+        <div className="mt-4">
+          <ErrorNotice message={t('login.noMethod')} />
+        </div>
+      ) : null}
+      <div className="mt-4">{cancelButton}</div>
+    </Card>
   );
 }

@@ -27,7 +27,7 @@ export default async function InteractionPage() {
           {/* Demo mode only: a software HPKI card speaking the extension's messages (src/demo). */}
           <script src="/demo/software-card.js?holder=doctor" async />
           {view.chooser.some((e) => e.panel === 'my-number-card') ? <script src="/demo/software-my-number-card.js" async /> : null}
-          <p className="mb-4 rounded-lg border border-amber-300 bg-amber-50 p-3 text-amber-900" data-testid="demo-software-card-notice">
+          <p className="mb-3 rounded-lg border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="demo-software-card-notice">
             {t('login.hpkiCard.demoSoftwareCard')}
           </p>
         </>
