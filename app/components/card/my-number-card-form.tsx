@@ -1,5 +1,5 @@
 'use client';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslations } from 'next-intl';
 import { Card, ErrorNotice, buttonClass, secondaryButtonClass } from '@/app/components/card';
 import { ApiError, postJson } from '@/app/components/post-json';
@@ -30,6 +30,8 @@ export function MyNumberCardForm({
   pagePin,
   bridgeAvailable,
   hpkiCardAnchor,
+  autoStart = false,
+  onRefused,
 }: {
   challengeUrl: string;
   submitUrl: string;
@@ -42,6 +44,10 @@ export function MyNumberCardForm({
   bridgeAvailable: boolean | null;
   /** The HPKI card section of this page, when it offers one: an HPKI card in the reader points there. */
   hpkiCardAnchor?: string;
+  /** Read the card through the bridge once it answers (the person already chose this method). */
+  autoStart?: boolean;
+  /** A refusal the page shows on its own (e.g. the service's policy); true: handled, not shown here. */
+  onRefused?: (code: string, message: string) => boolean;
 }) {
   const t = useTranslations();
   const [pin, setPin] = useState('');
@@ -59,6 +65,7 @@ export function MyNumberCardForm({
     } else if (error instanceof MyNumberCardError) {
       setFailure({ code: error.code, triesLeft: error.triesLeft, message: t(`errors.${error.code}`, { triesLeft: error.triesLeft ?? 0 }) });
     } else if (error instanceof ApiError) {
+      if (onRefused?.(error.code, error.message)) return;
       setFailure({ code: error.code, message: error.message });
     } else {
       setFailure({ code: 'internal_error', message: t('errors.internal_error') });
@@ -102,6 +109,15 @@ export function MyNumberCardForm({
   }
 
   const busy = step !== null || !hydrated;
+
+  // Once, when the bridge has answered and the page is live.
+  const started = useRef(false);
+  useEffect(() => {
+    if (!autoStart || started.current || !hydrated || !bridgeAvailable) return;
+    started.current = true;
+    void readWithBridge();
+    // readWithBridge reads only props and setters; the guard above keeps it to one call.
+  }, [autoStart, hydrated, bridgeAvailable]);
   return (
     <Card testId={testId}>
       {bridgeAvailable ? (

@@ -156,6 +156,7 @@ export function LoginChooser({ view }: { view: InteractionView }) {
             pagePin={view.jpkiPagePin}
             bridgeAvailable={card}
             autoRead={autoStart === 'card'}
+            onRefused={refuse}
             hpkiCardAnchor={works['hpki-card'] ? 'hpki-card-section' : undefined}
           />
         );

@@ -1,5 +1,4 @@
 'use client';
-import { useEffect, useRef } from 'react';
 import { useTranslations } from 'next-intl';
 import { MyNumberCardForm } from '@/app/components/card/my-number-card-form';
 import { rememberMethod } from './login-choice';
@@ -11,6 +10,7 @@ export function MyNumberCardLogin({
   bridgeAvailable,
   hpkiCardAnchor,
   autoRead = false,
+  onRefused,
 }: {
   base: string;
   pagePin: boolean;
@@ -18,18 +18,12 @@ export function MyNumberCardLogin({
   hpkiCardAnchor?: string;
   /** Read the card through the bridge at once: the person pressed this method's button in the list of other methods. */
   autoRead?: boolean;
+  /** The service's refusal gets a page of its own (the chooser's). */
+  onRefused?: (code: string, message: string) => boolean;
 }) {
   const t = useTranslations();
-  const section = useRef<HTMLDivElement>(null);
-  const started = useRef(false);
-  useEffect(() => {
-    if (!autoRead || started.current) return;
-    started.current = true;
-    // The shared form has no start-at-once switch: press its own bridge button, once.
-    section.current?.querySelector<HTMLButtonElement>('[data-testid="jpki-login-read"]')?.click();
-  }, [autoRead]);
   return (
-    <div ref={section} id="my-number-card-section" className="rounded-lg border border-slate-200 p-4" data-testid="jpki-section">
+    <div id="my-number-card-section" className="rounded-lg border border-slate-200 p-4" data-testid="jpki-section">
       <h2 className="text-lg font-semibold">{t('login.myNumberCard.title')}</h2>
       <p className="mt-1 text-slate-600">{t('login.myNumberCard.description')}</p>
       <div className="mt-3">
@@ -41,6 +35,8 @@ export function MyNumberCardLogin({
           pagePin={pagePin}
           bridgeAvailable={bridgeAvailable}
           hpkiCardAnchor={hpkiCardAnchor}
+          autoStart={autoRead}
+          onRefused={onRefused}
           onDone={(result) => {
             rememberMethod('jpki');
             window.location.assign(String(result.redirectTo));
