@@ -60,7 +60,8 @@ function registrationStep(action: string, path: string, step: (ctx: Registration
   };
 }
 
-async function checkPassword({ portal, req, res, code, ip, practitionerId, auditFailure }: RegistrationContext) {
+async function checkPassword(ctx: RegistrationContext) {
+  const { portal, req, res, code, ip, practitionerId } = ctx;
   const parsed = passwordBody.safeParse(await readJsonBody(req));
   if (!parsed.success) throw new PortalError('registration_password_format', 400);
   // A right password is answered while the code's row is still held (checkRegistrationPassword).
@@ -68,14 +69,16 @@ async function checkPassword({ portal, req, res, code, ip, practitionerId, audit
     const options = await beginPasskeyRegistration(tx, portal.rp, usable);
     await sendJsonAndWait(res, 200, { options });
   });
-  if (!check.ok) {
-    const errorCode = check.locked ? 'registration_code_locked' : 'registration_password_wrong';
-    await auditFailure(errorCode, { remaining: check.remaining, attempt: check.attempt });
-    const locale = localeFromCookieHeader(req.headers.cookie);
-    sendJson(res, check.locked ? 423 : 401, { error: errorCode, message: errorMessage(errorCode, locale), remaining: check.remaining });
-    return;
-  }
+  if (!check.ok) return answerWrongPassword(ctx, check);
   await portal.audit({ event: 'registration.password', result: 'success', practitionerId, ip, details: { attempt: check.attempt } });
+}
+
+/** A wrong password (423 once the code locks), with the tries left; audited with the attempt's number. */
+async function answerWrongPassword({ req, res, auditFailure }: RegistrationContext, check: { locked: boolean; remaining: number; attempt: number }) {
+  const errorCode = check.locked ? 'registration_code_locked' : 'registration_password_wrong';
+  await auditFailure(errorCode, { remaining: check.remaining, attempt: check.attempt });
+  const locale = localeFromCookieHeader(req.headers.cookie);
+  sendJson(res, check.locked ? 423 : 401, { error: errorCode, message: errorMessage(errorCode, locale), remaining: check.remaining });
 }
 
 async function registerPasskey({ portal, req, res, code, ip }: RegistrationContext) {
@@ -104,17 +107,12 @@ function jpkiDependencies(portal: RouteContext['portal']) {
  * The password again (counted and locking like the passkey step), then a JPKI challenge for the
  * card. The code is not used up: the passkey can still be registered with it.
  */
-async function myNumberCardChallenge({ portal, req, res, code, ip, auditFailure }: RegistrationContext) {
+async function myNumberCardChallenge(ctx: RegistrationContext) {
+  const { portal, req, res, code, ip } = ctx;
   const parsed = passwordBody.safeParse(await readJsonBody(req));
   if (!parsed.success) throw new PortalError('registration_password_format', 400);
   const check = await checkRegistrationPassword(portal.prisma, code, parsed.data.password);
-  if (!check.ok) {
-    const errorCode = check.locked ? 'registration_code_locked' : 'registration_password_wrong';
-    await auditFailure(errorCode, { remaining: check.remaining, attempt: check.attempt });
-    const locale = localeFromCookieHeader(req.headers.cookie);
-    sendJson(res, check.locked ? 423 : 401, { error: errorCode, message: errorMessage(errorCode, locale), remaining: check.remaining });
-    return;
-  }
+  if (!check.ok) return answerWrongPassword(ctx, check);
   await portal.audit({ event: 'registration.mnc_challenge', result: 'success', practitionerId: check.row.practitionerId, ip, details: { attempt: check.attempt } });
   sendJson(res, 200, await issueJpkiChallenge(jpkiDependencies(portal), 'jpki-registration', registrationBinding(check.row.id)));
 }
