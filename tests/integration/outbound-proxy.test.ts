@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SignJWT, exportJWK, generateKeyPair } from 'jose';
+import { exportJWK, generateKeyPair } from 'jose';
 import { startTestPortal, CookieJar, type TestPortal } from '../support/test-portal.ts';
 import { importTestPki } from '../support/seed-trust.ts';
 import { followRedirects, hpkiCardLogin, jsonPost, finishAuthorization } from '../support/browser-flow.ts';
@@ -22,6 +22,7 @@ import { createOutboundFetch, OutboundFetchError, type OutboundFetch } from '../
 import { recordPractitionerCertificate } from '../../src/practitioners/practitioner-certificates.ts';
 import { createPractitioner } from '../../src/practitioners/practitioner.ts';
 import { upsertClient } from '../../src/clients/clients.ts';
+import { createJwksUriService, pushAuthorizationRequestWithAssertion } from '../support/jwks-service.ts';
 
 /**
  * Issue 17 §6 (seed 003: a facility reaches the cloud through a proxy server): every outbound
@@ -357,55 +358,8 @@ describe('a proxy that refuses: the fetch’s normal failure, revocation fails c
   });
 });
 
-/** A private_key_jwt service whose keys are at `jwksUri`. */
-async function keyService(clientId: string, jwksUri: string) {
-  await t.portal.prisma.oidcClient.create({
-    data: {
-      clientId,
-      name: clientId,
-      metadata: {
-        client_id: clientId,
-        client_name: clientId,
-        redirect_uris: [`http://localhost:9/${clientId}/cb`],
-        grant_types: ['authorization_code'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'private_key_jwt',
-        token_endpoint_auth_signing_alg: 'ES256',
-        id_token_signed_response_alg: 'ES256',
-        jwks_uri: jwksUri,
-        scope: 'openid',
-      },
-    },
-  });
-}
-
-/** A pushed authorization request authenticated with a client assertion (the provider fetches the service's JWKS for it). */
-async function pushAuthorizationRequest(clientId: string) {
-  const assertion = await new SignJWT({})
-    .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
-    .setIssuer(clientId)
-    .setSubject(clientId)
-    .setAudience(`${t.url}/oidc`)
-    .setJti(crypto.randomUUID())
-    .setIssuedAt()
-    .setExpirationTime('60s')
-    .sign(keys.privateKey);
-  const res = await fetch(`${t.url}/oidc/request`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      client_id: clientId,
-      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-      client_assertion: assertion,
-      response_type: 'code',
-      redirect_uri: `http://localhost:9/${clientId}/cb`,
-      scope: 'openid',
-      code_challenge: crypto.createHash('sha256').update('v'.repeat(43)).digest('base64url'),
-      code_challenge_method: 'S256',
-    }),
-  });
-  return { status: res.status, body: (await res.json()) as { error?: string; request_uri?: string } };
-}
+const keyService = (clientId: string, jwksUri: string) => createJwksUriService(t, clientId, jwksUri);
+const pushAuthorizationRequest = (clientId: string) => pushAuthorizationRequestWithAssertion(t, clientId, keys.privateKey);
 
 /** A linked service's login in this browser, SSO from the portal login (PAR + PKCE, client_secret_basic). */
 async function serviceLogin(jar: CookieJar, clientId: string, secret: string) {
