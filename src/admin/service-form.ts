@@ -52,6 +52,8 @@ export const serviceFormSchema = z
     fapi: z.boolean().default(false),
     /** Other services (client IDs) acting as resource servers that may introspect this service's access tokens. */
     introspectionResourceServers: z.array(z.string().trim().pipe(clientIdSchema)).max(20).default([]),
+    /** The account-link API (client credentials, scope account_link): the service sets its own user IDs. */
+    accountLinkApi: z.boolean().default(false),
   })
   .superRefine((form, ctx) => {
     if (form.authMethod === 'private_key_jwt' && !form.jwks === !form.jwksUri) {
@@ -75,7 +77,7 @@ export function serviceMetadata(form: ServiceForm, clientSecret: string | undefi
     ...(form.initiateLoginUri ? { initiate_login_uri: form.initiateLoginUri } : {}),
     subject_type: form.subjectType,
     scope: SERVICE_SCOPE,
-    grant_types: ['authorization_code', 'refresh_token'],
+    grant_types: ['authorization_code', 'refresh_token', ...(form.accountLinkApi ? ['client_credentials'] : [])],
     response_types: ['code'],
     token_endpoint_auth_method: form.authMethod,
     ...(form.authMethod === 'private_key_jwt' ? (form.jwks ? { jwks: form.jwks } : { jwks_uri: form.jwksUri }) : { client_secret: clientSecret }),
@@ -114,5 +116,6 @@ export function serviceFormFromMetadata(clientId: string, name: string, metadata
     idTokenAlg: effectiveIdTokenAlg(metadata),
     fapi: isFapiService(metadata),
     introspectionResourceServers: introspectionResourceServers(metadata),
+    accountLinkApi: strings(metadata.grant_types).includes('client_credentials'),
   };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { isLoopbackUrl } from './loopback.ts';
 import { parseRateLimits, type RateLimitSettings } from './rate-limits.ts';
 import { parseTrustedProxies } from './trusted-proxies.ts';
+import { dailyWindowMaxSeconds, resolveDailyWindow, type DailyWindow } from './daily-window.ts';
 
 /** Every setting the portal reads from the environment, parsed once at start-up. */
 const schema = z.object({
@@ -23,7 +24,12 @@ const schema = z.object({
    * PUBLIC_URL; anywhere else only when set explicitly (then loudly).
    */
   DEMO: z.enum(['true', 'false', '1', '0']).optional(),
-  /** Provider and portal sessions end this long after the authentication, whatever the use (AAL3: ≤ 12 h). */
+  /**
+   * One daily window (issue 17 §5, seed 003): the SSO session's absolute end and the remote-signing
+   * authorisation's end, from the authentication: "18h" (default) or "until 03:00" (Japan time).
+   */
+  DAILY_WINDOW: z.string().max(40).optional(),
+  /** Deprecated alias of DAILY_WINDOW=<hours>h. */
   SESSION_MAX_HOURS: z.coerce.number().positive().max(24).optional(),
   /** Portal and admin console sessions end after this long without a request (AAL3: 15 min). */
   SESSION_IDLE_MINUTES: z.coerce.number().positive().max(24 * 60).optional(),
@@ -72,8 +78,10 @@ const schema = z.object({
     .string()
     .optional()
     .refine((v) => list(v).every((f) => /^[0-9a-f]{64}$/i.test(f.replace(/:/g, ''))), 'must be SHA-256 certificate fingerprints in hex, separated by commas'),
-  /** Remote-signing consent lifetime in hours (seed 003: about a day; default 18, at most 24). */
+  /** Deprecated alias of DAILY_WINDOW=<hours>h (seed 003: about a day). */
   SIGNING_AUTHORISATION_HOURS: z.coerce.number().positive().max(24).optional(),
+  /** The portal home warns this many days before a certificate or the linked My Number Card expires (seed 004; default 60). */
+  EXPIRY_NOTICE_DAYS: z.coerce.number().int().min(1).max(365).optional(),
   /** A spent refresh token retried within this many seconds (before its successor is used) gets a fresh pair instead of revoking the grant; 0: never. */
   REFRESH_TOKEN_RETRY_SECONDS: z.coerce.number().int().min(0).max(600).optional(),
   /**
@@ -106,7 +114,9 @@ export interface Environment {
   /** Demo mode on a PUBLIC_URL other people can reach (only with an explicit DEMO=true). */
   demoOutsideLoopback: boolean;
   production: boolean;
-  /** Absolute session limit from the authentication, and the idle limit of portal sessions, in seconds. */
+  /** DAILY_WINDOW: where the SSO session and the signing authorisation of one login end (src/config/daily-window.ts). */
+  dailyWindow: DailyWindow;
+  /** The window's longest length, and the idle limit of portal sessions, in seconds. */
   sessionMaxSeconds: number;
   sessionIdleSeconds: number;
   rateLimits: RateLimitSettings;
@@ -138,7 +148,8 @@ export interface Environment {
   ocsp: boolean;
   /** Certificate rules of this installation (src/pki/certificate-rules.ts). */
   certificates: { minRsaBits: number; allowLeafFromAnchor: boolean; authenticationCaFingerprints: string[] };
-  signingHours: number;
+  /** Days ahead the portal home warns of an expiring certificate or My Number Card (EXPIRY_NOTICE_DAYS). */
+  expiryNoticeDays: number;
   /** Grace for retrying a spent refresh token (a lost refresh response), in seconds; 0: none. */
   refreshRetrySeconds: number;
   /** Where the hpki-cert login lives; undefined: the method is not offered. */
@@ -174,6 +185,7 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
     throw new Error(`Invalid configuration: ${(error as Error).message}`);
   }
   const outboundProxy = readOutboundProxy(env);
+  const dailyWindow = resolveDailyWindow(e.DAILY_WINDOW, e.SESSION_MAX_HOURS, e.SIGNING_AUTHORISATION_HOURS);
   if (!e.HTTPS_CERT_FILE !== !e.HTTPS_KEY_FILE) throw new Error('Invalid configuration: HTTPS_CERT_FILE and HTTPS_KEY_FILE go together');
   if (e.PKCS11_MODULE && (!e.PKCS11_TOKEN_LABEL || !e.PKCS11_PIN)) throw new Error('Invalid configuration: PKCS11_MODULE needs PKCS11_TOKEN_LABEL and PKCS11_PIN');
   return {
@@ -187,7 +199,8 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
     demo,
     demoOutsideLoopback: demo && !loopback,
     production: e.NODE_ENV === 'production',
-    sessionMaxSeconds: Math.round((e.SESSION_MAX_HOURS ?? 12) * 3600),
+    dailyWindow,
+    sessionMaxSeconds: dailyWindowMaxSeconds(dailyWindow),
     sessionIdleSeconds: Math.round((e.SESSION_IDLE_MINUTES ?? 15) * 60),
     rateLimits,
     rateLimitRefusalDelayMs: e.RATE_LIMIT_REFUSAL_DELAY_MS ?? 250,
@@ -207,7 +220,7 @@ export function readEnvironment(env: Record<string, string | undefined> = proces
       : e.HTTPS_PORT
         ? `https://${new URL(publicUrl).hostname}:${e.HTTPS_PORT}`
         : undefined,
-    signingHours: e.SIGNING_AUTHORISATION_HOURS ?? 18,
+    expiryNoticeDays: e.EXPIRY_NOTICE_DAYS ?? 60,
     refreshRetrySeconds: e.REFRESH_TOKEN_RETRY_SECONDS ?? 60,
     ocsp: e.OCSP === undefined || e.OCSP === 'true' || e.OCSP === '1',
     certificates: {

@@ -109,7 +109,7 @@ async function renderInteraction(portal: Portal, req: IncomingMessage, res: Serv
     demo: isDemoClient(portal, req),
     jpkiPagePin: offersJpkiPagePin(portal, req),
     hpkiCertOrigin: portal.env.hpkiCertOrigin,
-    signingHours: portal.env.signingHours,
+    dailyWindow: portal.env.dailyWindow,
   });
   req.headers[INTERACTION_VIEW_HEADER] = encodeInteractionView(view);
   res.setHeader('cache-control', 'no-store');

@@ -16,6 +16,7 @@ import { assertClientAssertion } from './client-authentication.ts';
 import { errors } from 'oidc-provider';
 import { SIGNING_DETAIL_TYPE, isSigningDetail, signingDetailProblem } from '../signing/signing-authorisation-details.ts';
 import { recordSigningAuthorisation, signingTokenSeconds } from '../signing/signing-authorisations.ts';
+import { secondsUntilWindowEnd, type DailyWindow } from '../config/daily-window.ts';
 
 /**
  * Every policy of the OpenID Provider, top to bottom. Behaviour lives in small named functions;
@@ -31,12 +32,18 @@ export interface ProviderDependencies {
    * through the same destination, redirect, size and time policy as CRL and OCSP requests.
    */
   fetch: OutboundFetch;
-  /** Lifetime of a remote-signing access token (18 h by default, never above 24 h). */
-  signingHours: number;
+  /**
+   * DAILY_WINDOW: one login's SSO session, its refresh tokens and any remote-signing authorisation
+   * approved in it all end at the same instant (src/config/daily-window.ts).
+   */
+  dailyWindow: DailyWindow;
   /** Resource indicator of the CSC signing API (PUBLIC_URL/csc/v2). */
   signingResource: string;
-  /** SESSION_MAX_HOURS in seconds: sessions and refresh tokens end this long after the authentication. */
-  sessionMaxSeconds: number;
+  /**
+   * Resource indicator of the service account-link API (PUBLIC_URL/api/services/self): a linked
+   * service's own client-credentials token sets its user ID for practitioners (issue 17 §7).
+   */
+  accountLinkResource: string;
   /** Demo mode: the provider's own pages show the demo banner too. */
   demo: boolean;
   /** REFRESH_TOKEN_RETRY_SECONDS: a spent refresh token may be retried this long (refresh-token-retry.ts, installed in provider.ts). */
@@ -45,7 +52,7 @@ export interface ProviderDependencies {
 
 /**
  * Lifetimes in seconds. Sessions on shared hospital terminals end within a working day (AAL3: ≤ 12 h):
- * Session and RefreshToken are the defaults of SESSION_MAX_HOURS, counted from the authentication.
+ * Session and RefreshToken are replaced below by the end of the daily window (DAILY_WINDOW).
  */
 export const TTL = {
   AuthorizationCode: 60,
@@ -82,18 +89,35 @@ export const CLAIMS = {
   hcrole: ['hcRole', 'hpki'],
 };
 
-/** Seconds from now until `authTime` (epoch seconds) + the absolute limit: never moved by use. */
-export function secondsUntilAbsoluteEnd(authTime: number | undefined, maxSeconds: number, now = Math.floor(Date.now() / 1000)): number {
+/** Seconds from now until the daily window opened at `authTime` (epoch seconds) ends: never moved by use. */
+export function secondsUntilAbsoluteEnd(authTime: number | undefined, window: DailyWindow, now = Date.now()): number {
   if (!authTime) return TTL.Interaction;
   // oidc-provider needs a positive lifetime; one second is "already over" for every reader.
-  return Math.max(1, Math.min(maxSeconds, authTime + maxSeconds - now));
+  return secondsUntilWindowEnd(window, authTime, now);
 }
 
+/** auth_time of the login behind the authorization code being exchanged (the start of its daily window). */
+function codeAuthTime(ctx: KoaContextWithOIDC): number | undefined {
+  return (ctx.oidc.entities.AuthorizationCode as { authTime?: number } | undefined)?.authTime;
+}
+
+/**
+ * The pairwise `sub` of an account for a sector (a service's redirect host or sector_identifier_uri):
+ * a keyed hash, so only the provider can compute it, and the account-link API can find which of a
+ * service's link requests a `sub` names.
+ */
+export function pairwiseSubjectFunction(kek: KeyEncryptionKey): (accountId: string, sectorIdentifier: string | undefined) => string {
+  const pairwiseSalt = kek.derive('pairwise-subject');
+  return (accountId, sectorIdentifier) => crypto.createHmac('sha256', pairwiseSalt).update(`${sectorIdentifier}|${accountId}`).digest('base64url');
+}
+
+/** Scope of the account-link API's tokens. */
+export const ACCOUNT_LINK_SCOPE = 'account_link';
+
 export function providerConfiguration(deps: ProviderDependencies): Configuration {
-  const pairwiseSalt = deps.kek.derive('pairwise-subject');
   const signingResource = deps.signingResource;
-  const pairwiseSubject = (accountId: string, sectorIdentifier: string | undefined) =>
-    crypto.createHmac('sha256', pairwiseSalt).update(`${sectorIdentifier}|${accountId}`).digest('base64url');
+  const accountLinkResource = deps.accountLinkResource;
+  const pairwiseSubject = pairwiseSubjectFunction(deps.kek);
   const pages = { demo: deps.demo };
   return {
     adapter: prismaAdapterFactory(deps.prisma, deps.sql, deps.kek),
@@ -142,14 +166,14 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       ![...((source as { rar?: unknown[] }).rar ?? []), ...(ctx.oidc.grant?.rar ?? [])].some(isSigningDetail) && !source.scopes.has('offline_access'),
     ttl: {
       ...TTL,
-      // Fixed at auth_time + SESSION_MAX_HOURS: saving the session on every use never extends it.
-      Session: (_ctx, session) => secondsUntilAbsoluteEnd(session.loginTs, deps.sessionMaxSeconds),
+      // Fixed at the end of the login's daily window: saving the session on every use never extends it.
+      Session: (_ctx, session) => secondsUntilAbsoluteEnd(session.loginTs, deps.dailyWindow),
       // A rotated refresh token inherits auth_time, so rotation never extends the login either.
-      RefreshToken: (_ctx, token) => secondsUntilAbsoluteEnd(token.authTime, deps.sessionMaxSeconds),
-      // A remote-signing consent lasts the working day (seed 003), or less when the EHR asked less.
-      AccessToken: (_ctx, token) => {
+      RefreshToken: (_ctx, token) => secondsUntilAbsoluteEnd(token.authTime, deps.dailyWindow),
+      // A remote-signing consent ends with the login's daily window (seed 003), or sooner when the EHR asked less.
+      AccessToken: (ctx, token) => {
         const signing = (token.rar ?? []).filter(isSigningDetail);
-        return signing.length === 0 ? TTL.AccessToken : signingTokenSeconds(signing, deps.signingHours);
+        return signing.length === 0 ? TTL.AccessToken : signingTokenSeconds(signing, deps.dailyWindow, codeAuthTime(ctx));
       },
     },
     enabledJWA: {
@@ -197,14 +221,24 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       fapi: { enabled: true, profile: (_ctx, client) => (client && isFapiService(client.metadata()) ? '2.0' : undefined) },
       claimsParameter: { enabled: true },
       backchannelLogout: { enabled: true },
-      // The signing API is the one resource server: remote-signing tokens are minted for it.
+      // A linked service's own token (client credentials grant, RFC 6749 §4.4), with its registered
+      // client authentication, for the account-link API only; allowed when its grant_types name it.
+      clientCredentials: { enabled: true },
+      // Two resource servers: the signing API (remote-signing tokens, from a practitioner's consent)
+      // and the account-link API (a service's own client-credentials token); neither grant reaches the other.
       resourceIndicators: {
         enabled: true,
-        defaultResource: async (ctx, _client, oneOf) => oneOf ?? (ctx.oidc.params?.authorization_details ? signingResource : undefined),
+        defaultResource: async (ctx, _client, oneOf) =>
+          oneOf ??
+          (ctx.oidc.params?.grant_type === 'client_credentials' ? accountLinkResource : ctx.oidc.params?.authorization_details ? signingResource : undefined),
         useGrantedResource: async () => true,
-        getResourceServerInfo: async (_ctx, resource) => {
-          if (resource !== signingResource) throw new errors.InvalidTarget('unknown resource');
-          return { scope: 'signing', audience: signingResource, accessTokenFormat: 'opaque' };
+        getResourceServerInfo: async (ctx, resource) => {
+          const clientCredentials = ctx.oidc.params?.grant_type === 'client_credentials';
+          if (resource === signingResource && !clientCredentials) return { scope: 'signing', audience: signingResource, accessTokenFormat: 'opaque' };
+          if (resource === accountLinkResource && clientCredentials) {
+            return { scope: ACCOUNT_LINK_SCOPE, audience: accountLinkResource, accessTokenFormat: 'opaque', accessTokenTTL: TTL.ClientCredentials };
+          }
+          throw new errors.InvalidTarget('unknown resource');
         },
       },
       // Remote signing consent (RFC 9396), CSC API v2 `credential`-shaped details.
@@ -236,7 +270,8 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
                 grantId: String((token as { grantId?: string }).grantId),
                 accountId: String((token as { accountId?: string }).accountId),
                 clientId: ctx.oidc.client!.clientId,
-                expiresAt: new Date(Date.now() + signingTokenSeconds(details, deps.signingHours) * 1000),
+                // The token's own exp (iat + ttl, in whole seconds): the window's end unless the EHR asked less.
+                expiresAt: new Date((Math.floor(Date.now() / 1000) + signingTokenSeconds(details, deps.dailyWindow, codeAuthTime(ctx))) * 1000),
               },
               details,
             );

@@ -6,6 +6,7 @@ import { CLAIMS } from './configuration.ts';
 import type { InteractionView } from './interaction-view-schema.ts';
 import { methodsForService, readServicePolicy } from '../clients/service-policy.ts';
 import { describeSigningRequest } from '../signing/signing-consent.ts';
+import type { DailyWindow } from '../config/daily-window.ts';
 import { hcRoleClaim } from './account.ts';
 import { parseStoredHcRoles } from '../practitioners/practitioner.ts';
 
@@ -18,9 +19,9 @@ export async function buildInteractionView(
   prisma: Db,
   details: Details,
   methods: LoginMethodId[],
-  page: { demo: boolean; jpkiPagePin: boolean; hpkiCertOrigin?: string; signingHours: number },
+  page: { demo: boolean; jpkiPagePin: boolean; hpkiCertOrigin?: string; dailyWindow: DailyWindow },
 ): Promise<InteractionView> {
-  const { demo, jpkiPagePin, hpkiCertOrigin, signingHours } = page;
+  const { demo, jpkiPagePin, hpkiCertOrigin, dailyWindow } = page;
   const clientId = String(details.params.client_id);
   const client = await provider.Client.find(clientId);
   methods = methodsMeeting(methodsForService(methods, readServicePolicy(client?.metadata())), String(details.params.acr_values ?? ''));
@@ -53,7 +54,7 @@ export async function buildInteractionView(
     demo,
     jpkiPagePin,
     hpkiCertUrl: hpkiCertOrigin ? navigationUrl(methods, hpkiCertOrigin, details.uid) : null,
-    signing: rar?.length && accountId ? signingView(await describeSigningRequest(prisma, accountId, rar, signingHours)) : null,
+    signing: rar?.length && accountId ? signingView(await describeSigningRequest(prisma, accountId, rar, dailyWindow, await loginTime(provider, details))) : null,
   };
 }
 
@@ -61,6 +62,13 @@ export async function buildInteractionView(
 function signingView(request: Awaited<ReturnType<typeof describeSigningRequest>>): NonNullable<InteractionView['signing']> {
   const certificate = request.certificate ? { ...request.certificate, issuerName: commonName(request.certificate.issuer) } : null;
   return { ...request, certificate, validitySeconds: Math.max(0, Math.round((Date.parse(request.until) - Date.now()) / 1000)) };
+}
+
+/** auth_time of the SSO session behind the interaction: where its daily window started. */
+async function loginTime(provider: OidcProvider, details: Details): Promise<number | undefined> {
+  const uid = details.session?.uid;
+  const session = uid ? await provider.Session.findByUid(uid) : undefined;
+  return session?.loginTs;
 }
 
 /** The CN of an RFC 4514 distinguished name (the whole name when it has none). */

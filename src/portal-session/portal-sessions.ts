@@ -1,16 +1,26 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db/current.ts';
 import { acrsOf } from '../auth/methods/registry.ts';
+import { dailyWindowEnd, type DailyWindow } from '../config/daily-window.ts';
 
 /** Cookie of the portal's own session; `__Host-` is used when the portal is served over HTTPS. */
 export function portalSessionCookieName(publicUrl: string): string {
   return publicUrl.startsWith('https:') ? '__Host-portal_session' : 'portal_session';
 }
 
-/** The two limits of every portal session (SPEC §12), from SESSION_MAX_HOURS and SESSION_IDLE_MINUTES. */
+/**
+ * The two limits of every portal session (SPEC §12): the daily window (DAILY_WINDOW; without it,
+ * sessionMaxSeconds from the authentication) and SESSION_IDLE_MINUTES.
+ */
 export interface SessionLimits {
+  dailyWindow?: DailyWindow;
   sessionMaxSeconds: number;
   sessionIdleSeconds: number;
+}
+
+/** Where a session that started at `authTime` ends: the end of the login's daily window, as the SSO session does. */
+export function sessionEnd(authTime: Date, limits: SessionLimits): Date {
+  return limits.dailyWindow ? dailyWindowEnd(limits.dailyWindow, authTime) : new Date(authTime.getTime() + limits.sessionMaxSeconds * 1000);
 }
 
 /** How often the last-seen time is written: idle is measured to within this. */
@@ -30,13 +40,13 @@ export interface PortalSessionView {
 
 /** Seconds left of a session that started at `authTime` (never extended by use). */
 export function secondsLeft(authTime: Date, limits: SessionLimits, now = Date.now()): number {
-  return Math.max(0, Math.floor((authTime.getTime() + limits.sessionMaxSeconds * 1000 - now) / 1000));
+  return Math.max(0, Math.floor((sessionEnd(authTime, limits).getTime() - now) / 1000));
 }
 
 export async function createPortalSession(prisma: Db, session: PortalSessionView, limits: SessionLimits): Promise<string> {
   const id = crypto.randomBytes(32).toString('base64url');
   // Counted from the authentication, not from now: a portal session opened late in an SSO session ends with it.
-  const expiresAt = new Date(session.authTime.getTime() + limits.sessionMaxSeconds * 1000);
+  const expiresAt = sessionEnd(session.authTime, limits);
   await prisma.portalSession.create({ data: { idHash: hash(id), ...session, expiresAt } });
   return id;
 }

@@ -48,7 +48,7 @@ export async function startPortal(env: Environment, log: (line: string) => void 
   await ensurePortalClient(database.prisma, kek, env.publicUrl);
   const provider = createProvider(
     env.issuer,
-    { prisma: () => database.prisma, sql: () => database.sql, kek, jwks, fetch: outboundFetch, signingHours: env.signingHours, signingResource: `${env.publicUrl}/csc/v2`, sessionMaxSeconds: env.sessionMaxSeconds, demo: env.demo, refreshRetrySeconds: env.refreshRetrySeconds },
+    { prisma: () => database.prisma, sql: () => database.sql, kek, jwks, fetch: outboundFetch, dailyWindow: env.dailyWindow, signingResource: `${env.publicUrl}/csc/v2`, accountLinkResource: `${env.publicUrl}/api/services/self`, demo: env.demo, refreshRetrySeconds: env.refreshRetrySeconds },
     { trustProxy: env.trustedProxies.length > 0 });
 
   const housekeeping = setInterval(() => {

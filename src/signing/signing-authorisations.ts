@@ -1,13 +1,19 @@
 import type { Db } from '../db/current.ts';
 import type { SigningDetail } from './signing-authorisation-details.ts';
+import { dailyWindowMaxSeconds, secondsUntilWindowEnd, type DailyWindow } from '../config/daily-window.ts';
 
 /** Seed 001/003: after one authentication, signing works for 18 hours; never more than 24. */
 export const DEFAULT_SIGNING_HOURS = 18;
 export const MAX_SIGNING_HOURS = 24;
 
-/** How long a remote-signing access token lives: the configured window, or less if the EHR asked less. */
-export function signingTokenSeconds(details: SigningDetail[], signingHours: number): number {
-  return Math.min(Math.min(signingHours, MAX_SIGNING_HOURS) * 3600, ...details.map((d) => d.validity ?? Number.POSITIVE_INFINITY));
+/**
+ * How long a remote-signing access token lives: until the end of the daily window opened by the
+ * login it was approved in (`authTime`, epoch seconds) — the same instant the SSO session ends —
+ * or less if the EHR asked less. Without a known login, the window's full length from now.
+ */
+export function signingTokenSeconds(details: SigningDetail[], window: DailyWindow, authTime: number | undefined, now = Date.now()): number {
+  const windowSeconds = authTime ? secondsUntilWindowEnd(window, authTime, now) : dailyWindowMaxSeconds(window);
+  return Math.min(windowSeconds, MAX_SIGNING_HOURS * 3600, ...details.map((d) => d.validity ?? Number.POSITIVE_INFINITY));
 }
 
 /**

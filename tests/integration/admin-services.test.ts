@@ -147,6 +147,15 @@ describe('linked services', () => {
     await admin.call('services/ehr-east', { ...serviceForm('ehr-east'), name: 'East network' });
   });
 
+  it('the account-link API is a choice of the form: client_credentials granted, and taken away again by an edit', async () => {
+    const grants = async () => (((await t.portal.prisma.oidcClient.findUniqueOrThrow({ where: { clientId: 'ehr-east' } })).metadata as Record<string, unknown>).grant_types);
+    expect(await grants()).not.toContain('client_credentials');
+    expect((await admin.call('services/ehr-east', { ...serviceForm('ehr-east'), name: 'East network', accountLinkApi: true })).status).toBe(200);
+    expect(await grants()).toEqual(['authorization_code', 'refresh_token', 'client_credentials']);
+    expect((await admin.call('services/ehr-east', { ...serviceForm('ehr-east'), name: 'East network' })).status).toBe(200);
+    expect(await grants()).toEqual(['authorization_code', 'refresh_token']);
+  });
+
   it('rotates the secret: the old one fails at the token endpoint, the new one is accepted', async () => {
     expect((await tokenEndpointWith('ehr-east', secret)).error).toBe('invalid_grant');
     const res = await admin.call('services/ehr-east/rotate-secret', {});

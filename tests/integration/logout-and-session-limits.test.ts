@@ -27,7 +27,8 @@ let other: { id: string; secret: string; redirectUri: string };
 let colleague: IssuedCertificate;
 
 beforeAll(async () => {
-  t = await startTestPortal('logout-limits', { env: { HPKI_AUTO_ENROL: 'true' } });
+  // A 12-hour window, so the limits below are told apart from the 18-hour default.
+  t = await startTestPortal('logout-limits', { env: { HPKI_AUTO_ENROL: 'true', DAILY_WINDOW: '12h' } });
   pki = await createHpkiTestPki();
   await importTestPki(t.portal.prisma, pki);
   colleague = await issuePractitionerCertificate({

@@ -61,14 +61,17 @@ describe('environment', () => {
     expect(readEnvironment({ PUBLIC_URL: 'https://sso.example.jp', JPKI_UNBOUND_PROOF: '1' }).jpkiUnboundProof).toBe(true);
     expect(() => readEnvironment({ JPKI_UNBOUND_PROOF: 'yes' })).toThrow(/JPKI_UNBOUND_PROOF/);
   });
-  it('session limits: 12 h absolute and 15 min idle by default, configurable', () => {
+  it('session limits: the daily window (18 h by default) absolute, 15 min idle, configurable', () => {
     const env = readEnvironment({});
-    expect(env.sessionMaxSeconds).toBe(12 * 3600);
+    expect(env.sessionMaxSeconds).toBe(18 * 3600);
     expect(env.sessionIdleSeconds).toBe(15 * 60);
-    const custom = readEnvironment({ SESSION_MAX_HOURS: '8', SESSION_IDLE_MINUTES: '5' });
+    const custom = readEnvironment({ DAILY_WINDOW: '8h', SESSION_IDLE_MINUTES: '5' });
     expect([custom.sessionMaxSeconds, custom.sessionIdleSeconds]).toEqual([8 * 3600, 300]);
+    // The deprecated alias still sets the window alone.
+    expect(readEnvironment({ SESSION_MAX_HOURS: '8' }).sessionMaxSeconds).toBe(8 * 3600);
     expect(() => readEnvironment({ SESSION_MAX_HOURS: '0' })).toThrow(/SESSION_MAX_HOURS/);
     expect(() => readEnvironment({ SESSION_MAX_HOURS: '48' })).toThrow(/SESSION_MAX_HOURS/);
+    expect(() => readEnvironment({ SESSION_MAX_HOURS: '12', SIGNING_AUTHORISATION_HOURS: '18' })).toThrow(/contradicts/);
   });
   it('explains invalid settings', () => {
     expect(() => readEnvironment({ PORT: 'abc' })).toThrow(/PORT/);

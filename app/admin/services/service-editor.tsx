@@ -35,6 +35,7 @@ export function ServiceEditor({ mode, choices, initial, signing = false }: { mod
   const [fapi, setFapi] = useState(signing || (initial?.fapi ?? false));
   const [idTokenAlg, setIdTokenAlg] = useState<ServiceForm['idTokenAlg']>(initial?.idTokenAlg ?? 'ES256');
   const [resourceServers, setResourceServers] = useState((initial?.introspectionResourceServers ?? []).join('\n'));
+  const [accountLinkApi, setAccountLinkApi] = useState(initial?.accountLinkApi ?? false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<{ message: string; code: string; detail?: string } | null>(null);
   const [saved, setSaved] = useState<{ clientId: string; clientSecret?: string } | null>(null);
@@ -77,6 +78,7 @@ export function ServiceEditor({ mode, choices, initial, signing = false }: { mod
       fapi,
       idTokenAlg,
       introspectionResourceServers: lines(resourceServers),
+      accountLinkApi,
     };
     setBusy(true);
     try {
@@ -143,6 +145,13 @@ export function ServiceEditor({ mode, choices, initial, signing = false }: { mod
           <span>
             {t('services.fapi.label')}
             <span className="block text-sm text-slate-600">{signing ? t('services.fapi.signing') : t('services.fapi.help')}</span>
+          </span>
+        </label>
+        <label className="mt-3 flex items-start gap-2">
+          <input type="checkbox" className="mt-1" checked={accountLinkApi} onChange={(e) => setAccountLinkApi(e.target.checked)} data-testid="service-account-link-api" />
+          <span>
+            {t('services.accountLinkApi.label')}
+            <span className="block text-sm text-slate-600">{t('services.accountLinkApi.help')}</span>
           </span>
         </label>
       </fieldset>

@@ -278,7 +278,7 @@ async function saveGrant(portal: Portal, details: Details, accountId: string, cl
   };
   // A remote-signing request: the practitioner's own second certificate, within the window.
   if (missing.rar?.length) {
-    for (const detail of await approvedSigningDetails(portal.prisma, accountId, missing.rar, portal.env.signingHours)) grant.addRar(detail);
+    for (const detail of await approvedSigningDetails(portal.prisma, accountId, missing.rar, portal.env.dailyWindow)) grant.addRar(detail);
   }
   if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
   if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
