@@ -15,6 +15,8 @@ import { formatJapanDate, formatJapanTime, japanTimeAttribute } from '@/src/i18n
 import { RequestLinkButton } from './components/request-link-button';
 import { SigningAuthorisations } from './components/signing-authorisations';
 import { activeSigningAuthorisations } from '@/src/signing/signing-authorisations';
+import { currentNoticesFor } from '@/src/admin/notices';
+import { findExpiringCertificates } from '@/src/admin/expiring-certificates';
 
 export const dynamic = 'force-dynamic';
 
@@ -53,13 +55,17 @@ export default async function HomePage() {
     include: { passkey: true, certificates: { orderBy: { notAfter: 'desc' }, take: 1 } },
   });
   const roles = hcRoleClaim(parseStoredHcRoles(p.hcRoles));
-  const [services, mnc, signIns, authorisations, clients] = await Promise.all([
+  const now = new Date();
+  const [services, mnc, signIns, authorisations, clients, notices, expiring] = await Promise.all([
     servicesForPractitioner(db(), p.id, [PORTAL_CLIENT_ID]),
     findMyNumberCardLink(db(), p.id),
     db().auditEvent.findMany({ where: { practitionerId: p.id, event: 'login' }, orderBy: { seq: 'desc' }, take: 8 }),
     activeSigningAuthorisations(db(), p.id),
     // Every service by name, disabled ones too: a sign-in to a since-disabled service is still named.
     db().oidcClient.findMany({ select: { clientId: true, name: true, metadata: true } }),
+    currentNoticesFor(db(), p, now),
+    // Seed 004 (有効期限切れ通知): each certificate that runs out soon, with what to do about it.
+    findExpiringCertificates(db(), { days: currentPortal().env.expiryNoticeDays, now, practitionerId: p.id }),
   ]);
   const clientNames = new Map(clients.map((c) => [c.clientId, c.name]));
   clientNames.set(PORTAL_CLIENT_ID, tAll('common.productName'));
@@ -74,6 +80,41 @@ export default async function HomePage() {
   const renderedAt = Date.now();
   return (
     <div className="space-y-6">
+      {notices.length ? (
+        <section aria-labelledby="notices-heading" className="rounded-xl border border-sky-200 bg-sky-50 p-4 sm:p-6" data-testid="home-notices">
+          <h2 id="notices-heading" className="text-xl font-semibold text-sky-950">
+            {t('noticesHeading')}
+          </h2>
+          <ul className="mt-3 space-y-4">
+            {notices.map((n) => (
+              <li key={n.id} data-testid="home-notice">
+                <h3 className="font-semibold">{n.title}</h3>
+                {/* Plain text as written: React escapes it, line breaks are kept by CSS. */}
+                <p className="mt-1 whitespace-pre-line break-words text-slate-800">{n.body}</p>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {expiring.rows.map((c) => (
+        <section
+          key={`${c.kind}-${c.key}`}
+          aria-label={t(`expiry.${c.kind}.title`)}
+          className="rounded-xl border border-amber-300 bg-amber-50 p-4 text-amber-950 sm:p-6"
+          data-testid="expiry-notice"
+          data-kind={c.kind}
+        >
+          <p className="font-semibold">
+            {t(`expiry.${c.kind}.title`)}: {t('expiry.until', { date: formatJapanTime(c.notAfter, locale), days: c.daysLeft })}
+          </p>
+          <p className="mt-1">{t(`expiry.${c.kind}.todo`)}</p>
+          {c.kind === 'mnc' ? (
+            <a className="mt-2 inline-block font-semibold text-sky-900 underline" href="/my-number-card">
+              {t('expiry.mnc.link')}
+            </a>
+          ) : null}
+        </section>
+      ))}
       {p.isAdmin ? (
         <p className="text-right">
           <a className="font-semibold text-sky-800 underline" href="/admin" data-testid="admin-link">

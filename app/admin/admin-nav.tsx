@@ -1,7 +1,7 @@
 import { getTranslations } from 'next-intl/server';
 import { Card } from '@/app/components/card';
 
-const SECTIONS = ['services', 'practitioners', 'trust', 'audit'] as const;
+const SECTIONS = ['services', 'practitioners', 'notices', 'trust', 'audit'] as const;
 
 /** The console's sections; the current one is marked for screen readers too. */
 export async function AdminNav({ current }: { current?: (typeof SECTIONS)[number] }) {

@@ -6,7 +6,8 @@ export function randomChallenge(): string {
   return crypto.randomBytes(32).toString('base64url');
 }
 
-export type ChallengePurpose = 'passkey-login' | 'passkey-registration' | 'hpki-card' | 'jpki' | 'jpki-link' | 'jpki-registration';
+// 'jpki-admin-link': an administrator links a practitioner's card after an in-person check (bound to the admin's session and the practitioner).
+export type ChallengePurpose = 'passkey-login' | 'passkey-registration' | 'hpki-card' | 'jpki' | 'jpki-link' | 'jpki-registration' | 'jpki-admin-link';
 
 export interface IssuedChallenge {
   value: string;

@@ -16,6 +16,8 @@ export interface JpkiIdentity {
   issuer: string;
   /** The subject of the user-authentication certificate: an opaque ID, no name or address. */
   subject: string;
+  /** The certificate's expiry, kept with the link for the expiry notices. */
+  notAfter: Date;
 }
 
 /**
@@ -32,6 +34,7 @@ export async function validateJpkiCertificate(trust: TrustStoreCache, der: Uint8
     fingerprint: certificateFingerprint(result.certificate),
     issuer: result.issuer,
     subject: result.subject.commonName ?? result.certificate.subject,
+    notAfter: result.certificate.notAfter,
   };
 }
 

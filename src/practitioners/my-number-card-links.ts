@@ -7,6 +7,8 @@ export interface MyNumberCardIdentity {
   issuer: string;
   /** The subject of the user-authentication certificate: an opaque ID. */
   subject: string;
+  /** The certificate's expiry (the expiry notices); absent only where a caller cannot know it. */
+  notAfter?: Date | null;
 }
 
 /**
@@ -22,7 +24,7 @@ export async function linkMyNumberCard(prisma: Db, practitionerId: string, card:
     if (options.firstOnly && (await tx.myNumberCardLink.findUnique({ where: { practitionerId } }))) throw new PortalError('jpki_link_exists', 409);
     const replaced = await tx.myNumberCardLink.deleteMany({ where: { practitionerId } });
     await tx.myNumberCardLink.create({
-      data: { fingerprint: card.fingerprint, practitionerId, jpkiIssuer: card.issuer, jpkiSubject: card.subject },
+      data: { fingerprint: card.fingerprint, practitionerId, jpkiIssuer: card.issuer, jpkiSubject: card.subject, notAfter: card.notAfter ?? null },
     });
     return { replaced: replaced.count > 0 };
   });

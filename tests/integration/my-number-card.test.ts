@@ -82,11 +82,13 @@ describe('linking a My Number Card', () => {
     expect(res.body.error).toBe('recent_hpki_login_required');
   });
 
-  it('stores only the JPKI issuer, subject ID and fingerprint', async () => {
+  it('stores only the JPKI issuer, subject ID, fingerprint and the certificate’s expiry', async () => {
     const res = await link(await portalSession(), jpki.cards.valid);
     expect(res).toMatchObject({ status: 200, body: { linked: true } });
     const row = await t.portal.prisma.myNumberCardLink.findFirstOrThrow();
-    expect(Object.keys(row).sort()).toEqual(['fingerprint', 'jpkiIssuer', 'jpkiSubject', 'linkedAt', 'practitionerId']);
+    expect(Object.keys(row).sort()).toEqual(['fingerprint', 'jpkiIssuer', 'jpkiSubject', 'linkedAt', 'notAfter', 'practitionerId']);
+    // The expiry notices (issue 17, point 4): every link records when the card's certificate ends.
+    expect(row.notAfter?.toISOString()).toBe(jpki.cards.valid.certificate.notAfter.toISOString());
     expect(row.jpkiSubject).toBe(jpki.cards.valid.certificate.subjectName.getField('CN')[0]);
   });
 

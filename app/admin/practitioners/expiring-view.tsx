@@ -5,15 +5,15 @@ import { formatDate } from '../format';
 
 type Data = Awaited<ReturnType<typeof listExpiringCertificates>>;
 
-/** HPKI certificates that expire within the chosen number of days, soonest first. */
+/** HPKI card certificates, second certificates and linked My Number Cards that expire within the chosen number of days, soonest first. */
 export async function ExpiringView({ data, locale }: { data: Data; locale: string }) {
   const t = await getTranslations('admin');
   const th = 'px-2 py-2 font-semibold whitespace-nowrap';
   const td = 'px-2 py-2 align-middle';
   return (
     <Card testId="admin-expiring">
-      <h1 className="text-2xl font-bold">{t('practitioners.expiringTitle')}</h1>
-      <p className="mt-1 text-slate-700">{t('practitioners.expiringIntro', { days: data.days })}</p>
+      <h1 className="text-2xl font-bold">{t('practitioners.expiringTitleAll')}</h1>
+      <p className="mt-1 text-slate-700">{t('practitioners.expiringIntroAll', { days: data.days })}</p>
       <form method="get" action="/admin/practitioners" className="mt-4 flex flex-wrap items-end gap-3">
         <input type="hidden" name="view" value="expiring" />
         <label>
@@ -29,7 +29,7 @@ export async function ExpiringView({ data, locale }: { data: Data; locale: strin
           {t('practitioners.expiringNone', { days: data.days })}
         </p>
       ) : (
-        <div className="mt-4 overflow-x-auto" tabIndex={0} role="region" aria-label={t('practitioners.expiringTitle')}>
+        <div className="mt-4 overflow-x-auto" tabIndex={0} role="region" aria-label={t('practitioners.expiringTitleAll')}>
           <table className="w-full min-w-[48rem] text-left text-sm">
             <thead>
               <tr className="border-b border-slate-300 bg-slate-50">
@@ -50,7 +50,7 @@ export async function ExpiringView({ data, locale }: { data: Data; locale: strin
                   </td>
                   <td className={`${td} whitespace-nowrap tabular-nums ${c.daysLeft <= 14 ? 'font-semibold text-red-800' : ''}`}>{t('practitioners.daysLeftValue', { days: c.daysLeft })}</td>
                   <td className={`${td} font-semibold`}>
-                    <a className="text-sky-900 underline" href={`/admin/practitioners?q=${encodeURIComponent(c.practitioner.registrationNumber)}`}>
+                    <a className="text-sky-900 underline" href={`/admin/practitioners/${c.practitioner.id}`}>
                       {locale === 'en' || !c.practitioner.nameKanji ? c.practitioner.name : c.practitioner.nameKanji}
                     </a>
                   </td>
@@ -67,7 +67,7 @@ export async function ExpiringView({ data, locale }: { data: Data; locale: strin
         </div>
       )}
       {data.truncated ? <p className="mt-2 text-sm text-amber-800">{t('practitioners.expiringTruncated')}</p> : null}
-      <p className="mt-4 text-sm text-slate-600">{t('practitioners.mncNoExpiry')}</p>
+      <p className="mt-4 text-sm text-slate-600">{t('practitioners.mncExpiryUnknown')}</p>
     </Card>
   );
 }

@@ -92,7 +92,10 @@ export default async function AdminPractitionersPage({ searchParams }: { searchP
           {found.map((p) => (
             <li key={p.id} className="py-4" data-testid={`practitioner-${p.registrationNumber}`}>
               <p className="text-lg font-semibold">
-                {p.nameKanji ?? p.name} <span className="font-normal text-slate-600">{p.nameKanji ? p.name : ''}</span>
+                <a className="text-sky-900 underline" href={`/admin/practitioners/${p.id}`} data-testid="practitioner-detail">
+                  {p.nameKanji ?? p.name}
+                </a>{' '}
+                <span className="font-normal text-slate-600">{p.nameKanji ? p.name : ''}</span>
                 {p.isAdmin ? <span className="ml-2 rounded bg-sky-100 px-2 py-0.5 text-sm text-sky-900">{t('practitioners.admin')}</span> : null}
                 {p.lockedAt ? (
                   <span className="ml-2 rounded bg-red-100 px-2 py-0.5 text-sm text-red-900" data-testid="practitioner-locked">

@@ -32,6 +32,9 @@ import { qrDataUrl } from '../qr-code.ts';
 import type { Route, RouteContext } from '../route.ts';
 import { attachSigningCertificate, beginSigningRenewal, decodeCertificateFile, pendingSigningKey } from '../../signing/signing-credentials.ts';
 import { destroySigningKeys, listSigningCredentials, revokeSigningCredential, type EndGrant } from '../../signing/signing-credential-lifecycle.ts';
+import { createNotice, deleteNotice, listNotices, noticeAuditDetails, noticeInputSchema, updateNotice } from '../../admin/notices.ts';
+import { issueJpkiChallenge, verifyJpkiProof } from '../../auth/methods/jpki/jpki-proof.ts';
+import { linkMyNumberCard } from '../../practitioners/my-number-card-links.ts';
 
 /** What a handler gives back: the JSON answer and what the audit entry says about the action. */
 interface Outcome {
@@ -46,6 +49,8 @@ interface Outcome {
 
 interface AdminContext extends RouteContext {
   adminId: string;
+  /** The administrator's portal session (its hash): what a card challenge is bound to. */
+  sessionIdHash: string;
   query: URLSearchParams;
   body: () => Promise<unknown>;
 }
@@ -75,6 +80,23 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
 }
 
 const empty = z.object({}).strict();
+
+/**
+ * The administrator's link of a practitioner's My Number Card (issue 17): the card answered the
+ * challenge on the admin's terminal, and the admin confirms and names who checked the person in
+ * person — the card proves who holds it, never a qualification (SPEC §2).
+ */
+const adminMncLinkSchema = z
+  .object({
+    inPersonCheck: z.literal(true),
+    checkedBy: z.string().trim().min(1).max(100),
+    proof: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+
+const jpkiDependenciesOf = (portal: Portal) => ({ prisma: portal.prisma, trust: portal.trust, allowUnboundProof: portal.env.jpkiUnboundProof });
+/** A JPKI challenge of the console is good only for this admin session and this practitioner. */
+const adminLinkBinding = (sessionIdHash: string, practitionerId: string) => `admin:${sessionIdHash}:${practitionerId}`;
 
 /** oidc-provider's own validation of client metadata, the same it applies when it loads the client. */
 const validateWith = (portal: Portal) => (metadata: Record<string, unknown>) =>
@@ -310,6 +332,71 @@ const routes: AdminRoute[] = [
     },
   },
   {
+    method: 'POST',
+    pattern: adminPath(`practitioners/${ID}/my-number-card/challenge`),
+    event: 'admin.mnc.challenge',
+    async handle({ portal, body, params, sessionIdHash }) {
+      parse(empty, await body());
+      await requirePractitioner(portal, params[0]!);
+      return { body: await issueJpkiChallenge(jpkiDependenciesOf(portal), 'jpki-admin-link', adminLinkBinding(sessionIdHash, params[0]!)), quiet: true };
+    },
+  },
+  {
+    // Replacing an earlier link is allowed here: the administrator saw the person and the card.
+    method: 'POST',
+    pattern: adminPath(`practitioners/${ID}/my-number-card/link`),
+    event: 'admin.mnc.link',
+    async handle({ portal, body, params, sessionIdHash, adminId }) {
+      const id = params[0]!;
+      const input = parse(adminMncLinkSchema, await body());
+      const check = { inPersonCheck: true, checkedBy: input.checkedBy, admin: adminId };
+      const audit = (details: Record<string, unknown>) => ({ targetPractitionerId: id, details: { ...check, ...details } });
+      try {
+        await requirePractitioner(portal, id);
+        const card = await verifyJpkiProof(jpkiDependenciesOf(portal), input.proof, 'jpki-admin-link', adminLinkBinding(sessionIdHash, id), portal.rp.origin);
+        const { replaced } = await linkMyNumberCard(portal.prisma, id, card);
+        // The subject is an opaque ID; the audit keeps only the fingerprint.
+        return { body: { linked: true, replaced, notAfter: card.notAfter.toISOString() }, audit: audit({ fingerprint: card.fingerprint, replaced }) };
+      } catch (error) {
+        throw Object.assign(error as object, { audit: audit({}) });
+      }
+    },
+  },
+  {
+    method: 'GET',
+    pattern: adminPath('notices'),
+    event: 'admin.notice.list',
+    handle: async ({ portal }) => ({ body: { notices: await listNotices(portal.prisma) }, quiet: true }),
+  },
+  {
+    method: 'POST',
+    pattern: adminPath('notices'),
+    event: 'admin.notice.create',
+    async handle({ portal, body, adminId }) {
+      const notice = await createNotice(portal.prisma, parse(noticeInputSchema, await body()), adminId);
+      return { status: 201, body: { notice }, audit: { details: noticeAuditDetails(notice) } };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: adminPath(`notices/${ID}`),
+    event: 'admin.notice.update',
+    async handle({ portal, body, params }) {
+      const notice = await updateNotice(portal.prisma, params[0]!, parse(noticeInputSchema, await body()));
+      return { body: { notice }, audit: { details: noticeAuditDetails(notice) } };
+    },
+  },
+  {
+    method: 'POST',
+    pattern: adminPath(`notices/${ID}/delete`),
+    event: 'admin.notice.delete',
+    async handle({ portal, body, params }) {
+      parse(empty, await body());
+      await deleteNotice(portal.prisma, params[0]!);
+      return { body: { deleted: true }, audit: { details: { noticeId: params[0] } } };
+    },
+  },
+  {
     method: 'GET',
     pattern: adminPath('trust'),
     event: 'admin.trust.list',
@@ -403,11 +490,13 @@ async function runAdminRequest(ctx: RouteContext, route: AdminRoute | undefined)
     const session = lookup.session;
     actorId = session?.practitionerId;
     adminId = (await requireAdmin(portal.prisma, actorId)).id;
+    const sessionIdHash = session!.idHash;
     await enforceLimit(portal, req, 'admin-account', adminId);
     if (!route) throw new PortalError(samePath ? 'method_not_allowed' : 'not_found', samePath ? 405 : 404);
     const outcome = await route.handle({
       ...ctx,
       adminId,
+      sessionIdHash,
       query: url.searchParams,
       body: async () => {
         if (bodyRead) throw new Error('body read twice');
@@ -440,7 +529,7 @@ async function runAdminRequest(ctx: RouteContext, route: AdminRoute | undefined)
       clientId: clientId ?? null,
       ip,
       errorCode: code,
-      details: { path, method: req.method, ...(target ? { targetPractitionerId: target } : {}), ...(adminId ? {} : { refused: true }) },
+      details: { path, method: req.method, ...(target ? { targetPractitionerId: target } : {}), ...(adminId ? context?.details : { refused: true }) },
     });
     if (res.headersSent) {
       res.destroy();
