@@ -14,7 +14,8 @@ import { recordPractitionerCertificate } from '../practitioners/practitioner-cer
 export const DEMO_CLIENT = {
   clientId: 'demo-rp',
   secret: 'demo-rp-secret-not-for-production',
-  port: 3001,
+  // The sample RP's port (npm run demo:rp -- --port, DEMO_RP_PORT): its callback is registered for the demo client.
+  port: Number(process.env.DEMO_RP_PORT || 3001),
 };
 
 export const DEMO_EHR_CLIENT_ID = 'demo-ehr';

@@ -1,4 +1,4 @@
-import { test, expect, type Browser, type Page } from '@playwright/test';
+import { test, expect, type Browser, type Page } from './support/checked-test.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { seedScenario, type Scenario } from '../support/seed-scenario.ts';
 import { PortalProcess } from '../support/portal-process.ts';
@@ -110,7 +110,9 @@ test('an administrator creates a service in the console; openid-client logs in t
   expect(claims.linked_account).toBeUndefined();
 });
 
-test('a service that allows only "Medical Doctor" refuses the pharmacist with a page naming the qualification', async ({ browser }) => {
+test('a service that allows only "Medical Doctor" refuses the pharmacist with a page naming the qualification', async ({ browser, checks }) => {
+  // Expected 4xx: the refusal is the point.
+  checks.allowConsole(/Failed to load resource: the server responded with a status of 4\d\d/);
   const secret = await createServiceInConsole(admin, 'e2e-doctors', '医師専用ネットワーク', DOCTORS_RP_PORT, ['Medical Doctor']);
   const doctorsRp = await startSampleRelyingParty({ issuer: `${portal.url}/oidc`, clientId: 'e2e-doctors', clientSecret: secret, port: DOCTORS_RP_PORT });
   rps.push(doctorsRp);
@@ -166,7 +168,9 @@ test('the portal home shows the linked services and recent sign-ins; the audit l
   await expect(admin.getByTestId('audit-verify-ok')).toBeVisible();
 });
 
-test('a CSV file uploaded in the console is checked row by row; a good one is imported and appears in the search', async () => {
+test('a CSV file uploaded in the console is checked row by row; a good one is imported and appears in the search', async ({ checks }) => {
+  // Expected 4xx: the refused file (400) is the point.
+  checks.allowConsole(/Failed to load resource: the server responded with a status of 4\d\d/);
   const header = 'registration_number,family_name,given_name,family_name_kanji,given_name_kanji,birth_date,facility,hc_role';
   await admin.goto(`${portal.url}/admin/practitioners`);
   await admin.waitForLoadState('networkidle');

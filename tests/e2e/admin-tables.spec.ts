@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './support/checked-test.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { seedScenario, type Scenario } from '../support/seed-scenario.ts';
 import { PortalProcess } from '../support/portal-process.ts';
@@ -8,7 +8,7 @@ import { appendAudit } from '../../src/audit/audit-log.ts';
 import { createPractitioner } from '../../src/practitioners/practitioner.ts';
 import { addVirtualAuthenticator } from './support/virtual-authenticator.ts';
 import { registerPasskey } from './support/register-passkey.ts';
-import { expectAccessible, watchConsole } from './support/page-checks.ts';
+import { expectAccessible } from './support/page-checks.ts';
 
 /** The console's tables at 1280 px (issue 16, points 13 and 14): the audit log, practitioners without a device, expiring certificates. */
 const PORTAL_PORT = 4275;
@@ -20,7 +20,6 @@ let database: TestDatabase;
 let scenario: Scenario;
 let portal: PortalProcess;
 let admin: Page;
-let errors: string[];
 
 test.describe.configure({ mode: 'serial' });
 
@@ -70,7 +69,6 @@ test.beforeAll(async ({ browser }) => {
   await admin.goto(`${portal.url}/admin`);
   await admin.getByTestId('passkey-login').click();
   await expect(admin.getByTestId('admin-home')).toBeVisible();
-  errors = watchConsole(admin);
 });
 
 test.afterEach(async ({}, testInfo) => {
@@ -127,7 +125,6 @@ test('the audit log: one line per entry at 1280 px, events and results in words,
   await expectAccessible(admin);
   await toggle.click();
   await expect(details).toBeHidden();
-  expect(errors).toEqual([]);
 });
 
 test('the audit filters are query parameters, and paging keeps them', async () => {
@@ -164,7 +161,6 @@ test('the audit filters are query parameters, and paging keeps them', async () =
   await visit(`/admin/audit?to=${yesterday}`);
   await expect(admin.getByTestId('audit-row')).toHaveCount(0);
   await expect(admin.getByTestId('audit-total')).toHaveText('条件に合う記録はありません。');
-  expect(errors).toEqual([]);
 });
 
 test('practitioners without a registered phone: a view of the practitioners page, with the state of their QR', async () => {
@@ -184,7 +180,6 @@ test('practitioners without a registered phone: a view of the practitioners page
   await expect(view.getByTestId('no-device-total')).toHaveText('5 人');
   await view.getByTestId('no-device-E2E-MD-6').getByRole('link', { name: /^QRコードを発行\s*（霧島 蓮 さん）$/ }).click();
   await expect(admin.getByTestId('admin-registration')).toBeVisible();
-  expect(errors).toEqual([]);
 });
 
 test('HPKI certificates that expire within 60 days (or the days in the URL), soonest first; the home page points to both views', async () => {
@@ -208,7 +203,6 @@ test('HPKI certificates that expire within 60 days (or the days in the URL), soo
   expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-registration-number')))).toEqual(['E2E-MD-6', 'E2E-NS-5', 'E2E-MD-7']);
   await visit('/admin/practitioners?view=expiring&days=5');
   await expect(admin.getByTestId('expiring-none')).toHaveText('5 日以内に期限が切れる証明書はありません。');
-  expect(errors).toEqual([]);
 });
 
 test('screens at 1280 and 390 px in both languages; the audit page height with 50 rows', async () => {
@@ -246,5 +240,4 @@ test('screens at 1280 and 390 px in both languages; the audit page height with 5
   }
   await admin.context().clearCookies({ name: 'lang' });
   await admin.setViewportSize({ width: 1280, height: 800 });
-  expect(errors).toEqual([]);
 });

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { test, expect, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { test, expect, type Browser, type BrowserContext, type Page } from './support/checked-test.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { seedScenario, type Scenario } from '../support/seed-scenario.ts';
 import { PortalProcess } from '../support/portal-process.ts';
@@ -168,7 +168,11 @@ test('terminal shows the QR, the phone approves, the terminal logs in by itself 
   expect(claims.acr).toBe('urn:hpki-sso:acr:passkey:aal2');
 });
 
-test('a used, an unknown and an expired QR URL are refused with a clear page', async () => {
+test('a used, an unknown and an expired QR URL are refused with a clear page', async ({ checks }) => {
+  // Expected 4xx: the refused approval pages answer 4xx on purpose.
+  checks.allowConsole(/Failed to load resource: the server responded with a status of 4\d\d/);
+  // The terminal keeps polling while the portal is stopped to move time on.
+  checks.allowConsole(/Failed to load resource: net::ERR_CONNECTION_REFUSED/);
   await phone.page.goto(firstUrl);
   await expect(phone.page.getByTestId('approve-problem').getByTestId('error-code')).toHaveText('cross_device_used');
   await expect(phone.page.getByTestId('approve-button')).toHaveCount(0);
@@ -195,7 +199,9 @@ test('a used, an unknown and an expired QR URL are refused with a clear page', a
   await expect(terminal.page.getByTestId('cross-device-new-code')).toBeVisible();
 });
 
-test('a phone whose passkey is not the registered one is refused; the registered one then approves', async ({ browser }) => {
+test('a phone whose passkey is not the registered one is refused; the registered one then approves', async ({ browser, checks }) => {
+  // Expected 4xx: the refusal is the point.
+  checks.allowConsole(/Failed to load resource: the server responded with a status of 4\d\d/);
   const url = await showQr(`${rp.url}/login?max_age=0`);
   // Another phone with a passkey for this site that the portal never registered.
   const context = await browser.newContext();
@@ -229,7 +235,9 @@ test('a phone whose passkey is not the registered one is refused; the registered
   expect((await idTokenClaims(terminal.page)).amr).toEqual(['hwk', 'user', 'mca']);
 });
 
-test('device change needs a recent card login; afterwards the old passkey is refused and the new one works', async () => {
+test('device change needs a recent card login; afterwards the old passkey is refused and the new one works', async ({ checks }) => {
+  // Expected 4xx: the refusals are the point.
+  checks.allowConsole(/Failed to load resource: the server responded with a status of 4\d\d/);
   const page = terminal.page;
   // The terminal's session came from the phone (passkey): the page asks for the card first.
   await page.goto(`${portal.url}/devices`);
@@ -265,7 +273,9 @@ test('device change needs a recent card login; afterwards the old passkey is ref
   expect((await idTokenClaims(page)).amr).toEqual(['hwk', 'user']);
 });
 
-test('reissue after an HPKI card login: the old code stops working, the new one registers', async () => {
+test('reissue after an HPKI card login: the old code stops working, the new one registers', async ({ checks }) => {
+  // Expected 4xx: the old code's page answers 4xx on purpose.
+  checks.allowConsole(/Failed to load resource: the server responded with a status of 4\d\d/);
   const page = terminal.page;
   await page.goto(`${portal.url}/portal/login?reauth=hpki&return=/devices`);
   await page.getByTestId('hpki-card-login').click();

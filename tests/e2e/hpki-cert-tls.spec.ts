@@ -19,13 +19,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { test, expect } from '@playwright/test';
+import { test, expect } from './support/checked-test.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { seedScenario, type Scenario } from '../support/seed-scenario.ts';
 import { PortalProcess } from '../support/portal-process.ts';
 import { startSampleRelyingParty, type SampleRp } from '../../src/demo/sample-relying-party.ts';
 import { normaliseSerialHex } from '../../src/pki/serial.ts';
-import { expectAccessible, watchConsole } from './support/page-checks.ts';
+import { expectAccessible, watchConsole, watchContext } from './support/page-checks.ts';
 import { createBrowserHome, installAutoSelectCertificatePolicy, requireCardTools, type BrowserHome, type InstalledPolicy } from './support/nss-softhsm.ts';
 
 const PORTAL_PORT = 4300;
@@ -239,7 +239,7 @@ async function launchTerminal(home: BrowserHome): Promise<Page> {
       '--disable-dev-shm-usage',
     ],
   });
-  const context = await browser.newContext();
+  const context = watchContext(await browser.newContext());
   const policies = await context.newPage();
   await policies.goto('chrome://policy');
   await expect(policies.getByText('AutoSelectCertificateForUrls', { exact: true }).first(), `Chromium did not load ${policy?.file}`).toBeVisible();
@@ -314,7 +314,8 @@ test('the demo doctor logs in with the HPKI certificate from the token over TLS;
   expect(await homes.doctor.softwareTokenKeys()).toEqual([]);
 });
 
-test('an impostor card from a CA the portal does not trust is refused with the error page', async () => {
+test('an impostor card from a CA the portal does not trust is refused with the error page', async ({ checks }) => {
+  checks.allowConsole(/Failed to load resource: the server responded with a status of 401 \(Unauthorized\)$/);
   const page = await launchTerminal(homes.impostor);
   const { uid, href } = await openLogin(page);
   const answer = await chooseCertificateLogin(page, href);
@@ -329,7 +330,8 @@ test('an impostor card from a CA the portal does not trust is refused with the e
   expect(consoleErrors).toEqual(onlyTheStatusLine(href, '401 (Unauthorized)'));
 });
 
-test('with no certificate on the token the browser sends none, and the login is refused with the error page', async () => {
+test('with no certificate on the token the browser sends none, and the login is refused with the error page', async ({ checks }) => {
+  checks.allowConsole(/Failed to load resource: the server responded with a status of 400 \(Bad Request\)$/);
   const page = await launchTerminal(homes.empty);
   const { uid, href } = await openLogin(page);
   const answer = await chooseCertificateLogin(page, href);

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { test, expect, type Browser, type Page } from '@playwright/test';
+import { test, expect, type Browser, type Page } from './support/checked-test.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { seedScenario, type Scenario } from '../support/seed-scenario.ts';
 import { PortalProcess } from '../support/portal-process.ts';
@@ -157,7 +157,9 @@ test('the linked My Number Card logs in through openid-client with the HPKI qual
   expect(consoleLines.filter((l) => /SEND:|RECV:|ACAAgAQxMjM0/.test(l))).toEqual([]);
 });
 
-test('a wrong PIN shows the tries left; the third locks the card with where to unlock it', async ({ browser }) => {
+test('a wrong PIN shows the tries left; the third locks the card with where to unlock it', async ({ browser, checks }) => {
+  // Expected 4xx: the refusals are the point.
+  checks.allowConsole(/Failed to load resource: the server responded with a status of 4\d\d/);
   const { page } = await browserWithCards(browser, 'valid');
   await openRpLogin(page);
   await enterPin(page, 'jpki-login', '0000');
@@ -169,7 +171,9 @@ test('a wrong PIN shows the tries left; the third locks the card with where to u
   await expect(page.getByTestId('error')).toContainText('市区町村の窓口');
 });
 
-test('an unlinked My Number Card gets the explanation, never a login', async ({ browser }) => {
+test('an unlinked My Number Card gets the explanation, never a login', async ({ browser, checks }) => {
+  // Expected 4xx: the refusal is the point.
+  checks.allowConsole(/Failed to load resource: the server responded with a status of 4\d\d/);
   const { page } = await browserWithCards(browser, 'secondHolder');
   await openRpLogin(page);
   await enterPin(page, 'jpki-login', PIN);
@@ -177,7 +181,9 @@ test('an unlinked My Number Card gets the explanation, never a login', async ({ 
   await expect(page.getByTestId('error')).toContainText('連携');
 });
 
-test('a revoked My Number Card certificate is refused', async ({ browser }) => {
+test('a revoked My Number Card certificate is refused', async ({ browser, checks }) => {
+  // Expected 4xx: the refusal is the point.
+  checks.allowConsole(/Failed to load resource: the server responded with a status of 4\d\d/);
   const { page } = await browserWithCards(browser, 'revoked');
   await openRpLogin(page);
   await enterPin(page, 'jpki-login', PIN);

@@ -1,4 +1,4 @@
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './support/checked-test.ts';
 import type { Scenario } from '../support/seed-scenario.ts';
 import type { PortalProcess } from '../support/portal-process.ts';
 import type { SampleRp } from '../../src/demo/sample-relying-party.ts';

@@ -128,13 +128,13 @@ export function NoticeForm({ value, roles }: { value: NoticeFormValue; roles: { 
 /** Delete, after a confirmation; the list is shown again. */
 export function DeleteNotice({ id, title }: { id: string; title: string }) {
   const t = useTranslations('admin.notices');
-  const router = useRouter();
   const [error, setError] = useState<ApiError | null>(null);
   async function remove() {
     if (!window.confirm(t('confirmDelete', { title }))) return;
     try {
       await postJson(`/api/admin/notices/${id}/delete`);
-      router.push('/admin/notices?deleted=1');
+      // A whole page load: the list is read afresh and the page has its title before anything reads it.
+      window.location.assign('/admin/notices?deleted=1');
     } catch (err) {
       setError(toApiError(err, String(err)));
     }

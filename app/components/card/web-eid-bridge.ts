@@ -7,7 +7,8 @@
  *
  * The package's fallback transport, a WebSocket to wss://app.web-eid.com:42123, is blocked by the
  * portal's content-security policy (`connect-src 'self'`): the extension is the only transport.
- * The SPEC leaves that choice to the CSP on purpose, so this module does not patch it out.
+ * The CSP stays the guarantee; the package is only kept from trying (an inert socket for that one
+ * address), since every blocked attempt is a console error on a page without the extension.
  */
 
 /** Stable client-side codes for what went wrong at the card; messages are `errors.<code>`. */
@@ -84,12 +85,29 @@ function installConsoleFilter(): void {
   marked[FILTER_MARK] = true;
 }
 
+const WEB_EID_APP_URL = 'wss://app.web-eid.com:42123';
+const SOCKET_MARK = Symbol.for('hpki-sso.web-eid-socket-guard');
+
+/** A socket that never opens nor fails: the package keeps waiting for the extension until its timeout. */
+function installSocketGuard(): void {
+  const marked = globalThis as typeof globalThis & { [SOCKET_MARK]?: true };
+  if (marked[SOCKET_MARK] || typeof window.WebSocket !== 'function') return;
+  window.WebSocket = new Proxy(window.WebSocket, {
+    construct(target, args: [string | URL, ...unknown[]], newTarget) {
+      if (String(args[0]).startsWith(WEB_EID_APP_URL)) return { addEventListener() {}, removeEventListener() {}, send() {}, close() {} };
+      return Reflect.construct(target, args, newTarget);
+    },
+  });
+  marked[SOCKET_MARK] = true;
+}
+
 let loading: Promise<LegacyWebEid> | undefined;
 
 function loadWebEid(): Promise<LegacyWebEid> {
   if (typeof window === 'undefined') return Promise.reject(new CardError('card_extension_missing', 'no_browser'));
   loading ??= (async () => {
     installConsoleFilter();
+    installSocketGuard();
     // @ts-expect-error web-eid 0.0.8 ships no type declarations; LegacyWebEid above is its shape.
     const loaded: { default?: LegacyWebEid } & Partial<LegacyWebEid> = await import('web-eid');
     const webeid = loaded.default ?? (loaded as LegacyWebEid);

@@ -4,12 +4,13 @@
  */
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { chromiumExtensionId } from '../../../bridge/extension/extension-id.ts';
+import { watchContext } from './page-checks.ts';
 
 export const extensionId = chromiumExtensionId();
 
 /** Headless new mode with the unpacked extension in `extensionDir`; `profile` is the user data dir. */
-export function launchChromiumWithExtension(profile: string, extensionDir: string): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(profile, {
+export async function launchChromiumWithExtension(profile: string, extensionDir: string): Promise<BrowserContext> {
+  const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     args: [
@@ -25,6 +26,8 @@ export function launchChromiumWithExtension(profile: string, extensionDir: strin
       '--disable-dev-shm-usage',
     ],
   });
+  // The same console and axe checks as every other e2e page (the PIN window included).
+  return watchContext(context);
 }
 
 /** The extension's service worker, once it runs. */
