@@ -35,6 +35,7 @@ import { destroySigningKeys, listSigningCredentials, revokeSigningCredential, ty
 import { createNotice, deleteNotice, listNotices, noticeAuditDetails, noticeInputSchema, updateNotice } from '../../admin/notices.ts';
 import { issueJpkiChallenge, verifyJpkiProof } from '../../auth/methods/jpki/jpki-proof.ts';
 import { linkMyNumberCard } from '../../practitioners/my-number-card-links.ts';
+import { jpkiDependencies } from '../jpki-dependencies.ts';
 
 /** What a handler gives back: the JSON answer and what the audit entry says about the action. */
 interface Outcome {
@@ -94,7 +95,6 @@ const adminMncLinkSchema = z
   })
   .strict();
 
-const jpkiDependenciesOf = (portal: Portal) => ({ prisma: portal.prisma, trust: portal.trust, allowUnboundProof: portal.env.jpkiUnboundProof });
 /** A JPKI challenge of the console is good only for this admin session and this practitioner. */
 const adminLinkBinding = (sessionIdHash: string, practitionerId: string) => `admin:${sessionIdHash}:${practitionerId}`;
 
@@ -338,7 +338,7 @@ const routes: AdminRoute[] = [
     async handle({ portal, body, params, sessionIdHash }) {
       parse(empty, await body());
       await requirePractitioner(portal, params[0]!);
-      return { body: await issueJpkiChallenge(jpkiDependenciesOf(portal), 'jpki-admin-link', adminLinkBinding(sessionIdHash, params[0]!)), quiet: true };
+      return { body: await issueJpkiChallenge(jpkiDependencies(portal), 'jpki-admin-link', adminLinkBinding(sessionIdHash, params[0]!)), quiet: true };
     },
   },
   {
@@ -353,7 +353,7 @@ const routes: AdminRoute[] = [
       const audit = (details: Record<string, unknown>) => ({ targetPractitionerId: id, details: { ...check, ...details } });
       try {
         await requirePractitioner(portal, id);
-        const card = await verifyJpkiProof(jpkiDependenciesOf(portal), input.proof, 'jpki-admin-link', adminLinkBinding(sessionIdHash, id), portal.rp.origin);
+        const card = await verifyJpkiProof(jpkiDependencies(portal), input.proof, 'jpki-admin-link', adminLinkBinding(sessionIdHash, id), portal.rp.origin);
         const { replaced } = await linkMyNumberCard(portal.prisma, id, card);
         // The subject is an opaque ID; the audit keeps only the fingerprint.
         return { body: { linked: true, replaced, notAfter: card.notAfter.toISOString() }, audit: audit({ fingerprint: card.fingerprint, replaced }) };

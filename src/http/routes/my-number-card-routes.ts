@@ -7,6 +7,7 @@ import { clientIp } from '../client-ip.ts';
 import { requirePortalSession } from './portal-session-routes.ts';
 import { requireSameOrigin } from '../request-origin.ts';
 import type { Route, RouteContext } from '../route.ts';
+import { jpkiDependencies } from '../jpki-dependencies.ts';
 
 /**
  * POST /api/my-number-card/{challenge,link,unlink}: a practitioner logged in with an HPKI method in
@@ -18,9 +19,6 @@ export const myNumberCardRoutes: Route[] = [
   { method: 'POST', pattern: /^\/api\/my-number-card\/unlink$/, handle: unlink },
 ];
 
-function jpkiDependencies(portal: RouteContext['portal']) {
-  return { prisma: portal.prisma, trust: portal.trust, allowUnboundProof: portal.env.jpkiUnboundProof };
-}
 
 /** The practitioner's own portal session, from the portal's own pages. */
 async function ownSession({ portal, req }: RouteContext) {

@@ -10,6 +10,7 @@ import { recordDeviceReplacement } from '../../portal/device-replacement-effects
 import { errorMessage } from '../../errors/catalogue.ts';
 import { localeFromCookieHeader } from '../../i18n/locale.ts';
 import type { Route, RouteContext } from '../route.ts';
+import { jpkiDependencies } from '../jpki-dependencies.ts';
 
 const passwordBody = z.object({ password: z.string().max(64) });
 const codePattern = /^[A-Za-z0-9_-]{16,64}$/;
@@ -99,9 +100,6 @@ async function registerPasskey({ portal, req, res, code, ip }: RegistrationConte
 /** What a registration-code challenge is bound to: the code's row, not the code itself. */
 const registrationBinding = (rowId: string) => `registration:${rowId}`;
 
-function jpkiDependencies(portal: RouteContext['portal']) {
-  return { prisma: portal.prisma, trust: portal.trust, allowUnboundProof: portal.env.jpkiUnboundProof };
-}
 
 /**
  * The password again (counted and locking like the passkey step), then a JPKI challenge for the
