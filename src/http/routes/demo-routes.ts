@@ -19,17 +19,18 @@ export const demoRoutes: Route[] = [
 ];
 
 /** Test keys, the demo administrator's among them: for a browser on this machine only. */
-function requireDemoClient(portal: Portal, req: IncomingMessage, pathname: string) {
+async function requireDemoClient(portal: Portal, req: IncomingMessage, pathname: string) {
   if (!portal.env.demo) throw new PortalError('not_found', 404);
   if (isDemoClient(portal, req)) return;
-  void portal.refusals
+  // Recorded before the answer: the refusal is in the audit log by the time the client hears of it.
+  await portal.refusals
     .record({ event: 'security.demo_helper_refused', result: 'failure', ip: clientIp(req, portal.env.trustedProxies), errorCode: 'demo_loopback_only', details: { path: pathname } })
     .catch(() => {});
   throw new PortalError('demo_loopback_only', 403);
 }
 
 async function softwareHpkiCard({ portal, req, res, pathname }: RouteContext) {
-  requireDemoClient(portal, req, pathname);
+  await requireDemoClient(portal, req, pathname);
   // src/demo is loaded only in demo mode.
   const [{ demoCardKey, loadDemoPki }, { softwareCardScript }] = await Promise.all([import('../../demo/demo-pki.ts'), import('../../demo/software-card-script.ts')]);
   const url = new URL(req.url ?? '/', 'http://portal.invalid');
@@ -51,7 +52,7 @@ async function softwareHpkiCard({ portal, req, res, pathname }: RouteContext) {
 }
 
 async function softwareMyNumberCard({ portal, req, res, pathname }: RouteContext) {
-  requireDemoClient(portal, req, pathname);
+  await requireDemoClient(portal, req, pathname);
   const [{ DEMO_MY_NUMBER_CARD_PIN, loadDemoPki }, { softwareMyNumberCardScript }] = await Promise.all([
     import('../../demo/demo-pki.ts'),
     import('../../demo/software-my-number-card.ts'),
