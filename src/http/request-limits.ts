@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Portal } from '../portal/portal.ts';
 import type { RateLimitName } from '../config/rate-limits.ts';
 import { RateLimitedError } from '../errors/rate-limited-error.ts';
@@ -58,7 +58,7 @@ function tarpit(portal: Portal): Promise<void> {
  * Token-endpoint failures per address: a client over the limit is refused before its request is
  * read; each failure (4xx) counts once the answer is out.
  */
-export async function guardTokenEndpoint(portal: Portal, req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> {
+export async function guardTokenEndpoint(portal: Portal, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const ip = clientIp(req, portal.env.trustedProxies) ?? 'unknown';
   const decision = await portal.limits.blocked('token-failure-ip', ip);
   if (!decision.ok) {
@@ -66,7 +66,21 @@ export async function guardTokenEndpoint(portal: Portal, req: IncomingMessage, r
     await tarpit(portal);
     throw new RateLimitedError('token-failure-ip', decision.retryAfterSeconds);
   }
-  res.once('finish', () => {
-    if (res.statusCode >= 400 && res.statusCode < 500) void portal.limits.consume('token-failure-ip', ip).catch(() => {});
-  });
+  countFailureBeforeAnswer(res, () => portal.limits.consume('token-failure-ip', ip));
+}
+
+/**
+ * Holds a 4xx answer back until its failure is counted: counted after the answer, a client's next
+ * request could be read before the count was written (it was, on PostgreSQL) and slip past the cap.
+ * Koa writes status, headers and body in one `end`, so delaying `end` delays the whole answer.
+ */
+function countFailureBeforeAnswer(res: ServerResponse, count: () => Promise<unknown>): void {
+  const end = res.end.bind(res) as (...args: unknown[]) => unknown;
+  res.end = ((...args: unknown[]) => {
+    if (res.statusCode < 400 || res.statusCode >= 500 || res.headersSent) return end(...args);
+    void count()
+      .catch(() => {})
+      .finally(() => end(...args));
+    return res;
+  }) as typeof res.end;
 }
