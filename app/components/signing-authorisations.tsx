@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { useTranslations } from 'next-intl';
 import { ErrorNotice, secondaryButtonClass } from '@/app/components/card';
 import { ApiError, postJson, toApiError } from '@/app/components/post-json';
+import { useHydrated } from '@/app/components/use-hydrated';
 
 export interface AuthorisationRow {
   grantId: string;
@@ -29,6 +30,7 @@ function remaining(expiresAt: string, now: number) {
  * text as the server (React #418 otherwise); the clock takes over after hydration.
  */
 export function SigningAuthorisations({ rows, renderedAt }: { rows: AuthorisationRow[]; renderedAt: number }) {
+  const hydrated = useHydrated();
   const t = useTranslations('home');
   const tc = useTranslations('signingConsent');
   const [now, setNow] = useState(renderedAt);
@@ -66,7 +68,7 @@ export function SigningAuthorisations({ rows, renderedAt }: { rows: Authorisatio
           <p className="text-sm text-slate-600" data-testid="signing-expires">
             {t('signingUntil', { time: r.expiresLabel })}
           </p>
-          <button className={`${secondaryButtonClass} mt-2`} onClick={() => revoke(r.grantId)} data-testid="signing-revoke">
+          <button disabled={!hydrated} className={`${secondaryButtonClass} mt-2`} onClick={() => revoke(r.grantId)} data-testid="signing-revoke">
             {t('signingRevoke')}
           </button>
         </li>

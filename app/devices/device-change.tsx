@@ -5,11 +5,13 @@ import { useTranslations } from 'next-intl';
 import { startRegistration, type PublicKeyCredentialCreationOptionsJSON } from '@simplewebauthn/browser';
 import { ErrorNotice, buttonClass } from '@/app/components/card';
 import { ApiError, postJson, toApiError } from '@/app/components/post-json';
+import { useHydrated } from '@/app/components/use-hydrated';
 
 type Step = { kind: 'ready' } | { kind: 'working' } | { kind: 'done' } | { kind: 'error'; code: string; message: string };
 
 /** Registers the new smartphone (the browser offers its own QR for a phone); the old one stops at once. */
 export function DeviceChange() {
+  const hydrated = useHydrated();
   const t = useTranslations();
   const router = useRouter();
   const [step, setStep] = useState<Step>({ kind: 'ready' });
@@ -45,7 +47,7 @@ export function DeviceChange() {
   return (
     <div className="mt-4 space-y-3">
       <p className="text-slate-600">{t('devices.changeHint')}</p>
-      <button className={buttonClass} onClick={change} disabled={step.kind === 'working'} data-testid="device-change-button">
+      <button className={buttonClass} onClick={change} disabled={step.kind === 'working' || !hydrated} data-testid="device-change-button">
         {step.kind === 'working' ? t('devices.changeWaiting') : t('devices.changeButton')}
       </button>
       {step.kind === 'error' ? <ErrorNotice message={step.message} code={step.code} /> : null}

@@ -4,6 +4,7 @@ import { useLocale, useTranslations } from 'next-intl';
 import { formatJapanTime } from '@/src/i18n/format-time';
 import { ErrorNotice, buttonClass } from '@/app/components/card';
 import { ApiError, postJson, toApiError } from '@/app/components/post-json';
+import { useHydrated } from '@/app/components/use-hydrated';
 
 interface Issued {
   url: string;
@@ -13,6 +14,7 @@ interface Issued {
 
 /** Seed 001 A4: a new registration QR on this screen at once; every earlier code stops working. */
 export function RegistrationReissue() {
+  const hydrated = useHydrated();
   const t = useTranslations();
   const locale = useLocale();
   const [issued, setIssued] = useState<Issued | null>(null);
@@ -33,7 +35,7 @@ export function RegistrationReissue() {
 
   return (
     <div className="mt-4 space-y-3">
-      <button className={buttonClass} onClick={reissue} disabled={busy} data-testid="reissue-button">
+      <button className={buttonClass} onClick={reissue} disabled={busy || !hydrated} data-testid="reissue-button">
         {t('devices.reissueButton')}
       </button>
       {issued ? (

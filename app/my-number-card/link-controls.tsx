@@ -5,6 +5,7 @@ import { ErrorNotice, secondaryButtonClass } from '@/app/components/card';
 import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 import { MyNumberCardForm } from '@/app/components/card/my-number-card-form';
 import { isCardExtensionAvailable } from '@/app/components/card/web-eid-bridge';
+import { useHydrated } from '@/app/components/use-hydrated';
 
 /** Links the card read through the card bridge (or, with `pagePin`, the demo's software card). */
 export function LinkMyNumberCard({ pagePin }: { pagePin: boolean }) {
@@ -42,6 +43,7 @@ export function LinkMyNumberCard({ pagePin }: { pagePin: boolean }) {
 }
 
 export function UnlinkMyNumberCard() {
+  const hydrated = useHydrated();
   const t = useTranslations('myNumberCard');
   const [error, setError] = useState<ApiError | null>(null);
   async function unlink() {
@@ -54,7 +56,7 @@ export function UnlinkMyNumberCard() {
   }
   return (
     <div className="mt-3">
-      <button className={secondaryButtonClass} onClick={unlink} data-testid="mnc-unlink">
+      <button disabled={!hydrated} className={secondaryButtonClass} onClick={unlink} data-testid="mnc-unlink">
         {t('unlink')}
       </button>
       {error ? <ErrorNotice message={error.message} code={error.code} /> : null}

@@ -116,8 +116,9 @@ test('enterprise policy: its allow-list replaces the user’s, and the options p
     context = await launchChromiumWithExtension(profile, extensionDir);
     try {
       await extensionWorker(context);
-      // Chromium's first managed-storage read takes seconds: the policy's origin answers once it is known.
-      await expect.poll(() => versionAnswer(context, originB), { timeout: 30_000 }).toMatchObject({ version: '0.1.0' });
+      // Chromium's first managed-storage read waits for its policy service: ~8 s alone, and once over
+      // 30 s within the full suite on a fresh machine. The policy's origin answers once it is known.
+      await expect.poll(() => versionAnswer(context, originB), { timeout: 60_000 }).toMatchObject({ version: '0.1.0' });
       expect(await versionAnswer(context, originA)).toBeNull();
 
       const managed = await openOptions(context);

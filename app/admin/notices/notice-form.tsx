@@ -5,6 +5,7 @@ import { useTranslations } from 'next-intl';
 import { ErrorNotice, buttonClass, secondaryButtonClass } from '@/app/components/card';
 import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 import { fromJapanLocal, toJapanLocal } from './japan-local';
+import { useHydrated } from '@/app/components/use-hydrated';
 
 export interface NoticeFormValue {
   id?: string;
@@ -21,6 +22,7 @@ const field = 'mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2';
 /** Create or edit one notice; dates are entered in Japan time. */
 /** `value` without an id: a new notice with the page's default dates (computed on the server, so both renders agree). */
 export function NoticeForm({ value, roles }: { value: NoticeFormValue; roles: { role: string; label: string }[] }) {
+  const hydrated = useHydrated();
   const t = useTranslations('admin.notices');
   const router = useRouter();
   const [audience, setAudience] = useState(value.audience);
@@ -108,7 +110,7 @@ export function NoticeForm({ value, roles }: { value: NoticeFormValue; roles: { 
         </label>
       ) : null}
       <div className="flex flex-wrap items-center gap-3">
-        <button type="submit" className={buttonClass} disabled={busy} data-testid="notice-save">
+        <button type="submit" className={buttonClass} disabled={busy || !hydrated} data-testid="notice-save">
           {value.id ? t('save') : t('create')}
         </button>
         <a href="/admin/notices" className={secondaryButtonClass}>
@@ -127,6 +129,7 @@ export function NoticeForm({ value, roles }: { value: NoticeFormValue; roles: { 
 
 /** Delete, after a confirmation; the list is shown again. */
 export function DeleteNotice({ id, title }: { id: string; title: string }) {
+  const hydrated = useHydrated();
   const t = useTranslations('admin.notices');
   const [error, setError] = useState<ApiError | null>(null);
   async function remove() {
@@ -141,7 +144,7 @@ export function DeleteNotice({ id, title }: { id: string; title: string }) {
   }
   return (
     <div className="mt-6">
-      <button type="button" onClick={remove} className={`${secondaryButtonClass} !border-red-700 !text-red-800`} data-testid="notice-delete">
+      <button disabled={!hydrated} type="button" onClick={remove} className={`${secondaryButtonClass} !border-red-700 !text-red-800`} data-testid="notice-delete">
         {t('delete')}
       </button>
       {error ? <ErrorNotice message={error.message} code={error.code} /> : null}

@@ -5,6 +5,7 @@ import { useTranslations } from 'next-intl';
 import { ErrorNotice, secondaryButtonClass } from '@/app/components/card';
 import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 import { fileBase64 } from './file-base64';
+import { useHydrated } from '@/app/components/use-hydrated';
 
 /** One credential as the console lists it (GET …/signing-credentials), times already in Japan time. */
 export interface CredentialRow {
@@ -26,6 +27,7 @@ type Action = 'revoke' | 'destroy-key' | 'renew' | 'certificate';
  * Each control shows its own error beside it.
  */
 export function SecondCertificate({ practitionerId, rows, pendingPublicKeyPem }: { practitionerId: string; rows: CredentialRow[]; pendingPublicKeyPem: string | null }) {
+  const hydrated = useHydrated();
   const t = useTranslations('admin.secondCert');
   const router = useRouter();
   const [busy, setBusy] = useState(false);
@@ -107,7 +109,7 @@ export function SecondCertificate({ practitionerId, rows, pendingPublicKeyPem }:
       <div className="space-y-4 border-t border-slate-200 pt-4">
         {current && current.status === 'active' ? (
           <div>
-            <button className={danger} disabled={busy} data-testid="second-cert-revoke" onClick={() => window.confirm(t('confirmRevoke')) && run('revoke', {}, t('revoked'))}>
+            <button className={danger} disabled={busy || !hydrated} data-testid="second-cert-revoke" onClick={() => window.confirm(t('confirmRevoke')) && run('revoke', {}, t('revoked'))}>
               {t('revoke')}
             </button>
             <p className="mt-1 text-sm text-slate-600">{t('revokeHelp')}</p>
@@ -118,7 +120,7 @@ export function SecondCertificate({ practitionerId, rows, pendingPublicKeyPem }:
           <div>
             <button
               className={danger}
-              disabled={busy}
+              disabled={busy || !hydrated}
               data-testid="second-cert-destroy"
               onClick={() => window.prompt(t('confirmDestroy', { word: t('destroyWord') }))?.trim() === t('destroyWord') && run('destroy-key', {}, t('destroyed'))}
             >
@@ -137,7 +139,7 @@ export function SecondCertificate({ practitionerId, rows, pendingPublicKeyPem }:
                 <option value="EC-P256">EC-P256</option>
               </select>
             </label>
-            <button className={small} disabled={busy} data-testid="second-cert-renew" onClick={() => run('renew', { algorithm }, t('renewed'))}>
+            <button className={small} disabled={busy || !hydrated} data-testid="second-cert-renew" onClick={() => run('renew', { algorithm }, t('renewed'))}>
               {current ? t('renew') : t('enrol')}
             </button>
             <p className="basis-full text-sm text-slate-600">{t('renewHelp')}</p>
@@ -167,7 +169,7 @@ export function SecondCertificate({ practitionerId, rows, pendingPublicKeyPem }:
               <span className="block text-sm font-semibold">{t('certificateFile')}</span>
               <input type="file" accept=".pem,.crt,.cer,.der" onChange={(e) => setFile(e.target.files?.[0] ?? null)} className="mt-1 block" data-testid="second-cert-file" />
             </label>
-            <button type="submit" className={small} disabled={busy || !file} data-testid="second-cert-attach">
+            <button type="submit" className={small} disabled={busy || !file || !hydrated} data-testid="second-cert-attach">
               {t('attach')}
             </button>
             <p className="basis-full text-sm text-slate-600">{t('attachHelp')}</p>

@@ -5,9 +5,11 @@ import { useTranslations } from 'next-intl';
 import { ErrorNotice, secondaryButtonClass } from '@/app/components/card';
 import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 import { SecretOnce } from './secret-once';
+import { useHydrated } from '@/app/components/use-hydrated';
 
 /** Rotate the secret (the old one stops working at once) and disable or enable the service. */
 export function ServiceControls({ clientId, enabled, hasSecret }: { clientId: string; enabled: boolean; hasSecret: boolean }) {
+  const hydrated = useHydrated();
   const t = useTranslations('admin');
   const router = useRouter();
   const [secret, setSecret] = useState<string | null>(null);
@@ -33,7 +35,7 @@ export function ServiceControls({ clientId, enabled, hasSecret }: { clientId: st
         {hasSecret ? (
           <button
             className={secondaryButtonClass}
-            disabled={busy}
+            disabled={busy || !hydrated}
             data-testid="service-rotate"
             onClick={() =>
               run(async () => {
@@ -47,7 +49,7 @@ export function ServiceControls({ clientId, enabled, hasSecret }: { clientId: st
         ) : null}
         <button
           className={secondaryButtonClass}
-          disabled={busy}
+          disabled={busy || !hydrated}
           data-testid={enabled ? 'service-disable' : 'service-enable'}
           onClick={() =>
             run(async () => {

@@ -4,6 +4,7 @@ import { useTranslations } from 'next-intl';
 import { ErrorNotice, buttonClass, secondaryButtonClass } from '@/app/components/card';
 import { ApiError, postJson, toApiError } from '@/app/components/post-json';
 import { rememberMethod } from './login-choice';
+import { useHydrated } from '@/app/components/use-hydrated';
 
 interface Started {
   request: string;
@@ -30,6 +31,7 @@ export function CrossDeviceLogin({
   /** A refusal of the service's policy: the chooser shows it as its own page. */
   onRefused?: (code: string, message: string) => boolean;
 }) {
+  const hydrated = useHydrated();
   const t = useTranslations();
   const [shown, setShown] = useState<(Started & { deadline: number }) | null>(null);
   const [phase, setPhase] = useState<Phase>('idle');
@@ -122,7 +124,7 @@ export function CrossDeviceLogin({
   return (
     <div data-testid="cross-device-section">
       {phase === 'idle' || (phase === 'error' && !shown) || phase === 'starting' ? (
-        <button className={`${buttonClass} mt-3`} onClick={start} disabled={phase === 'starting'} data-testid="cross-device-login">
+        <button className={`${buttonClass} mt-3`} onClick={start} disabled={phase === 'starting' || !hydrated} data-testid="cross-device-login">
           {phase === 'starting' ? t('crossDevice.starting') : t('crossDevice.button')}
         </button>
       ) : null}
@@ -152,7 +154,7 @@ export function CrossDeviceLogin({
           </p>
           {phase === 'waiting' ? <p className="text-sm text-slate-500">{t('crossDevice.help')}</p> : null}
           {phase !== 'approved' ? (
-            <button className={secondaryButtonClass} onClick={start} data-testid="cross-device-new-code">
+            <button disabled={!hydrated} className={secondaryButtonClass} onClick={start} data-testid="cross-device-new-code">
               {t('crossDevice.newCode')}
             </button>
           ) : null}

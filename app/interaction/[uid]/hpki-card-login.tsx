@@ -5,6 +5,7 @@ import { ErrorNotice, buttonClass, secondaryButtonClass } from '@/app/components
 import { ApiError, postJson } from '@/app/components/post-json';
 import { CardError, authenticateWithCard, cardMessageCode } from '@/app/components/card/web-eid-bridge';
 import { rememberMethod } from './login-choice';
+import { useHydrated } from '@/app/components/use-hydrated';
 
 type Status =
   | { kind: 'idle' }
@@ -41,6 +42,7 @@ export function HpkiCardLogin({
   /** A refusal of the service's policy (qualification, level): the chooser shows it as its own page. */
   onRefused?: (code: string, message: string) => boolean;
 }) {
+  const hydrated = useHydrated();
   const t = useTranslations();
   const available = extension;
   const [status, setStatus] = useState<Status>({ kind: 'idle' });
@@ -94,7 +96,7 @@ export function HpkiCardLogin({
         type="button"
         className={`${buttonClass} mt-3 sm:min-w-72`}
         onClick={login}
-        disabled={busy}
+        disabled={busy || !hydrated}
         aria-describedby={busy ? 'hpki-card-progress' : undefined}
         data-testid="hpki-card-login"
       >

@@ -12,6 +12,7 @@ import { MyNumberCardLogin } from './my-number-card-login';
 import { SmartphoneLogin } from './smartphone-login';
 import { RefusedLogin } from './refused-login';
 import { LoginGroup, REFUSAL_CODES, choosePrimary, groupOf, looksLikePhone, readLastMethod, rememberMethod, rowButtonClass, type Refusal } from './login-choice';
+import { useHydrated } from '@/app/components/use-hydrated';
 
 /** How long the page waits for the card extension to answer before it counts as not installed. */
 const EXTENSION_CHECK_SECONDS = 2;
@@ -26,6 +27,7 @@ type Status = { kind: 'idle' } | { kind: 'working' } | { kind: 'error'; code: st
  * button keeps its test id and needs one click, as before.
  */
 export function LoginChooser({ view }: { view: InteractionView }) {
+  const hydrated = useHydrated();
   const t = useTranslations();
   const [webauthn, setWebauthn] = useState<boolean | null>(null);
   const [phoneHint, setPhoneHint] = useState<boolean | null>(null);
@@ -119,7 +121,7 @@ export function LoginChooser({ view }: { view: InteractionView }) {
   }
 
   const cancelButton = (
-    <button className={secondaryButtonClass} onClick={cancel} data-testid="cancel">
+    <button disabled={!hydrated} className={secondaryButtonClass} onClick={cancel} data-testid="cancel">
       {t('login.cancel')}
     </button>
   );
@@ -194,7 +196,7 @@ export function LoginChooser({ view }: { view: InteractionView }) {
           'hpki-card-section',
           t('login.hpkiCard.title'),
           t('login.short.hpkiCard'),
-          <button type="button" className={rowButtonClass} onClick={() => pick('hpki-card', 'card')} data-testid="hpki-card-login">
+          <button disabled={!hydrated} type="button" className={rowButtonClass} onClick={() => pick('hpki-card', 'card')} data-testid="hpki-card-login">
             {t('login.hpkiCard.button')}
           </button>,
         );
@@ -216,12 +218,12 @@ export function LoginChooser({ view }: { view: InteractionView }) {
           t('login.short.myNumberCard'),
           <>
             {card === true ? (
-              <button type="button" className={rowButtonClass} onClick={() => pick('my-number-card', 'card')} data-testid="jpki-login-read">
+              <button disabled={!hydrated} type="button" className={rowButtonClass} onClick={() => pick('my-number-card', 'card')} data-testid="jpki-login-read">
                 {t('login.myNumberCard.rowRead')}
               </button>
             ) : null}
             {view.jpkiPagePin ? (
-              <button type="button" className={rowButtonClass} onClick={() => pick('my-number-card')} data-testid="jpki-login-show-pin">
+              <button disabled={!hydrated} type="button" className={rowButtonClass} onClick={() => pick('my-number-card')} data-testid="jpki-login-show-pin">
                 {t('login.myNumberCard.showPin')}
               </button>
             ) : null}
@@ -235,12 +237,12 @@ export function LoginChooser({ view }: { view: InteractionView }) {
           phone ? t('login.smartphone.phoneDescription') : t('login.short.smartphone'),
           <>
             {smartphone.crossDevice ? (
-              <button type="button" className={rowButtonClass} onClick={() => pick('smartphone', 'cross-device')} data-testid="cross-device-login">
+              <button disabled={!hydrated} type="button" className={rowButtonClass} onClick={() => pick('smartphone', 'cross-device')} data-testid="cross-device-login">
                 {t('login.smartphone.qrButton')}
               </button>
             ) : null}
             {smartphone.passkey ? (
-              <button type="button" className={rowButtonClass} onClick={loginWithPasskey} disabled={status.kind === 'working'} data-testid="passkey-login">
+              <button type="button" className={rowButtonClass} onClick={loginWithPasskey} disabled={status.kind === 'working' || !hydrated} data-testid="passkey-login">
                 {phone ? t('login.passkey.button') : t('login.smartphone.passkeyButton')}
               </button>
             ) : null}

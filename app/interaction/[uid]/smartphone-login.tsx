@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { useTranslations } from 'next-intl';
 import { buttonClass, secondaryButtonClass } from '@/app/components/card';
 import { CrossDeviceLogin } from './cross-device-login';
+import { useHydrated } from '@/app/components/use-hydrated';
 
 /**
  * The one "smartphone" entry (issue 16 §1). On a terminal it offers both ways and says which is
@@ -30,10 +31,11 @@ export function SmartphoneLogin({
   onPasskey: () => void;
   onRefused: (code: string, message: string) => boolean;
 }) {
+  const hydrated = useHydrated();
   const t = useTranslations();
   const [showQr, setShowQr] = useState(autoStartCrossDevice);
   const passkeyButton = (primary: boolean) => (
-    <button type="button" className={primary ? buttonClass : secondaryButtonClass} onClick={onPasskey} disabled={passkeyBusy} data-testid="passkey-login">
+    <button type="button" className={primary ? buttonClass : secondaryButtonClass} onClick={onPasskey} disabled={passkeyBusy || !hydrated} data-testid="passkey-login">
       {passkeyBusy ? t('login.passkey.waiting') : phone ? t('login.passkey.button') : t('login.smartphone.passkeyButton')}
     </button>
   );
@@ -60,7 +62,7 @@ export function SmartphoneLogin({
       ) : null}
       <div className="mt-3 flex flex-col gap-3 sm:flex-row">
         {showQr ? null : (
-          <button type="button" className={buttonClass} onClick={() => setShowQr(true)} data-testid="cross-device-login">
+          <button disabled={!hydrated} type="button" className={buttonClass} onClick={() => setShowQr(true)} data-testid="cross-device-login">
             {t('login.smartphone.qrButton')}
           </button>
         )}
