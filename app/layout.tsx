@@ -1,9 +1,9 @@
 import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
-import { NextIntlClientProvider } from 'next-intl';
 import { getLocale, getTranslations } from 'next-intl/server';
 import { LanguageSwitch } from './components/language-switch';
 import { DemoBanner } from './components/demo-banner';
+import { ClientMessages } from './components/client-messages';
 import './globals.css';
 
 export async function generateMetadata(): Promise<Metadata> {
@@ -21,7 +21,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
   return (
     <html lang={locale}>
       <body className="min-h-screen">
-        <NextIntlClientProvider>
+        <ClientMessages namespaces={[]}>
           <header className="bg-white border-b border-slate-200">
             <div className="mx-auto max-w-3xl px-4 py-3 flex items-center justify-between">
               {/* The product name goes home from every page: the way back when a flow is left. */}
@@ -35,7 +35,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
           </header>
           <DemoBanner />
           <main className="mx-auto max-w-3xl px-4 py-8">{children}</main>
-        </NextIntlClientProvider>
+        </ClientMessages>
       </body>
     </html>
   );

@@ -1,4 +1,5 @@
 import type { ReactNode } from 'react';
+import { ClientMessages } from '@/app/components/client-messages';
 
 /**
  * The console's tables need the screen's width: this wrapper widens the page's narrow column to
@@ -8,7 +9,7 @@ import type { ReactNode } from 'react';
 export default function AdminLayout({ children }: { children: ReactNode }) {
   return (
     <div className="mx-[calc(50%_-_min(50vw_-_1rem,_40rem))] print:mx-0" data-testid="admin-layout">
-      {children}
+      <ClientMessages namespaces={['admin', 'errors']}>{children}</ClientMessages>
     </div>
   );
 }

@@ -315,7 +315,7 @@ export function cardErrorCode(reason: string): CardErrorCode {
  * The message code for a card error when the page asked for `card`: a wrong card names the card
  * that is in the reader (the other one), a missing card the one that was asked for.
  */
-export function cardMessageCode(code: CardErrorCode, card: BridgeCard): string {
+export function cardMessageCode(code: CardErrorCode, card: BridgeCard): Exclude<CardErrorCode, 'card_wrong_type'> | 'card_wrong_type_hpki' | 'card_wrong_type_jpki' | 'jpki_card_not_present' {
   if (code === 'card_wrong_type') return card === 'hpki' ? 'card_wrong_type_jpki' : 'card_wrong_type_hpki';
   if (code === 'card_not_present' && card === 'jpki') return 'jpki_card_not_present';
   return code;

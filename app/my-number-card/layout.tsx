@@ -1,0 +1,7 @@
+import type { ReactNode } from 'react';
+import { ClientMessages } from '@/app/components/client-messages';
+
+/** The My Number Card page: the catalogue parts its client components use go with the page. */
+export default function Layout({ children }: { children: ReactNode }) {
+  return <ClientMessages namespaces={['myNumberCard', 'login', 'errors']}>{children}</ClientMessages>;
+}
