@@ -12,6 +12,7 @@ import type { AuditCheckpoints } from '../audit/audit-checkpoints.ts';
 import type { TrustStoreCache } from '../pki/trust/trust-store-cache.ts';
 import type { OutboundFetch } from '../net/outbound-fetch.ts';
 import type { KeyStores } from '../signing/key-store-factory.ts';
+import type { SigningStatusCache } from '../signing/signing-status-cache.ts';
 
 /** Everything the running portal is made of, built once at start-up by startPortal(). */
 export interface Portal {
@@ -26,6 +27,8 @@ export interface Portal {
   trust: TrustStoreCache;
   /** The outbound fetch for CRL, OCSP, JWKS and back-channel requests (PRIVATE_FETCH_HOSTS, HTTP proxy): src/net/outbound-fetch.ts. */
   outboundFetch: OutboundFetch;
+  /** The second certificates' `valid` statuses, kept a minute per trust store (src/signing/signing-status-cache.ts). */
+  signingStatus: SigningStatusCache;
   /** Where the second certificates' private keys live (PKCS#11 token or the sealed software store). */
   keyStores: KeyStores;
   /** Login methods this installation offers now, in the order the chooser shows them. */

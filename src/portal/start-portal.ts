@@ -21,6 +21,7 @@ import { createOutboundFetch } from '../net/outbound-fetch.ts';
 import { ensurePortalClient } from '../portal-session/portal-client.ts';
 import { createKeyStore } from '../signing/key-store-factory.ts';
 import { availableLoginMethods } from '../auth/methods/registry.ts';
+import { SigningStatusCache } from '../signing/signing-status-cache.ts';
 
 /** Opens the database (migrating it), loads or creates the secrets and keys, builds the provider. */
 export async function startPortal(env: Environment, log: (line: string) => void = console.log): Promise<Portal> {
@@ -91,6 +92,7 @@ export async function startPortal(env: Environment, log: (line: string) => void 
     rp: relyingPartyFor(env.publicUrl),
     trust,
     outboundFetch,
+    signingStatus: new SigningStatusCache(),
     keyStores,
     async methods() {
       // Card methods need their trust anchors; whether a My Number Card is linked is known only at login.

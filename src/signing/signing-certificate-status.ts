@@ -16,7 +16,7 @@ import { x509 } from '../pki/x509.ts';
  * then, and signHash refuses (SPEC §12: fail closed on certificate and revocation checks).
  */
 export type SigningCertificateStatus =
-  | { status: 'valid' }
+  | { status: 'valid'; notAfter: Date }
   | { status: 'expired'; notAfter: Date }
   | { status: 'revoked'; detail: string }
   | { status: 'unknown'; code: PkiErrorCode | Extract<ErrorCode, 'trust_store_unavailable'>; detail: string };
@@ -64,7 +64,7 @@ export async function signingCertificateStatus(
       now,
       scope: SECOND_CERTIFICATE_PROFILE.revocationScope,
     });
-    return { status: 'valid' };
+    return { status: 'valid', notAfter: certificate.notAfter };
   } catch (error) {
     if (error instanceof PkiError) {
       return error.code === 'certificate_revoked' ? { status: 'revoked', detail: error.detail } : { status: 'unknown', code: error.code, detail: error.detail };

@@ -370,6 +370,35 @@ describe('the certificate’s real status', () => {
     }
   });
 
+  it('a valid status is kept for a minute (one OCSP request for several signatures); new trust material checks again at once', async () => {
+    let asked = 0;
+    let answer: OcspAnswer = { status: 'good' };
+    const responder = await startOcspHttpServer(
+      ocspResponderHandler(() => {
+        asked++;
+        return { issuer: pki.signCa, answer };
+      }),
+    );
+    try {
+      const who = await doctor();
+      const { credentialId } = await enrolSecondCertificate(who, { ocspUrl: responder.url });
+      const accessToken = await authorise(who);
+      expect((await signHash(accessToken, credentialId, 35)).status).toBe(200);
+      expect((await signHash(accessToken, credentialId, 36)).status).toBe(200);
+      expect(asked).toBe(1);
+      // Revoked at the responder: within the minute the kept status stands (documented trade-off)…
+      answer = { status: 'revoked', revokedAt: new Date(Date.now() - 1000) };
+      expect((await signHash(accessToken, credentialId, 37)).status).toBe(200);
+      expect(asked).toBe(1);
+      // …and new trust material (an import, a new CRL) builds a new store: checked again at once.
+      t.portal.trust.invalidate('hpki');
+      expect(await signHash(accessToken, credentialId, 38)).toMatchObject({ status: 400, body: { error: 'signing_certificate_revoked' } });
+      expect(asked).toBe(2);
+    } finally {
+      await responder.close();
+    }
+  });
+
   it('fails closed when the status cannot be established (a signing CA without a CRL): no status in credentials/info, signHash refused', async () => {
     const signCa3 = await issueCertificate({
       subject: testCaName('HPKI-01-TestSignCA3-forNonRepudiation'),

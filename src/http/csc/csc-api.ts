@@ -10,7 +10,7 @@ import { x509 } from '../../pki/x509.ts';
 import { HASH_ALGORITHM_OIDS, type HashAlgorithmOid } from '../../signing/signing-authorisation-details.ts';
 import { reserveSignatures } from '../../signing/signing-authorisations.ts';
 import type { SignDigest } from '../../signing/sign-with-credential.ts';
-import { signingCertificateStatus, type SigningCertificateStatus } from '../../signing/signing-certificate-status.ts';
+import type { SigningCertificateStatus } from '../../signing/signing-certificate-status.ts';
 import { requireSigningAccess, type SigningAccess } from './signing-access.ts';
 
 const RSA_SIGN_ALGOS = ['1.2.840.113549.1.1.1', '1.2.840.113549.1.1.11', '1.2.840.113549.1.1.12', '1.2.840.113549.1.1.13'];
@@ -106,9 +106,9 @@ export async function handleCscRequest(portal: Portal, req: IncomingMessage, res
   }
 }
 
-/** The second certificate's status from the HPKI signing CA (CRL, OCSP first when enabled). */
+/** The second certificate's status from the HPKI signing CA (CRL, OCSP first when enabled); `valid` kept a minute. */
 function certificateStatus(portal: Portal, certificate: Uint8Array): Promise<SigningCertificateStatus> {
-  return signingCertificateStatus({ trust: portal.trust, ocsp: portal.env.ocsp, fetch: portal.outboundFetch }, certificate);
+  return portal.signingStatus.status({ trust: portal.trust, ocsp: portal.env.ocsp, fetch: portal.outboundFetch }, certificate);
 }
 
 /**
