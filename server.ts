@@ -8,6 +8,7 @@ import { createRequestHandler } from './src/http/request-handler.ts';
 import fs from 'node:fs';
 import { startHttpsListener } from './src/http/https-listener.ts';
 import { applyListenerLimits, serverTimeouts } from './src/http/listener-limits.ts';
+import { statementsSent } from './src/db/statement-count.ts';
 
 const env = readEnvironment();
 const dev = process.env.NODE_ENV !== 'production';
@@ -54,6 +55,9 @@ server.listen(env.port, env.host, () => {
   log(`issuer ${env.issuer}`);
   log(`ready on ${env.publicUrl} (${dev ? 'development' : 'production'})`);
 });
+
+// `npm run bench` asks for the number of SQL statements sent so far before and after each run.
+if (process.env.BENCH_STATEMENT_REPORT === '1') process.on('SIGUSR2', () => console.log(`[statements] ${statementsSent()}`));
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -158,6 +158,25 @@ async function withCpu<T extends Throughput>(portalPid: number, withDatabase: bo
   };
 }
 
+/**
+ * SQL statements the portal has sent to PostgreSQL so far (it prints the count on SIGUSR2 when
+ * BENCH_STATEMENT_REPORT=1; src/db/statement-count.ts). PGlite runs inside the portal: not counted.
+ */
+async function statementsSent(portal: PortalProcess, kind: string): Promise<number | undefined> {
+  if (kind !== 'postgres') return undefined;
+  const mark = portal.log.lastIndexOf('[statements]');
+  process.kill(portal.pid, 'SIGUSR2');
+  for (let i = 0; i < 100; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const at = portal.log.lastIndexOf('[statements]');
+    if (at > mark) {
+      const count = /^\[statements\] (\d+)$/m.exec(portal.log.slice(at));
+      if (count) return Number(count[1]);
+    }
+  }
+  return undefined;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 type Throughput = { perSecond: number; p50Ms: number; p99Ms: number; completed: number; errorCount: number; [k: string]: unknown };
@@ -176,7 +195,7 @@ log(`machine: ${info.cpuModel}, ${info.cores} cores, ${info.ramGb} GB, Node ${in
 const results: Record<string, unknown> = { startedAt: new Date(started).toISOString(), machine: { ...info, database: database.kind } };
 // --portal-node-arg X (repeatable): a Node/V8 flag for the portal process, to compare settings.
 const portalNodeArgs = args.flatMap((a, i) => (a === '--portal-node-arg' && args[i + 1] ? [args[i + 1]!] : []));
-const portal = new PortalProcess(await freePort(), database.url, { HPKI_AUTO_ENROL: 'false', CRL_FETCH: 'false', RATE_LIMITS: LIMITS_OUT_OF_REACH }, 'server.ts', {
+const portal = new PortalProcess(await freePort(), database.url, { HPKI_AUTO_ENROL: 'false', CRL_FETCH: 'false', RATE_LIMITS: LIMITS_OUT_OF_REACH, BENCH_STATEMENT_REPORT: '1' }, 'server.ts', {
   nodeArgs: [...portalNodeArgs, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
   wrap: (command) => pin(1, command),
 });
@@ -191,10 +210,14 @@ try {
   log(`portal ready on ${portal.url} (pid ${portal.pid}, RSS ${idle.rssMb} MB)`);
 
   const onPostgres = database.kind === 'postgres' && postgresPids().length > 0;
-  const driver = (mode: string, opts: Record<string, unknown>) =>
-    withCpu(portal.pid, onPostgres, () =>
+  const driver = async (mode: string, opts: Record<string, unknown>) => {
+    const before = await statementsSent(portal, database.kind);
+    const result = await withCpu(portal.pid, onPostgres, () =>
       runChild<Throughput>(`driver ${mode}`, pin(0, tsx('bench/driver.ts').concat([mode, JSON.stringify({ base: portal.url, stateFile, ...opts })]))),
     );
+    const after = await statementsSent(portal, database.kind);
+    return before === undefined || after === undefined ? result : { ...result, statementsEach: (after - before) / Math.max(1, result.completed) };
+  };
 
   // Warm-up (not measured): JIT, Next.js page modules, connection pools — and one login per card,
   // each with its consent, so the measured runs are the everyday login (consent remembered).
@@ -209,7 +232,7 @@ try {
   for (const concurrency of PROFILE_RUN && PROFILE_RUN !== 'login' ? [] : LOGIN_CONCURRENCY) {
     const r = await driver('login', { concurrency, seconds: SECONDS, tokensFile });
     logins.push(r);
-    log(`logins c=${concurrency}: ${r.perSecond.toFixed(1)}/s p50 ${r.p50Ms.toFixed(1)} ms p99 ${r.p99Ms.toFixed(1)} ms, ${r.errorCount} errors, ${r.consentsIncluded} consents`);
+    log(`logins c=${concurrency}: ${r.perSecond.toFixed(1)}/s p50 ${r.p50Ms.toFixed(1)} ms p99 ${r.p99Ms.toFixed(1)} ms, ${r.errorCount} errors, ${r.consentsIncluded} consents${typeof r.statementsEach === 'number' ? `, ${r.statementsEach.toFixed(1)} SQL statements each` : ''}`);
   }
   if (!PROFILE) {
     // A login that shows the consent page and records the decision (prompt=consent), as at a
@@ -287,33 +310,35 @@ results.totalSeconds = (Date.now() - started) / 1000;
 const fmt = (n: number | undefined, d = 1) => (n === undefined || Number.isNaN(n) ? '—' : n.toFixed(d));
 if (!PROFILE) {
   const ceiling = results.ceiling as Ceiling;
-  const rows: string[][] = [['row', 'per second', 'p50 ms', 'p99 ms', 'ceiling /s', 'of ceiling', 'CPU ms each', 'errors']];
+  const rows: string[][] = [['row', 'per second', 'p50 ms', 'p99 ms', 'ceiling /s', 'of ceiling', 'CPU ms each', 'SQL each', 'errors']];
   // Portal CPU per operation, plus the PostgreSQL server's when it runs here (PGlite runs inside the portal).
   const cpuEach = (r: Throughput) => {
     const c = (r as Throughput & { cpu?: { portalMsEach: number; databaseMsEach?: number } }).cpu;
     if (!c) return '';
     return c.databaseMsEach === undefined ? fmt(c.portalMsEach) : `${fmt(c.portalMsEach)} + ${fmt(c.databaseMsEach)} db`;
   };
+  // Statements sent to PostgreSQL per operation (BEGIN and COMMIT included).
+  const sqlEach = (r: Throughput) => fmt((r as Throughput & { statementsEach?: number }).statementsEach);
   const ratio = (x: number, c: number) => `${((100 * x) / c).toFixed(1)} %`;
   for (const l of results.logins as Throughput[]) {
-    rows.push([`HPKI card login, c=${l.concurrency} (consent remembered)`, fmt(l.perSecond), fmt(l.p50Ms), fmt(l.p99Ms), fmt(ceiling.flows.login!.perSecond, 0), ratio(l.perSecond, ceiling.flows.login!.perSecond), cpuEach(l), String(l.errorCount)]);
+    rows.push([`HPKI card login, c=${l.concurrency} (consent remembered)`, fmt(l.perSecond), fmt(l.p50Ms), fmt(l.p99Ms), fmt(ceiling.flows.login!.perSecond, 0), ratio(l.perSecond, ceiling.flows.login!.perSecond), cpuEach(l), sqlEach(l), String(l.errorCount)]);
   }
   const cl = results.consentLogins as Throughput;
-  rows.push([`HPKI card login with consent page, c=${cl.concurrency}`, fmt(cl.perSecond), fmt(cl.p50Ms), fmt(cl.p99Ms), fmt(ceiling.flows.login!.perSecond, 0), ratio(cl.perSecond, ceiling.flows.login!.perSecond), cpuEach(cl), String(cl.errorCount)]);
+  rows.push([`HPKI card login with consent page, c=${cl.concurrency}`, fmt(cl.perSecond), fmt(cl.p50Ms), fmt(cl.p99Ms), fmt(ceiling.flows.login!.perSecond, 0), ratio(cl.perSecond, ceiling.flows.login!.perSecond), cpuEach(cl), sqlEach(cl), String(cl.errorCount)]);
   const r = results.refresh as Throughput;
-  rows.push([`refresh grant, ${HTTP_CONNECTIONS} conns`, fmt(r.perSecond), fmt(r.p50Ms), fmt(r.p99Ms), fmt(ceiling.flows.refresh!.perSecond, 0), ratio(r.perSecond, ceiling.flows.refresh!.perSecond), cpuEach(r), String(r.errorCount)]);
+  rows.push([`refresh grant, ${HTTP_CONNECTIONS} conns`, fmt(r.perSecond), fmt(r.p50Ms), fmt(r.p99Ms), fmt(ceiling.flows.refresh!.perSecond, 0), ratio(r.perSecond, ceiling.flows.refresh!.perSecond), cpuEach(r), sqlEach(r), String(r.errorCount)]);
   const s = results.signHash as Throughput;
-  rows.push([`signHash (1 hash), ${HTTP_CONNECTIONS} conns`, fmt(s.perSecond), fmt(s.p50Ms), fmt(s.p99Ms), fmt(ceiling.flows.signHash!.perSecond, 0), ratio(s.perSecond, ceiling.flows.signHash!.perSecond), cpuEach(s), String(s.errorCount)]);
+  rows.push([`signHash (1 hash), ${HTTP_CONNECTIONS} conns`, fmt(s.perSecond), fmt(s.p50Ms), fmt(s.p99Ms), fmt(ceiling.flows.signHash!.perSecond, 0), ratio(s.perSecond, ceiling.flows.signHash!.perSecond), cpuEach(s), sqlEach(s), String(s.errorCount)]);
   const crl = results.crl as
     | { revokedSerials: number; crlBytes: number; loadSeconds: number; issueSeconds: number; peakRssDuringLoadMb: number; heapAfterLoadMb: number; lookupPresent: { meanNs: number; p99Ns: number }; lookupAbsent: { meanNs: number; p99Ns: number } }
     | undefined;
   if (crl) {
-    rows.push([`CRL load, ${crl.revokedSerials.toLocaleString('en')} serials (${(crl.crlBytes / 1048576).toFixed(0)} MB)`, `${fmt(crl.loadSeconds)} s`, '', '', '', '', '', `peak RSS ${crl.peakRssDuringLoadMb} MB, heap after ${crl.heapAfterLoadMb} MB`]);
-    rows.push(['revocation lookup, present serial', `${fmt(crl.lookupPresent.meanNs, 0)} ns`, '', `${crl.lookupPresent.p99Ns} ns`, '', '', '', '']);
-    rows.push(['revocation lookup, absent serial', `${fmt(crl.lookupAbsent.meanNs, 0)} ns`, '', `${crl.lookupAbsent.p99Ns} ns`, '', '', '', '']);
+    rows.push([`CRL load, ${crl.revokedSerials.toLocaleString('en')} serials (${(crl.crlBytes / 1048576).toFixed(0)} MB)`, `${fmt(crl.loadSeconds)} s`, '', '', '', '', '', '', `peak RSS ${crl.peakRssDuringLoadMb} MB, heap after ${crl.heapAfterLoadMb} MB`]);
+    rows.push(['revocation lookup, present serial', `${fmt(crl.lookupPresent.meanNs, 0)} ns`, '', `${crl.lookupPresent.p99Ns} ns`, '', '', '', '', '']);
+    rows.push(['revocation lookup, absent serial', `${fmt(crl.lookupAbsent.meanNs, 0)} ns`, '', `${crl.lookupAbsent.p99Ns} ns`, '', '', '', '', '']);
   }
   const m = results.memory as { peakRssDuringLoginsMb: number; rssIdleAfterStartMb: number };
-  rows.push(['portal peak RSS during logins', `${m.peakRssDuringLoginsMb} MB`, '', '', '', '', '', `idle after start ${m.rssIdleAfterStartMb} MB`]);
+  rows.push(['portal peak RSS during logins', `${m.peakRssDuringLoginsMb} MB`, '', '', '', '', '', '', `idle after start ${m.rssIdleAfterStartMb} MB`]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? '').length)));
   const line = (row: string[]) => `| ${row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   console.log(`\nMachine: ${info.cpuModel}, ${info.cores} cores, ${info.ramGb} GB RAM, Node ${info.node}, database ${database.kind}; ${info.pinning}`);

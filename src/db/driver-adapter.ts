@@ -6,6 +6,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { DatabaseTarget } from './database-target.ts';
+import { countStatements } from './statement-count.ts';
 
 export interface OpenedAdapter {
   factory: SqlMigrationAwareDriverAdapterFactory;
@@ -140,5 +141,6 @@ export async function openDriverAdapter(target: DatabaseTarget, options: Adapter
   const pool = options.forMigrations ? new CharAsTextPool(poolConfig) : new pg.Pool(poolConfig);
   // An idle connection that the server drops must not crash the process.
   pool.on('error', () => {});
+  countStatements(pool);
   return { factory: options.forMigrations ? new WholeScriptPrismaPg(pool) : new PrismaPg(pool), pool, close: () => pool.end() };
 }
