@@ -104,6 +104,26 @@ function runChild<T>(label: string, cmd: string[], env: Record<string, string> =
 
 const tsx = (script: string, nodeArgs: string[] = []) => [process.execPath, ...nodeArgs, '--import', 'tsx', script];
 
+/** Bare oidc-provider (bench/library-ceiling.ts) on the portal's core, with refresh tokens minted for the driver. */
+function startLibraryCeiling(stateFile: string, tokensFile: string): Promise<{ url: string; pid: number; stop(): void }> {
+  return new Promise((resolve, reject) => {
+    const cmd = pin(1, tsx('bench/library-ceiling.ts').concat([stateFile, tokensFile]));
+    const child = spawn(cmd[0]!, cmd.slice(1), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    child.stdout.on('data', (c) => {
+      out += c;
+      const port = /READY (\d+)/.exec(out)?.[1];
+      if (port) {
+        clearTimeout(timer);
+        resolve({ url: `http://127.0.0.1:${port}`, pid: child.pid!, stop: () => child.kill('SIGTERM') });
+      }
+    });
+    child.stderr.on('data', (c) => (out += c));
+    child.on('exit', (code) => reject(new Error(`library ceiling exited (${code}):\n${out.slice(-2000)}`)));
+  });
+}
+
 function procStatus(pid: number): { rssMb: number; hwmMb: number } {
   try {
     const s = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -257,6 +277,17 @@ try {
     log(`refresh grants: ${refresh.perSecond.toFixed(1)}/s, ${refresh.errorCount} errors`);
     const signHash = await driver('signhash', { concurrency: HTTP_CONNECTIONS, seconds: SECONDS });
     log(`signHash: ${signHash.perSecond.toFixed(1)}/s, ${signHash.errorCount} errors`);
+    // The same refresh grant against bare oidc-provider on the same core: the library's ceiling.
+    const libraryTokens = path.join(secrets, 'library-refresh-tokens.json');
+    const library = await startLibraryCeiling(stateFile, libraryTokens);
+    try {
+      results.libraryRefresh = await withCpu(library.pid, false, () =>
+        runChild<Throughput>('driver refresh (library)', pin(0, tsx('bench/driver.ts').concat(['refresh', JSON.stringify({ base: library.url, stateFile, concurrency: HTTP_CONNECTIONS, seconds: SECONDS, tokensFile: libraryTokens })]))),
+      );
+    } finally {
+      library.stop();
+    }
+    log(`refresh grants, bare oidc-provider: ${(results.libraryRefresh as Throughput).perSecond.toFixed(1)}/s`);
     results.refresh = refresh;
     results.signHash = signHash;
     results.memory = { ...(results.memory as object), vmHwmAtEndMb: procStatus(portal.pid).hwmMb };
@@ -327,6 +358,8 @@ if (!PROFILE) {
   rows.push([`HPKI card login with consent page, c=${cl.concurrency}`, fmt(cl.perSecond), fmt(cl.p50Ms), fmt(cl.p99Ms), fmt(ceiling.flows.login!.perSecond, 0), ratio(cl.perSecond, ceiling.flows.login!.perSecond), cpuEach(cl), sqlEach(cl), String(cl.errorCount)]);
   const r = results.refresh as Throughput;
   rows.push([`refresh grant, ${HTTP_CONNECTIONS} conns`, fmt(r.perSecond), fmt(r.p50Ms), fmt(r.p99Ms), fmt(ceiling.flows.refresh!.perSecond, 0), ratio(r.perSecond, ceiling.flows.refresh!.perSecond), cpuEach(r), sqlEach(r), String(r.errorCount)]);
+  const lib = results.libraryRefresh as Throughput;
+  rows.push([`refresh grant, bare oidc-provider (in-memory), ${HTTP_CONNECTIONS} conns`, fmt(lib.perSecond), fmt(lib.p50Ms), fmt(lib.p99Ms), fmt(ceiling.flows.refresh!.perSecond, 0), ratio(lib.perSecond, ceiling.flows.refresh!.perSecond), cpuEach(lib), '0', String(lib.errorCount)]);
   const s = results.signHash as Throughput;
   rows.push([`signHash (1 hash), ${HTTP_CONNECTIONS} conns`, fmt(s.perSecond), fmt(s.p50Ms), fmt(s.p99Ms), fmt(ceiling.flows.signHash!.perSecond, 0), ratio(s.perSecond, ceiling.flows.signHash!.perSecond), cpuEach(s), sqlEach(s), String(s.errorCount)]);
   const crl = results.crl as
@@ -355,6 +388,12 @@ if (!PROFILE) {
   perCore(`HPKI card login, c=${busiest.concurrency}`, busiest);
   perCore('HPKI card login with consent page', cl);
   perCore('refresh grant', r);
+  perCore('refresh grant, bare oidc-provider', lib);
+  const cpuOf = (t: Throughput) => {
+    const c = (t as Throughput & { cpu?: { portalMsEach: number; databaseMsEach?: number } }).cpu;
+    return c ? c.portalMsEach + (c.databaseMsEach ?? 0) : NaN;
+  };
+  console.log(`  portal's refresh grant / the library's: ${fmt(cpuOf(r) / cpuOf(lib))}× the CPU`);
   perCore('signHash', s);
   console.log('\nCrypto ceiling (node:crypto, one thread):');
   for (const op of Object.values(ceiling.ops)) console.log(`  ${fmt(op.perSecond, 0).padStart(9)}/s  ${fmt(op.microsEach, 1).padStart(7)} µs  ${op.name}`);
