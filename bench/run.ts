@@ -67,7 +67,7 @@ function newestMtime(p: string): number {
 function buildIfNeeded() {
   const buildId = path.join(root, '.next/BUILD_ID');
   const builtAt = fs.existsSync(buildId) ? fs.statSync(buildId).mtimeMs : 0;
-  const sources = ['app', 'src', 'public', 'next.config.ts', 'postcss.config.mjs', 'package-lock.json'];
+  const sources = ['app', 'src', 'public', 'next.config.mjs', 'postcss.config.mjs', 'package-lock.json'];
   if (builtAt > 0 && !sources.some((s) => newestMtime(path.join(root, s)) > builtAt)) return false;
   log('building the pages (next build)…');
   const build = spawnSync('npx', ['--no-install', 'next', 'build'], { cwd: root, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });

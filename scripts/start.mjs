@@ -24,7 +24,7 @@ function newestMtime(p) {
 }
 
 const buildId = path.join(root, '.next/BUILD_ID');
-const sources = ['app', 'src', 'public', 'next.config.ts', 'postcss.config.mjs', 'package-lock.json'];
+const sources = ['app', 'src', 'public', 'next.config.mjs', 'postcss.config.mjs', 'package-lock.json'];
 const builtAt = fs.existsSync(buildId) ? fs.statSync(buildId).mtimeMs : 0;
 if (builtAt === 0 || sources.some((s) => newestMtime(path.join(root, s)) > builtAt)) {
   console.log('[portal] building the pages (next build)…');
