@@ -2,11 +2,13 @@ import type { Account, KoaContextWithOIDC } from 'oidc-provider';
 import { findLoginEvidence, type LoginEvidence } from '../auth/login-evidence.ts';
 import { readServicePolicy } from '../clients/service-policy.ts';
 import { linkedAccountFor } from '../clients/service-links.ts';
+import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import type { Db } from '../db/current.ts';
 import { memoised } from '../db/request-memo.ts';
 import { describeHcRole } from '../pki/hcrole/display-names.ts';
 import { acceptedHcRoles } from '../pki/hcrole/schemes.ts';
 import { parseStoredHcRoles, type StoredHcRole } from '../practitioners/practitioner.ts';
+import { readAccountRow } from '../practitioners/account-row.ts';
 
 /**
  * The `hcRole` claim: each qualification as in the certificate, its coding scheme and display names,
@@ -33,12 +35,11 @@ async function loginTimeOf(ctx: KoaContextWithOIDC, token: unknown): Promise<num
 }
 
 /** findAccount: a practitioner who is locked or gone has no account, which ends their sessions. */
-export function findAccountIn(prisma: () => Db) {
+export function findAccountIn(prisma: () => Db, sql: () => SqlQueryable) {
   return async (ctx: KoaContextWithOIDC, sub: string, token?: unknown): Promise<Account | undefined> => {
-    if (!/^[0-9a-f-]{36}$/i.test(sub)) return undefined;
     // oidc-provider asks for the account several times per request; one read answers them all.
-    const p = await memoised(`practitioner:${sub}`, () => prisma().practitioner.findUnique({ where: { id: sub } }));
-    if (!p || p.lockedAt) return undefined;
+    const p = await memoised(`account:${sub}`, () => readAccountRow(sql(), sub));
+    if (!p || p.locked) return undefined;
     return {
       accountId: p.id,
       // Claims are read only when a token or userinfo is being made, not at every account check.

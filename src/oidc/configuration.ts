@@ -121,7 +121,7 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
   const pages = { demo: deps.demo };
   return {
     adapter: prismaAdapterFactory(deps.prisma, deps.sql, deps.kek),
-    findAccount: findAccountIn(deps.prisma),
+    findAccount: findAccountIn(deps.prisma, deps.sql),
     jwks: deps.jwks as Configuration['jwks'],
     cookies: {
       // Derived from the key-encryption key, so every instance signs cookies alike.
