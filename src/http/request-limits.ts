@@ -56,7 +56,7 @@ function tarpit(portal: Portal): Promise<void> {
 
 /**
  * Token-endpoint failures per address: a client over the limit is refused before its request is
- * read; each failure (4xx) counts once the answer is out.
+ * read; each failure (4xx) is counted before its answer goes out.
  */
 export async function guardTokenEndpoint(portal: Portal, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const ip = clientIp(req, portal.env.trustedProxies) ?? 'unknown';
@@ -77,7 +77,12 @@ export async function guardTokenEndpoint(portal: Portal, req: IncomingMessage, r
 function countFailureBeforeAnswer(res: ServerResponse, count: () => Promise<unknown>): void {
   const end = res.end.bind(res) as (...args: unknown[]) => unknown;
   res.end = ((...args: unknown[]) => {
-    if (res.statusCode < 400 || res.statusCode >= 500 || res.headersSent) return end(...args);
+    if (res.statusCode < 400 || res.statusCode >= 500) return end(...args);
+    // Headers already on their way (not Koa's way, but possible): count without holding the rest.
+    if (res.headersSent) {
+      void count().catch(() => {});
+      return end(...args);
+    }
     void count()
       .catch(() => {})
       .finally(() => end(...args));
