@@ -343,8 +343,14 @@ if (!PROFILE) {
   const ceiling = results.ceiling as Ceiling;
   const rows: string[][] = [['row', 'per second', 'p50 ms', 'p99 ms', 'ceiling /s', 'of ceiling', 'CPU ms each', 'SQL each', 'errors']];
   // Portal CPU per operation, plus the PostgreSQL server's when it runs here (PGlite runs inside the portal).
+  const cpuOf = (r: Throughput) => (r as Throughput & { cpu?: { portalMsEach: number; databaseMsEach?: number } }).cpu;
+  /** CPU ms of portal and database together per operation. */
+  const cpuTotal = (r: Throughput) => {
+    const c = cpuOf(r);
+    return c ? c.portalMsEach + (c.databaseMsEach ?? 0) : NaN;
+  };
   const cpuEach = (r: Throughput) => {
-    const c = (r as Throughput & { cpu?: { portalMsEach: number; databaseMsEach?: number } }).cpu;
+    const c = cpuOf(r);
     if (!c) return '';
     return c.databaseMsEach === undefined ? fmt(c.portalMsEach) : `${fmt(c.portalMsEach)} + ${fmt(c.databaseMsEach)} db`;
   };
@@ -380,8 +386,7 @@ if (!PROFILE) {
   for (const row of rows.slice(1)) console.log(line(row));
   // Throughput per CPU core: operations per second of CPU spent by the portal and the database server.
   const perCore = (label: string, r: Throughput) => {
-    const c = (r as Throughput & { cpu?: { portalMsEach: number; databaseMsEach?: number } }).cpu;
-    if (c) console.log(`  ${label}: ${fmt(1000 / (c.portalMsEach + (c.databaseMsEach ?? 0)))} per CPU-second`);
+    if (cpuOf(r)) console.log(`  ${label}: ${fmt(1000 / cpuTotal(r))} per CPU-second`);
   };
   console.log("\nPer core (CPU of portal + database server; Keycloak's sizing guide: 15 password logins and 120 refresh grants per vCPU):");
   const busiest = (results.logins as Throughput[]).at(-1)!;
@@ -389,11 +394,7 @@ if (!PROFILE) {
   perCore('HPKI card login with consent page', cl);
   perCore('refresh grant', r);
   perCore('refresh grant, bare oidc-provider', lib);
-  const cpuOf = (t: Throughput) => {
-    const c = (t as Throughput & { cpu?: { portalMsEach: number; databaseMsEach?: number } }).cpu;
-    return c ? c.portalMsEach + (c.databaseMsEach ?? 0) : NaN;
-  };
-  console.log(`  portal's refresh grant / the library's: ${fmt(cpuOf(r) / cpuOf(lib))}× the CPU`);
+  console.log(`  portal's refresh grant / the library's: ${fmt(cpuTotal(r) / cpuTotal(lib))}× the CPU`);
   perCore('signHash', s);
   console.log('\nCrypto ceiling (node:crypto, one thread):');
   for (const op of Object.values(ceiling.ops)) console.log(`  ${fmt(op.perSecond, 0).padStart(9)}/s  ${fmt(op.microsEach, 1).padStart(7)} µs  ${op.name}`);
