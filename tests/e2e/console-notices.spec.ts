@@ -96,6 +96,14 @@ test.beforeAll(async ({ browser }) => {
   await admin.getByTestId('passkey-login').click();
   await expect(admin.getByTestId('admin-home')).toBeVisible();
   errors = watchConsole(admin);
+  // Every moment the document is left without a <title> (axe's document-title, caught by CI once in
+  // the few ms a client-side navigation used to leave between removing the old title and adding the new).
+  await admin.addInitScript(() => {
+    const untitled: string[] = ((window as unknown as { untitled: string[] }).untitled = []);
+    new MutationObserver(() => {
+      if (document.readyState !== 'loading' && !document.querySelector('title')) untitled.push(location.href);
+    }).observe(document, { subtree: true, childList: true });
+  });
 });
 
 test.afterEach(async ({}, testInfo) => {
@@ -131,6 +139,9 @@ test('notices: written in the console, shown on the home page to their audience,
   await form.getByTestId('notice-save').click();
   await expect(admin.getByTestId('notice-created')).toBeVisible();
   await expectAccessible(admin);
+  // The save navigated client-side (router.push): the title stayed throughout.
+  expect(await admin.evaluate(() => (window as unknown as { untitled: string[] }).untitled)).toEqual([]);
+  expect(await admin.title()).toBe('HPKI SSO ポータル');
   // One for pharmacists only, one that has not started: neither is shown to this doctor.
   await admin.getByTestId('notice-title').fill('薬剤師の皆さまへ');
   await admin.getByTestId('notice-body').fill('調剤結果の署名について');

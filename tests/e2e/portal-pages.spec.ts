@@ -136,12 +136,16 @@ test('screenshots of the changed pages', async ({ browser, checks }) => {
     await page.goto(`${portal.url}/no-such-page`);
     await shoot(page, `not-found-ja-${label}`);
     await page.goto(`${portal.url}/help/passkey`);
+    // A page's own title wins over the layout's product name (both are hoisted into <head>).
+    await expect(page).toHaveTitle('パスキー（スマートフォンの生体認証）がうまく使えないとき');
     await shoot(page, `help-passkey-ja-${label}`);
     await context.close();
     const english = await browserFor(browser, 'en', { device });
     await english.page.goto(`${portal.url}/help/passkey`);
+    await expect(english.page).toHaveTitle('When your passkey (phone biometrics) does not work');
     await shoot(english.page, `help-passkey-en-${label}`);
     await english.page.goto(`${portal.url}/interaction/no-such-interaction`);
+    await expect(english.page).toHaveTitle('Login could not be completed | HPKI SSO Portal');
     await shoot(english.page, `interaction-expired-en-${label}`);
     await english.context.close();
   }
