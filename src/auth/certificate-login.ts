@@ -8,6 +8,8 @@ import { acceptedHcRoles } from '../pki/hcrole/schemes.ts';
 import type { TrustStoreCache } from '../pki/trust/trust-store-cache.ts';
 import { parseStoredHcRoles, type StoredHcRole } from '../practitioners/practitioner.ts';
 import { crlDistributionUrls } from '../pki/revocation/crl-distribution-points.ts';
+import { useKnownCertificate } from '../practitioners/certificate-use.ts';
+import { driverOf } from '../db/driver-of.ts';
 import { ACR } from './assurance.ts';
 import type { Assurance, AuthResult } from './login-method.ts';
 
@@ -52,10 +54,33 @@ export async function authenticateHpkiCertificate(
   // Validation refuses a role under any other coding scheme (hcrole_scheme_unknown); the filter keeps that true here.
   const hcRoles: StoredHcRole[] = acceptedHcRoles(result.hcRoles).map((r) => ({ role: r.role, codingScheme: r.codingScheme }));
   const { prisma } = deps;
+  // The usual login: a known certificate, its holder not locked, whose roles the record already has — one statement.
+  const holder = await useKnownCertificate(driverOf(prisma), fingerprint, new Date());
+  const practitionerId = holder && !addsRoles(parseStoredHcRoles(holder.hcRoles), hcRoles) ? holder.practitionerId : await recordCertificateHolder(prisma, result, fingerprint, hcRoles, deps.autoEnrol);
+  return {
+    practitionerId,
+    method,
+    amr: [...HPKI_CERTIFICATE_ASSURANCE.amr],
+    acr: HPKI_CERTIFICATE_ASSURANCE.acr,
+    hcRoles,
+    certificate: {
+      issuer: result.issuer,
+      serialNumber: result.serialNumber,
+      notBefore: result.notBefore.toISOString(),
+      notAfter: result.notAfter.toISOString(),
+    },
+  };
+}
+
+/**
+ * The other logins: a renewed card (same CA, same subject serialNumber, new certificate), a
+ * certificate that proves a role the record lacks, an unknown holder (enrolled when the setting
+ * allows), or a locked one (refused). Returns the holder's id once the certificate and roles are stored.
+ */
+async function recordCertificateHolder(prisma: Db, result: Validated, fingerprint: string, hcRoles: StoredHcRole[], autoEnrol: boolean): Promise<string> {
   const known = await prisma.practitionerCertificate.findUnique({ where: { fingerprint }, include: { practitioner: true } });
   let practitioner = known?.practitioner;
   if (!practitioner && result.subject.serialNumber) {
-    // A renewed card: same CA, same subject serialNumber, new certificate.
     const previous = await prisma.practitionerCertificate.findFirst({
       where: { issuer: result.issuer, subjectSerialNumber: result.subject.serialNumber },
       include: { practitioner: true },
@@ -63,7 +88,7 @@ export async function authenticateHpkiCertificate(
     practitioner = previous?.practitioner;
   }
   if (!practitioner) {
-    if (!deps.autoEnrol) throw new PortalError('certificate_not_enrolled', 403);
+    if (!autoEnrol) throw new PortalError('certificate_not_enrolled', 403);
     practitioner = await enrolFromCertificate(prisma, result);
   }
   if (practitioner.lockedAt) throw new PortalError('practitioner_locked', 403);
@@ -80,34 +105,20 @@ export async function authenticateHpkiCertificate(
     notAfter: result.notAfter,
     lastUsedAt: new Date(),
   };
-  const storedRoles = parseStoredHcRoles(practitioner.hcRoles);
-  const mergedRoles = mergeRoles(storedRoles, hcRoles);
-  if (known && mergedRoles.length === storedRoles.length) {
-    // The usual login: a known certificate whose roles the record already has — one write.
-    await prisma.practitionerCertificate.update({ where: { fingerprint }, data: { lastUsedAt: certificateRow.lastUsedAt } });
-  } else {
-    await retryOnUniqueConflict(() =>
-      prisma.$transaction([
-        prisma.practitionerCertificate.upsert({ where: { fingerprint }, create: { fingerprint, ...certificateRow }, update: { lastUsedAt: new Date(), hcRoles } }),
-        // The record keeps every qualification an HPKI certificate has proven (one role per card, JAHIS).
-        prisma.practitioner.update({ where: { id: practitioner.id }, data: { hcRoles: mergedRoles } }),
-      ]),
-    );
-  }
+  const mergedRoles = mergeRoles(parseStoredHcRoles(practitioner.hcRoles), hcRoles);
+  await retryOnUniqueConflict(() =>
+    prisma.$transaction([
+      prisma.practitionerCertificate.upsert({ where: { fingerprint }, create: { fingerprint, ...certificateRow }, update: { lastUsedAt: new Date(), hcRoles } }),
+      // The record keeps every qualification an HPKI certificate has proven (one role per card, JAHIS).
+      prisma.practitioner.update({ where: { id: practitioner.id }, data: { hcRoles: mergedRoles } }),
+    ]),
+  );
+  return practitioner.id;
+}
 
-  return {
-    practitionerId: practitioner.id,
-    method,
-    amr: [...HPKI_CERTIFICATE_ASSURANCE.amr],
-    acr: HPKI_CERTIFICATE_ASSURANCE.acr,
-    hcRoles,
-    certificate: {
-      issuer: result.issuer,
-      serialNumber: result.serialNumber,
-      notBefore: result.notBefore.toISOString(),
-      notAfter: result.notAfter.toISOString(),
-    },
-  };
+/** Whether the certificate proves a qualification the record does not have yet. */
+function addsRoles(stored: StoredHcRole[], proven: StoredHcRole[]): boolean {
+  return mergeRoles(stored, proven).length !== acceptedHcRoles(stored).length;
 }
 
 /** The record's qualifications and the certificate's, as (scheme, value) pairs under an accepted scheme. */

@@ -1,5 +1,8 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db/current.ts';
+import { driverIfAny, driverOf } from '../db/driver-of.ts';
+import type { Prisma } from '../generated/prisma/client.ts';
+import { JSONB, TEXT, TIMESTAMP } from '../db/sql-arg-types.ts';
 
 /** 256 random bits, base64url: the nonce for every card method and every WebAuthn ceremony. */
 export function randomChallenge(): string {
@@ -14,18 +17,30 @@ export interface IssuedChallenge {
   expiresAt: Date;
 }
 
-/** Stores a challenge bound to one login interaction (or registration code) for `ttlSeconds`. */
+/**
+ * Stores a challenge bound to one login interaction (or registration code) for `ttlSeconds`. Fixed
+ * SQL through the driver (driverOf): every login issues one. Inside a transaction (registration
+ * answers while the code's row is held) through that transaction's client.
+ */
 export async function issueChallenge(
-  prisma: Pick<Db, 'challenge'>,
+  prisma: Db | Prisma.TransactionClient,
   purpose: ChallengePurpose,
   boundTo: string,
   ttlSeconds: number,
   value = randomChallenge(),
   data?: Record<string, unknown>,
 ): Promise<IssuedChallenge> {
-  const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
-  await prisma.challenge.create({
-    data: { id: hashValue(value), purpose, boundTo, value, expiresAt, data: data ? JSON.parse(JSON.stringify(data)) : undefined },
+  const now = new Date();
+  const expiresAt = new Date(now.getTime() + ttlSeconds * 1000);
+  const sql = driverIfAny(prisma);
+  if (!sql) {
+    await prisma.challenge.create({ data: { id: hashValue(value), purpose, boundTo, value, expiresAt, data: data ? JSON.parse(JSON.stringify(data)) : undefined, createdAt: now } });
+    return { value, expiresAt };
+  }
+  await sql.executeRaw({
+    sql: `INSERT INTO challenge (id, purpose, bound_to, value, data, expires_at, created_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)`,
+    args: [hashValue(value), purpose, boundTo, value, data ? JSON.stringify(data) : null, expiresAt, now],
+    argTypes: [TEXT, TEXT, TEXT, TEXT, JSONB, TIMESTAMP, TIMESTAMP],
   });
   return { value, expiresAt };
 }
@@ -42,17 +57,18 @@ export async function consumeChallenge(prisma: Db, purpose: ChallengePurpose, bo
   const id = hashValue(value);
   const now = new Date();
   // One conditional UPDATE decides; RETURNING hands back the data, so a good challenge is one query.
-  const [spent] = await prisma.challenge.updateManyAndReturn({
-    where: { id, purpose, boundTo, consumedAt: null, expiresAt: { gt: now } },
-    data: { consumedAt: now },
-    select: { data: true },
+  const spent = await driverOf(prisma).queryRaw({
+    sql: `UPDATE challenge SET consumed_at = $4 WHERE id = $1 AND purpose = $2 AND bound_to = $3 AND consumed_at IS NULL AND expires_at > $4 RETURNING data::text`,
+    args: [id, purpose, boundTo, now],
+    argTypes: [TEXT, TEXT, TEXT, TIMESTAMP],
   });
-  if (spent) return { ok: true, data: (spent.data as Record<string, unknown> | null) ?? null };
+  const row = spent.rows[0] as [string | null] | undefined;
+  if (row) return { ok: true, data: row[0] === null ? null : (JSON.parse(row[0]) as Record<string, unknown>) };
   // Refused: read the row once more only to say why.
-  const row = await prisma.challenge.findUnique({ where: { id } });
-  if (!row) return { ok: false, reason: 'unknown' };
-  if (row.purpose !== purpose || row.boundTo !== boundTo) return { ok: false, reason: 'wrong_binding' };
-  if (row.consumedAt) return { ok: false, reason: 'replayed' };
+  const refused = await prisma.challenge.findUnique({ where: { id } });
+  if (!refused) return { ok: false, reason: 'unknown' };
+  if (refused.purpose !== purpose || refused.boundTo !== boundTo) return { ok: false, reason: 'wrong_binding' };
+  if (refused.consumedAt) return { ok: false, reason: 'replayed' };
   return { ok: false, reason: 'expired' };
 }
 

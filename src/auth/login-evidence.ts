@@ -1,4 +1,7 @@
+import crypto from 'node:crypto';
 import type { Db } from '../db/current.ts';
+import { driverOf } from '../db/driver-of.ts';
+import { INT, JSONB, TEXT, TIMESTAMP } from '../db/sql-arg-types.ts';
 import type { AuthResult } from './login-method.ts';
 import { parseStoredHcRoles, type StoredHcRole } from '../practitioners/practitioner.ts';
 
@@ -13,14 +16,12 @@ const RECENT_MAX = 10_000;
  */
 export async function recordLoginEvidence(prisma: Db, auth: AuthResult, loginTs: number): Promise<void> {
   if (!auth.certificate && !auth.hcRoles) return;
-  await prisma.loginEvidence.create({
-    data: {
-      practitionerId: auth.practitionerId,
-      loginTs,
-      method: auth.method,
-      certificate: auth.certificate ?? undefined,
-      hcRoles: auth.hcRoles ?? undefined,
-    },
+  // Fixed SQL through the driver (driverOf): every card login writes one.
+  await driverOf(prisma).executeRaw({
+    sql: `INSERT INTO login_evidence (id, practitioner_id, login_ts, method, certificate, hc_roles, created_at)
+          VALUES ($1::uuid, $2::uuid, $3, $4, $5::jsonb, $6::jsonb, $7)`,
+    args: [crypto.randomUUID(), auth.practitionerId, loginTs, auth.method, auth.certificate ? JSON.stringify(auth.certificate) : null, auth.hcRoles ? JSON.stringify(auth.hcRoles) : null, new Date()],
+    argTypes: [TEXT, TEXT, INT, TEXT, JSONB, JSONB, TIMESTAMP],
   });
   // The newest row for a login time is the one that counts (findLoginEvidence): this one, now.
   remember(`${auth.practitionerId}|${loginTs}`, { method: auth.method, certificate: auth.certificate ?? null, hcRoles: auth.hcRoles ?? null });

@@ -37,12 +37,6 @@ export async function rejectServiceLink(prisma: Db, linkId: string, decidedBy: s
   if (count !== 1) throw new PortalError('invalid_request', 409, 'the link request is not pending');
 }
 
-/** The service's own user ID for this practitioner, for the `linked_account` claim of that service only. */
-export async function linkedAccountFor(prisma: Db, practitionerId: string, clientId: string): Promise<string | undefined> {
-  const link = await prisma.serviceLink.findUnique({ where: { practitionerId_clientId: { practitionerId, clientId } } });
-  return link?.status === 'approved' ? (link.serviceUserId ?? undefined) : undefined;
-}
-
 /** Every enabled service with this practitioner's link state, for the portal home. */
 export async function servicesForPractitioner(prisma: Db, practitionerId: string, exceptClientIds: string[] = []) {
   const [clients, links] = await Promise.all([

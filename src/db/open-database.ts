@@ -4,6 +4,7 @@ import { describeTarget, resolveDatabaseTarget, type DatabaseTarget } from './da
 import { openDriverAdapter } from './driver-adapter.ts';
 import { applyMigrations } from './migrations.ts';
 import { clientsChanged } from './client-cache.ts';
+import { attachDriver } from './driver-of.ts';
 import { withHashedClientSecret } from '../crypto/client-secret.ts';
 
 const WRITES = new Set(['create', 'createMany', 'createManyAndReturn', 'update', 'updateMany', 'updateManyAndReturn', 'upsert', 'delete', 'deleteMany']);
@@ -70,6 +71,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
   const prisma = watchClientWrites(new PrismaClient({ adapter: opened.factory }));
   // The driver adapter over the same pool (PostgreSQL) or PGlite handle, for fixed SQL on hot paths.
   const sql = await opened.factory.connect();
+  attachDriver(prisma, sql);
   return {
     prisma,
     sql,

@@ -1,7 +1,6 @@
 import type { Account, KoaContextWithOIDC } from 'oidc-provider';
 import { findLoginEvidence, type LoginEvidence } from '../auth/login-evidence.ts';
 import { readServicePolicy } from '../clients/service-policy.ts';
-import { linkedAccountFor } from '../clients/service-links.ts';
 import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import type { Db } from '../db/current.ts';
 import { memoised } from '../db/request-memo.ts';
@@ -38,7 +37,8 @@ async function loginTimeOf(ctx: KoaContextWithOIDC, token: unknown): Promise<num
 export function findAccountIn(prisma: () => Db, sql: () => SqlQueryable) {
   return async (ctx: KoaContextWithOIDC, sub: string, token?: unknown): Promise<Account | undefined> => {
     // oidc-provider asks for the account several times per request; one read answers them all.
-    const p = await memoised(`account:${sub}`, () => readAccountRow(sql(), sub));
+    const clientId = ctx.oidc.client?.clientId;
+    const p = await memoised(`account:${sub}:${clientId ?? ''}`, () => readAccountRow(sql(), sub, clientId));
     if (!p || p.locked) return undefined;
     return {
       accountId: p.id,
@@ -47,8 +47,7 @@ export function findAccountIn(prisma: () => Db, sql: () => SqlQueryable) {
         const loginTs = await loginTimeOf(ctx, token);
         // Only what the service's policy releases (all but birthdate when it says nothing).
         const released = readServicePolicy(ctx.oidc.client?.metadata()).released_claims ?? ['profile', 'hcRole', 'hpki', 'linked_account'];
-        const clientId = ctx.oidc.client?.clientId;
-        const linkedAccount = clientId && released.includes('linked_account') ? await linkedAccountFor(prisma(), p.id, clientId) : undefined;
+        const linkedAccount = clientId && released.includes('linked_account') ? (p.linkedAccount ?? undefined) : undefined;
         const evidence: LoginEvidence | null = loginTs ? await findLoginEvidence(prisma(), p.id, loginTs) : null;
         const kanji = p.familyNameKanji && p.givenNameKanji ? `${p.familyNameKanji} ${p.givenNameKanji}` : undefined;
         const profile = released.includes('profile')

@@ -7,7 +7,7 @@ import type { KeyEncryptionKey } from '../crypto/key-encryption.ts';
 import type { OutboundFetch } from '../net/outbound-fetch.ts';
 import { ACR } from '../auth/assurance.ts';
 import { findAccountIn } from './account.ts';
-import { prismaAdapterFactory } from './prisma-adapter.ts';
+import { newestConsentGrantId, prismaAdapterFactory } from './prisma-adapter.ts';
 import { errorPageRenderer, logoutPageRenderer, logoutSuccessPageRenderer } from './provider-pages.ts';
 import { PORTAL_CLIENT_ID } from '../portal-session/portal-client.ts';
 import { SERVICE_POLICY_PROPERTIES, validateServicePolicyProperty } from '../clients/service-policy.ts';
@@ -321,13 +321,8 @@ export function providerConfiguration(deps: ProviderDependencies): Configuration
       }
       // The newest consent of this practitioner to this service that is not a remote-signing one;
       // oidc-provider then asks only for what it lacks (new scopes, claims or details).
-      const [earlier] = await deps.prisma().$queryRaw<{ id: string }[]>`
-        SELECT id FROM oidc_payload
-         WHERE model = 'Grant' AND expires_at > now()
-           AND payload->>'accountId' = ${session!.accountId} AND payload->>'clientId' = ${client!.clientId}
-           AND (payload->'rar' IS NULL OR jsonb_typeof(payload->'rar') <> 'array' OR jsonb_array_length(payload->'rar') = 0)
-         ORDER BY expires_at DESC LIMIT 1`;
-      return earlier ? ctx.oidc.provider.Grant.find(earlier.id) : undefined;
+      const earlier = await newestConsentGrantId(deps.sql(), session!.accountId, client!.clientId);
+      return earlier ? ctx.oidc.provider.Grant.find(earlier) : undefined;
     },
 
     interactions: {

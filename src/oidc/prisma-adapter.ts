@@ -3,7 +3,7 @@ import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import type { Db } from '../db/current.ts';
 import { forget, memoised, rememberWritten } from '../db/request-memo.ts';
 import { cachedClient } from '../db/client-cache.ts';
-import { payloadStore } from './payload-store.ts';
+import { newestConsentGrant, payloadStore } from './payload-store.ts';
 import type { KeyEncryptionKey } from '../crypto/key-encryption.ts';
 
 /**
@@ -12,6 +12,22 @@ import type { KeyEncryptionKey } from '../crypto/key-encryption.ts';
  * cross-request cache (client-cache.ts), cleared by any write to their table.
  */
 const MEMOISED = new Set(['Interaction', 'Session', 'Grant']);
+
+/** Where a model's payload is memoised for the request (request-memo.ts). */
+function memoKey(model: string, id: string): string {
+  return `oidc:${model}:${id}`;
+}
+
+/**
+ * The id of the practitioner's newest consent to this service (payload-store.ts), its grant
+ * remembered for this request: the `Grant.find` oidc-provider makes with the id reads no more.
+ */
+export async function newestConsentGrantId(sql: SqlQueryable, accountId: string, clientId: string): Promise<string | undefined> {
+  const found = await newestConsentGrant(sql, accountId, clientId);
+  if (!found) return undefined;
+  rememberWritten(memoKey('Grant', found.id), found.payload);
+  return found.id;
+}
 
 /**
  * oidc-provider storage in PostgreSQL: every model (Session, Grant, AuthorizationCode, RefreshToken,
@@ -29,7 +45,7 @@ export function prismaAdapterFactory(prisma: () => Db, sql: () => SqlQueryable, 
     }
 
     private key(id: string) {
-      return `oidc:${this.model}:${id}`;
+      return memoKey(this.model, id);
     }
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { EventEmitter } from 'node:events';
-import type { ArgType, SqlQueryable } from '@prisma/driver-adapter-utils';
+import type { SqlQueryable } from '@prisma/driver-adapter-utils';
+import { TEXT, TIMESTAMP } from '../db/sql-arg-types.ts';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import { handler as builtInRefreshTokenGrant, parameters as refreshTokenParameters } from 'oidc-provider/lib/actions/grants/refresh_token.js';
 import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
@@ -27,8 +28,6 @@ import { storedPayloadId } from './payload-store.ts';
  * refresh_token handler, which this wraps (registered again under the same grant type).
  */
 
-const TEXT: ArgType = { scalarType: 'string', arity: 'scalar' };
-const TIMESTAMP: ArgType = { scalarType: 'datetime', dbType: 'TIMESTAMP', arity: 'scalar' };
 
 export interface RefreshRetryOptions {
   sql: () => SqlQueryable;

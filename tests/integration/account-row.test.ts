@@ -34,7 +34,27 @@ describe('readAccountRow', () => {
       birthDate: '1980-04-01',
       hcRoles,
       locked: false,
+      linkedAccount: null,
     });
+  });
+
+  it("reads the asking service's approved link in the same statement, and only that service's, only approved", async () => {
+    const made = await db.prisma.practitioner.create({ data: { registrationNumber: 'ROW-3', familyName: 'Ito', givenName: 'Jiro' } });
+    const link = (clientId: string, status: string, serviceUserId: string | null) =>
+      db.prisma.serviceLink.create({ data: { practitionerId: made.id, clientId, status, serviceUserId } });
+    await link('svc-approved', 'approved', 'EHR-123');
+    await link('svc-requested', 'requested', null);
+    await link('svc-rejected', 'rejected', 'EHR-999');
+    await link('svc-approved-empty', 'approved', null);
+    expect((await readAccountRow(db.sql, made.id, 'svc-approved'))?.linkedAccount).toBe('EHR-123');
+    for (const clientId of ['svc-requested', 'svc-rejected', 'svc-approved-empty', 'svc-unknown', undefined]) {
+      expect(await readAccountRow(db.sql, made.id, clientId)).toMatchObject({ id: made.id, familyName: 'Ito', linkedAccount: null });
+    }
+    // Another practitioner's link to the same service is not this one's.
+    const other = await db.prisma.practitioner.create({ data: { registrationNumber: 'ROW-4', familyName: 'Ueda', givenName: 'Ken' } });
+    expect((await readAccountRow(db.sql, other.id, 'svc-approved'))?.linkedAccount).toBeNull();
+    // A client id is a parameter, never SQL.
+    expect((await readAccountRow(db.sql, made.id, "svc-approved' OR '1'='1"))?.linkedAccount).toBeNull();
   });
 
   it('empty optional fields are null, no roles an empty list; a lock is seen at once', async () => {
@@ -49,6 +69,6 @@ describe('readAccountRow', () => {
     for (const id of ['', 'not-a-uuid', '0'.repeat(36), "x' OR '1'='1", '00000000-0000-4000-8000-000000000000; DROP TABLE practitioner']) {
       expect(await readAccountRow(db.sql, id)).toBeNull();
     }
-    expect(await db.prisma.practitioner.count()).toBe(2);
+    expect(await db.prisma.practitioner.count()).toBe(4);
   });
 });

@@ -83,4 +83,32 @@ describe('challenges', () => {
     expect(await consumeChallenge(t.portal.prisma, 'passkey-login', 'interaction-4', expired.value)).toEqual({ ok: false, reason: 'expired' });
     expect(await consumeChallenge(t.portal.prisma, 'passkey-login', 'interaction-2', 'never-issued')).toEqual({ ok: false, reason: 'unknown' });
   });
+
+  it('keep their data and times as stored (fixed SQL: the same values the Prisma client reads)', async () => {
+    const data = { practitionerId: 'p-1', nested: { n: 2, list: [1, 'two'] }, text: '日本語 "quoted"' };
+    const issued = await issueChallenge(t.portal.prisma, 'jpki-link', 'session-1', 300, undefined, data);
+    const row = await t.portal.prisma.challenge.findFirstOrThrow({ where: { value: issued.value } });
+    expect(row).toMatchObject({ purpose: 'jpki-link', boundTo: 'session-1', data, consumedAt: null });
+    expect(row.expiresAt.getTime()).toBe(issued.expiresAt.getTime());
+    expect(Math.abs(row.createdAt.getTime() + 300_000 - issued.expiresAt.getTime())).toBeLessThan(5);
+    expect(row.id).not.toBe(issued.value);
+    expect(await consumeChallenge(t.portal.prisma, 'jpki-link', 'session-1', issued.value)).toEqual({ ok: true, data });
+    const spent = await t.portal.prisma.challenge.findUniqueOrThrow({ where: { id: row.id } });
+    expect(spent.consumedAt!.getTime()).toBeGreaterThanOrEqual(row.createdAt.getTime());
+    expect(spent.consumedAt!.getTime()).toBeLessThan(issued.expiresAt.getTime());
+    const bare = await issueChallenge(t.portal.prisma, 'hpki-card', 'interaction-5', 300);
+    expect(await consumeChallenge(t.portal.prisma, 'hpki-card', 'interaction-5', bare.value)).toEqual({ ok: true, data: null });
+  });
+
+  it('issued inside a transaction exist only if it commits', async () => {
+    const kept = await t.portal.prisma.$transaction((tx) => issueChallenge(tx, 'passkey-registration', 'code-1', 300));
+    await expect(
+      t.portal.prisma.$transaction(async (tx) => {
+        const lost = await issueChallenge(tx, 'passkey-registration', 'code-2', 300);
+        throw Object.assign(new Error('rolled back'), { lost });
+      }),
+    ).rejects.toThrow('rolled back');
+    expect(await consumeChallenge(t.portal.prisma, 'passkey-registration', 'code-1', kept.value)).toEqual({ ok: true, data: null });
+    expect(await t.portal.prisma.challenge.count({ where: { boundTo: 'code-2' } })).toBe(0);
+  });
 });

@@ -104,6 +104,85 @@ describe('HPKI card login', () => {
   });
 });
 
+describe("a known card's later logins (one statement: useKnownCertificate) and the slow path's cases", () => {
+  const person = { romanisedName: 'Shiro Kioku', kanjiFamilyName: '記憶', kanjiGivenName: '四郎', facilityEn: 'X', facilityJa: 'X', hpkiId: 'Test000888' };
+  const issue = (role: string) =>
+    issuePractitionerCertificate({
+      issuer: pki.authCa,
+      kind: 'authentication',
+      hcRoles: [{ role }],
+      practitioner: person,
+      notBefore: new Date(Date.now() - 86400_000),
+      notAfter: new Date(Date.now() + 30 * 86400_000),
+    });
+  const logIn = async (card: IssuedCertificate) => {
+    const c = await challenge();
+    return c.verify({ nonce: c.nonce, token: await webEidToken(card, { origin: origin(), nonce: c.nonce }) });
+  };
+  let doctorCard: IssuedCertificate;
+  const holder = () => t.portal.prisma.practitioner.findUniqueOrThrow({ where: { registrationNumber: 'hpki:Test000888' }, include: { certificates: { orderBy: { createdAt: 'asc' } } } });
+  const roles = async () => ((await holder()).hcRoles as { role: string }[]).map((r) => r.role).sort();
+
+  it('marks the certificate used at every login, keeps one row per certificate, and records each login', async () => {
+    const doctor = (doctorCard = await issue('Medical Doctor'));
+    expect((await logIn(doctor)).status).toBe(200);
+    const first = (await holder()).certificates;
+    expect(first).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await logIn(doctor)).status).toBe(200);
+    const second = await holder();
+    expect(second.certificates).toHaveLength(1);
+    expect(second.certificates[0]!.lastUsedAt!.getTime()).toBeGreaterThan(first[0]!.lastUsedAt!.getTime());
+    expect(await roles()).toEqual(['Medical Doctor']);
+    expect(await t.portal.prisma.loginEvidence.count({ where: { practitionerId: second.id, method: 'hpki-card' } })).toBe(2);
+  });
+
+  it('a renewed card proving another role adds it to the record; afterwards both cards log in, neither drops a role', async () => {
+    const doctor = (await holder()).certificates[0]!;
+    const pharmacist = await issue('Pharmacist');
+    expect((await logIn(pharmacist)).status).toBe(200);
+    expect(await roles()).toEqual(['Medical Doctor', 'Pharmacist']);
+    expect((await holder()).certificates).toHaveLength(2);
+    expect((await logIn(pharmacist)).status).toBe(200);
+    expect(await roles()).toEqual(['Medical Doctor', 'Pharmacist']);
+    // The login's own evidence names the role of the card used, not the record's.
+    const evidence = await t.portal.prisma.loginEvidence.findFirstOrThrow({ where: { practitionerId: doctor.practitionerId }, orderBy: { createdAt: 'desc' } });
+    expect(evidence.hcRoles).toEqual([{ role: 'Pharmacist', codingScheme: '1.2.392.100495.1.6.1.1' }]);
+  });
+
+  it('a locked holder is refused and the certificate is not marked used', async () => {
+    const before = await holder();
+    await t.portal.prisma.practitioner.update({ where: { id: before.id }, data: { lockedAt: new Date() } });
+    try {
+      // A known certificate of the locked person, and a renewed one found through the subject serialNumber.
+      for (const card of [doctorCard, await issue('Medical Doctor')]) {
+        expect(await logIn(card)).toMatchObject({ status: 403, body: { error: 'practitioner_locked' } });
+      }
+      const after = await holder();
+      expect(after.certificates.map((c) => c.lastUsedAt?.getTime())).toEqual(before.certificates.map((c) => c.lastUsedAt?.getTime()));
+    } finally {
+      await t.portal.prisma.practitioner.update({ where: { id: before.id }, data: { lockedAt: null } });
+    }
+  });
+
+  it('useKnownCertificate: an unknown fingerprint or one of a locked holder reads nothing and writes nothing', async () => {
+    const { useKnownCertificate } = await import('../../src/practitioners/certificate-use.ts');
+    const known = (await holder()).certificates[0]!;
+    expect(await useKnownCertificate(t.portal.sql, 'f'.repeat(64), new Date())).toBeNull();
+    expect(await useKnownCertificate(t.portal.sql, "x' OR '1'='1", new Date())).toBeNull();
+    const at = new Date(Date.now() + 60_000);
+    expect(await useKnownCertificate(t.portal.sql, known.fingerprint, at)).toEqual({ practitionerId: known.practitionerId, hcRoles: expect.any(Array) });
+    expect((await t.portal.prisma.practitionerCertificate.findUniqueOrThrow({ where: { fingerprint: known.fingerprint } })).lastUsedAt!.getTime()).toBe(at.getTime());
+    await t.portal.prisma.practitioner.update({ where: { id: known.practitionerId }, data: { lockedAt: new Date() } });
+    try {
+      expect(await useKnownCertificate(t.portal.sql, known.fingerprint, new Date(Date.now() + 120_000))).toBeNull();
+      expect((await t.portal.prisma.practitionerCertificate.findUniqueOrThrow({ where: { fingerprint: known.fingerprint } })).lastUsedAt!.getTime()).toBe(at.getTime());
+    } finally {
+      await t.portal.prisma.practitioner.update({ where: { id: known.practitionerId }, data: { lockedAt: null } });
+    }
+  });
+});
+
 describe('HPKI card login refuses bad input with a stable code', () => {
   const certificateCases: [string, keyof HpkiTestPki['practitioners'], string][] = [
     ['an expired certificate', 'expired', 'certificate_expired'],

@@ -7,7 +7,7 @@ import { finishAuthorization, followRedirects, hpkiCardLogin, jsonPost } from '.
 import { webEidToken } from '../support/card-tokens.ts';
 import { clientAssertionParams, createEhrClient, type EhrClient } from '../support/ehr-client.ts';
 import { upsertClient } from '../../src/clients/clients.ts';
-import { linkedAccountFor } from '../../src/clients/service-links.ts';
+import { readAccountRow } from '../../src/practitioners/account-row.ts';
 import { storedPayloadId } from '../../src/oidc/payload-store.ts';
 
 /**
@@ -194,9 +194,11 @@ describe('a FAPI service (private_key_jwt, DPoP-bound token)', () => {
     expect((await call('POST', `/links/${doctorId}`, `Bearer ${value}`, { serviceUserId: 'B-77' })).status).toBe(401);
     expect((await call('POST', `/links/${doctorId}`, `DPoP ${value}`, { serviceUserId: 'B-77' })).status).toBe(401);
     expect((await callB('POST', `/links/${doctorId}`, value, { serviceUserId: 'B-77' })).status).toBe(200);
-    expect(await linkedAccountFor(t.portal.prisma, doctorId, 'svc-b')).toBe('B-77');
+    // What the linked_account claim of svc-b's tokens is read from (and svc-a's sees nothing).
+    expect((await readAccountRow(t.portal.sql, doctorId, 'svc-b'))?.linkedAccount).toBe('B-77');
+    expect((await readAccountRow(t.portal.sql, doctorId, 'svc-a'))?.linkedAccount).toBeNull();
     expect((await callB('DELETE', `/links/${doctorId}`, value)).status).toBe(200);
-    expect(await linkedAccountFor(t.portal.prisma, doctorId, 'svc-b')).toBeUndefined();
+    expect((await readAccountRow(t.portal.sql, doctorId, 'svc-b'))?.linkedAccount).toBeNull();
     const audit = await t.portal.prisma.auditEvent.findMany({ where: { clientId: 'svc-b', event: { startsWith: 'service_link.' }, result: 'success' }, orderBy: { seq: 'asc' } });
     expect(audit.map((e) => e.event)).toEqual(['service_link.request', 'service_link.set', 'service_link.remove']);
   });
@@ -210,7 +212,7 @@ describe('what is refused', () => {
     expect((await callB('POST', `/links/${subA}`, b, { serviceUserId: 'X' })).body.error).toBe('service_link_not_requested');
     await t.portal.prisma.serviceLink.update({ where: { practitionerId_clientId: { practitionerId: doctorId, clientId: 'svc-b' } }, data: { status: 'rejected' } });
     expect((await callB('POST', `/links/${doctorId}`, b, { serviceUserId: 'X' })).body.error).toBe('service_link_not_requested');
-    expect(await linkedAccountFor(t.portal.prisma, doctorId, 'svc-a')).toBeUndefined();
+    expect((await readAccountRow(t.portal.sql, doctorId, 'svc-a'))?.linkedAccount).toBeNull();
   });
 
   it('a practitioner who never asked for the link cannot be linked', async () => {

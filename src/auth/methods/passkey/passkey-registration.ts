@@ -1,4 +1,5 @@
 import type { Db } from '../../../db/current.ts';
+import type { Prisma } from '../../../generated/prisma/client.ts';
 import { PortalError } from '../../../errors/portal-error.ts';
 import { consumeChallenge, issueChallenge } from '../../challenges.ts';
 import type { RegistrationCodeRow } from '../../../practitioners/registration-codes.ts';
@@ -9,7 +10,7 @@ import { passkeyRegistrationOptions } from './registration-options.ts';
 import { readRegistrationResponse, verifyPasskeyRegistration } from './verify-passkey-registration.ts';
 
 /** Options for registering the practitioner's one device; issued only after the password matched. */
-export async function beginPasskeyRegistration(prisma: Pick<Db, 'challenge'>, rp: RelyingParty, row: RegistrationCodeRow) {
+export async function beginPasskeyRegistration(prisma: Db | Prisma.TransactionClient, rp: RelyingParty, row: RegistrationCodeRow) {
   const options = await passkeyRegistrationOptions(rp, row.practitioner);
   await issueChallenge(prisma, 'passkey-registration', row.id, PASSKEY_CEREMONY_SECONDS, options.challenge);
   return options;
