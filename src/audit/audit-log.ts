@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Db } from '../db/current.ts';
 import { driverOf } from '../db/driver-of.ts';
 import { JSONB } from '../db/sql-arg-types.ts';
+import { prepared } from '../db/prepared-statements.ts';
 
 export interface AuditEntry {
   event: string;
@@ -105,7 +106,7 @@ export function appendAudit(prisma: Db, entry: AuditEntry): Promise<void> {
 async function insertChained(prisma: Db, batch: Pending[]): Promise<void> {
   const entries = batch.map(({ fields }) => ({ ...fields, at: fields.at.toISOString(), canonical: canonicalEntry(fields) }));
   // Through the driver (driverOf): two entries per login, and Prisma's raw path costs several times the statement's CPU.
-  await driverOf(prisma).executeRaw({ sql: 'SELECT audit_append($1::jsonb)', args: [JSON.stringify(entries)], argTypes: [JSONB] });
+  await driverOf(prisma).executeRaw({ sql: prepared('SELECT audit_append($1::jsonb)'), args: [JSON.stringify(entries)], argTypes: [JSONB] });
 }
 
 async function writeQueued(prisma: Db, queue: { waiting: Pending[]; writing: boolean }): Promise<void> {

@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
 import type { DatabaseTarget } from './database-target.ts';
 import { countStatements } from './statement-count.ts';
+import { statementName } from './prepared-statements.ts';
 
 export interface OpenedAdapter {
   factory: SqlMigrationAwareDriverAdapterFactory;
@@ -142,5 +143,5 @@ export async function openDriverAdapter(target: DatabaseTarget, options: Adapter
   // An idle connection that the server drops must not crash the process.
   pool.on('error', () => {});
   countStatements(pool);
-  return { factory: options.forMigrations ? new WholeScriptPrismaPg(pool) : new PrismaPg(pool), pool, close: () => pool.end() };
+  return { factory: options.forMigrations ? new WholeScriptPrismaPg(pool) : new PrismaPg(pool, { statementNameGenerator: statementName }), pool, close: () => pool.end() };
 }

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import { JSONB, TEXT, TIMESTAMP } from '../db/sql-arg-types.ts';
+import { prepared } from '../db/prepared-statements.ts';
 import type { AdapterPayload } from 'oidc-provider';
 
 /*
@@ -15,6 +16,24 @@ import type { AdapterPayload } from 'oidc-provider';
 /** payload as text and consumed_at as whole epoch seconds: no driver-specific type parsing. */
 const SELECT = `SELECT payload::text, floor(extract(epoch from consumed_at))::int8::text FROM oidc_payload`;
 const LIVE = `(expires_at IS NULL OR expires_at > $3)`;
+/** One live row of a model by its id, uid or user code (prepared statements on PostgreSQL). */
+const FIND_BY = {
+  id: prepared(`${SELECT} WHERE model = $1 AND id = $2 AND ${LIVE} LIMIT 1`),
+  uid: prepared(`${SELECT} WHERE model = $1 AND uid = $2 AND ${LIVE} LIMIT 1`),
+  user_code: prepared(`${SELECT} WHERE model = $1 AND user_code = $2 AND ${LIVE} LIMIT 1`),
+};
+const UPSERT = prepared(`INSERT INTO oidc_payload (model, id, payload, grant_id, user_code, uid, expires_at)
+              VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7)
+              ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
+                user_code = excluded.user_code, uid = excluded.uid, expires_at = excluded.expires_at`);
+const CONSUME = prepared(`UPDATE oidc_payload SET consumed_at = $3 WHERE model = $1 AND id = $2 AND consumed_at IS NULL`);
+const DESTROY = prepared(`DELETE FROM oidc_payload WHERE model = $1 AND id = $2`);
+const REVOKE_GRANT = prepared(`DELETE FROM oidc_payload WHERE grant_id = $1`);
+const NEWEST_CONSENT = prepared(`SELECT id, payload::text FROM oidc_payload
+           WHERE model = 'Grant' AND expires_at > $3
+             AND payload->>'accountId' = $1 AND payload->>'clientId' = $2
+             AND (payload->'rar' IS NULL OR jsonb_typeof(payload->'rar') <> 'array' OR jsonb_array_length(payload->'rar') = 0)
+           ORDER BY expires_at DESC LIMIT 1`);
 
 /**
  * Models whose id is a credential: the token or code itself, the session cookie, the pushed request's
@@ -64,11 +83,7 @@ export interface StoredPayload {
  */
 export async function newestConsentGrant(sql: SqlQueryable, accountId: string, clientId: string): Promise<{ id: string; payload: AdapterPayload } | undefined> {
   const result = await sql.queryRaw({
-    sql: `SELECT id, payload::text FROM oidc_payload
-           WHERE model = 'Grant' AND expires_at > $3
-             AND payload->>'accountId' = $1 AND payload->>'clientId' = $2
-             AND (payload->'rar' IS NULL OR jsonb_typeof(payload->'rar') <> 'array' OR jsonb_array_length(payload->'rar') = 0)
-           ORDER BY expires_at DESC LIMIT 1`,
+    sql: NEWEST_CONSENT,
     args: [accountId, clientId, new Date()],
     argTypes: [TEXT, TEXT, TIMESTAMP],
   });
@@ -92,9 +107,9 @@ export function payloadStore(sql: () => SqlQueryable, sessionIds: SessionIdSeal)
     return jti === undefined ? rest : { ...rest, jti };
   }
 
-  async function one(where: string, model: string, value: string): Promise<AdapterPayload | undefined> {
+  async function one(where: keyof typeof FIND_BY, model: string, value: string): Promise<AdapterPayload | undefined> {
     const result = await sql().queryRaw({
-      sql: `${SELECT} WHERE model = $1 AND ${where} = $2 AND ${LIVE} LIMIT 1`,
+      sql: FIND_BY[where],
       args: [model, value, new Date()],
       argTypes: [TEXT, TEXT, TIMESTAMP],
     });
@@ -121,10 +136,7 @@ export function payloadStore(sql: () => SqlQueryable, sessionIds: SessionIdSeal)
 
     async upsert(row: StoredPayload): Promise<void> {
       await sql().executeRaw({
-        sql: `INSERT INTO oidc_payload (model, id, payload, grant_id, user_code, uid, expires_at)
-              VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7)
-              ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
-                user_code = excluded.user_code, uid = excluded.uid, expires_at = excluded.expires_at`,
+        sql: UPSERT,
         args: [row.model, storedPayloadId(row.model, row.id), JSON.stringify(forStorage(row.model, row.payload)), row.grantId ?? null, row.userCode ?? null, row.uid ?? null, row.expiresAt],
         argTypes: [TEXT, TEXT, JSONB, TEXT, TEXT, TEXT, TIMESTAMP],
       });
@@ -133,18 +145,18 @@ export function payloadStore(sql: () => SqlQueryable, sessionIds: SessionIdSeal)
     /** Marks a code or token used; only the first use counts (consumed_at set once). */
     async consume(model: string, id: string): Promise<void> {
       await sql().executeRaw({
-        sql: `UPDATE oidc_payload SET consumed_at = $3 WHERE model = $1 AND id = $2 AND consumed_at IS NULL`,
+        sql: CONSUME,
         args: [model, storedPayloadId(model, id), new Date()],
         argTypes: [TEXT, TEXT, TIMESTAMP],
       });
     },
 
     async destroy(model: string, id: string): Promise<void> {
-      await sql().executeRaw({ sql: `DELETE FROM oidc_payload WHERE model = $1 AND id = $2`, args: [model, storedPayloadId(model, id)], argTypes: [TEXT, TEXT] });
+      await sql().executeRaw({ sql: DESTROY, args: [model, storedPayloadId(model, id)], argTypes: [TEXT, TEXT] });
     },
 
     async revokeByGrantId(grantId: string): Promise<void> {
-      await sql().executeRaw({ sql: `DELETE FROM oidc_payload WHERE grant_id = $1`, args: [grantId], argTypes: [TEXT] });
+      await sql().executeRaw({ sql: REVOKE_GRANT, args: [grantId], argTypes: [TEXT] });
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import { TEXT, TIMESTAMP } from '../db/sql-arg-types.ts';
+import { prepared } from '../db/prepared-statements.ts';
 
 /** The holder of a known certificate, as a login needs it. */
 export interface CertificateHolder {
@@ -18,10 +19,10 @@ export interface CertificateHolder {
  */
 export async function useKnownCertificate(sql: SqlQueryable, fingerprint: string, at: Date): Promise<CertificateHolder | null> {
   const result = await sql.queryRaw({
-    sql: `UPDATE practitioner_certificate c SET last_used_at = $2
+    sql: prepared(`UPDATE practitioner_certificate c SET last_used_at = $2
           FROM practitioner p
           WHERE c.fingerprint = $1 AND p.id = c.practitioner_id AND p.locked_at IS NULL
-          RETURNING p.id::text, p.hc_roles::text`,
+          RETURNING p.id::text, p.hc_roles::text`),
     args: [fingerprint, at],
     argTypes: [TEXT, TIMESTAMP],
   });
