@@ -1,4 +1,7 @@
 import type { Db } from '../db/current.ts';
+import { driverOf } from '../db/driver-of.ts';
+import { prepared } from '../db/prepared-statements.ts';
+import { INT, TEXT, TIMESTAMP } from '../db/sql-arg-types.ts';
 import type { SigningDetail } from './signing-authorisation-details.ts';
 import { dailyWindowMaxSeconds, secondsUntilWindowEnd, type DailyWindow } from '../config/daily-window.ts';
 
@@ -52,15 +55,17 @@ export async function activeSigningAuthorisations(prisma: Db, practitionerId: st
   });
 }
 
+const RESERVE = prepared(`UPDATE signing_authorisation SET signatures = signatures + $2
+     WHERE grant_id = $1 AND revoked_at IS NULL AND expires_at > $3
+       AND (max_signatures IS NULL OR signatures + $2 <= max_signatures)`);
+
 /**
  * Counts `count` more signatures against the authorisation in one conditional UPDATE, so parallel
  * requests cannot exceed the authorised number; false when revoked, expired or over the limit.
  */
 export async function reserveSignatures(prisma: Db, grantId: string, count: number, now = new Date()): Promise<boolean> {
-  const updated = await prisma.$executeRaw`
-    UPDATE signing_authorisation SET signatures = signatures + ${count}
-     WHERE grant_id = ${grantId} AND revoked_at IS NULL AND expires_at > ${now}::timestamp
-       AND (max_signatures IS NULL OR signatures + ${count} <= max_signatures)`;
+  // Fixed SQL (driverOf): one per signHash call.
+  const updated = await driverOf(prisma).executeRaw({ sql: RESERVE, args: [grantId, count, now], argTypes: [TEXT, INT, TIMESTAMP] });
   return updated === 1;
 }
 

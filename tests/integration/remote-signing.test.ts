@@ -79,13 +79,15 @@ async function authorise(card: IssuedCertificate, details: unknown[], approve = 
   return { view, jar, tokens: (await res.json()) as { access_token: string; token_type: string; expires_in: number; authorization_details?: unknown[] } };
 }
 
-async function signHash(accessToken: string, body: Record<string, unknown>, options: { key?: 'own' | 'other'; scheme?: string; noProof?: boolean } = {}) {
+async function signHash(accessToken: string, body: Record<string, unknown>, options: { key?: 'own' | 'other'; scheme?: string; noProof?: boolean; proof?: string } = {}) {
   const url = `${t.url}/csc/v2/signatures/signHash`;
   const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `${options.scheme ?? 'DPoP'} ${accessToken}` };
-  if (!options.noProof) headers.dpop = await ehr.dpopProof('POST', `${t.portal.env.publicUrl}/csc/v2/signatures/signHash`, accessToken, options.key);
+  if (!options.noProof) headers.dpop = options.proof ?? (await signHashProof(accessToken, options.key));
   const res = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> & { signatures?: string[]; error?: string } };
 }
+
+const signHashProof = (accessToken: string, key?: 'own' | 'other') => ehr.dpopProof('POST', `${t.portal.env.publicUrl}/csc/v2/signatures/signHash`, accessToken, key);
 
 const prescription = (n: number) => crypto.createHash('sha256').update(`e-prescription #${n}`).digest();
 const hashBody = (hashes: Buffer[], extra: Record<string, unknown> = {}) => ({
@@ -201,6 +203,24 @@ describe('signHash', () => {
     expect(res.body.error).toBe('signing_not_authorised');
     expect((await signHash(accessToken, hashBody([prescription(9), prescription(10), prescription(11)]))).status).toBe(200);
     expect((await signHash(accessToken, hashBody([prescription(12)]))).body.error).toBe('signing_not_authorised');
+  });
+
+  it('a DPoP proof counts once: replayed, or sent ten times at once, only its first use signs', async () => {
+    const token = (await authorise(pki.practitioners.valid, [detail({ numSignatures: 20 })])).tokens!.access_token;
+    const proof = await signHashProof(token);
+    expect((await signHash(token, hashBody([prescription(20)]), { proof })).status).toBe(200);
+    expect(await signHash(token, hashBody([prescription(21)]), { proof })).toMatchObject({ status: 401, body: { error: 'signing_dpop_invalid' } });
+    const fresh = await signHashProof(token);
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => signHash(token, hashBody([prescription(30 + i)]), { proof: fresh })));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(results.filter((r) => r.status === 401 && r.body.error === 'signing_dpop_invalid')).toHaveLength(9);
+  });
+
+  it('ten parallel calls against an authorisation of 5 signatures: exactly 5 sign', async () => {
+    const token = (await authorise(pki.practitioners.valid, [detail({ numSignatures: 5 })])).tokens!.access_token;
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => signHash(token, hashBody([prescription(50 + i)]))));
+    expect(results.filter((r) => r.status === 200)).toHaveLength(5);
+    expect(results.filter((r) => r.body.error === 'signing_not_authorised')).toHaveLength(5);
   });
 
   it('refuses a locked practitioner', async () => {

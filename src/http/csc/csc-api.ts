@@ -9,6 +9,7 @@ import { clientIp } from '../client-ip.ts';
 import { x509 } from '../../pki/x509.ts';
 import { HASH_ALGORITHM_OIDS, type HashAlgorithmOid } from '../../signing/signing-authorisation-details.ts';
 import { reserveSignatures } from '../../signing/signing-authorisations.ts';
+import { readAccountRow } from '../../practitioners/account-row.ts';
 import type { SignDigest } from '../../signing/sign-with-credential.ts';
 import type { SigningCertificateStatus } from '../../signing/signing-certificate-status.ts';
 import { requireSigningAccess, type SigningAccess } from './signing-access.ts';
@@ -207,8 +208,8 @@ async function signHash(
   if (!allowedAlgos.includes(body.signAlgo)) throw new PortalError('signing_hash_invalid', 400, 'signAlgo does not fit the key');
   const digests = body.hashes.map((h) => new Uint8Array(Buffer.from(h, 'base64')));
   if (digests.some((d) => d.length !== hashAlgorithm.length)) throw new PortalError('signing_hash_invalid', 400, `hashes must be ${hashAlgorithm.length} bytes`);
-  const practitioner = await portal.prisma.practitioner.findUnique({ where: { id: access.practitionerId } });
-  if (!practitioner || practitioner.lockedAt) throw new PortalError('practitioner_locked', 403);
+  const practitioner = await readAccountRow(portal.sql, access.practitionerId);
+  if (!practitioner || practitioner.locked) throw new PortalError('practitioner_locked', 403);
   // The certificate as the signing CA sees it now; a status that cannot be established refuses (fail closed).
   const status = await certificateStatus(portal, credential.certificate!);
   if (status.status === 'expired') throw new PortalError('signing_certificate_expired', 400, `expired at ${status.notAfter.toISOString()}`);

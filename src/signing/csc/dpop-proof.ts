@@ -2,6 +2,12 @@ import crypto from 'node:crypto';
 import { EmbeddedJWK, calculateJwkThumbprint, jwtVerify, type JWK } from 'jose';
 import type { Db } from '../../db/current.ts';
 import { PortalError } from '../../errors/portal-error.ts';
+import { driverOf } from '../../db/driver-of.ts';
+import { prepared } from '../../db/prepared-statements.ts';
+import { TEXT, TIMESTAMP } from '../../db/sql-arg-types.ts';
+
+/** A proof's jti, kept until the proof could no longer be accepted; an existing row is a replay. */
+const REMEMBER_JTI = prepared(`INSERT INTO challenge (id, purpose, bound_to, value, expires_at, created_at) VALUES ($1, 'dpop-jti', $2, 'seen', $3, $4) ON CONFLICT (id) DO NOTHING`);
 
 const DPOP_ALGORITHMS = ['ES256', 'PS256', 'RS256', 'EdDSA'];
 const MAX_AGE_SECONDS = 300;
@@ -36,20 +42,14 @@ export async function verifyDpopProof(
   const ath = crypto.createHash('sha256').update(expected.accessToken).digest('base64url');
   if (payload.ath !== ath) throw new PortalError('signing_dpop_invalid', 401, 'ath');
   if (typeof payload.jti !== 'string' || payload.jti.length < 16 || payload.jti.length > 256) throw new PortalError('signing_dpop_invalid', 401, 'jti');
-  // Replay: the jti is stored once; a second insert of the same one fails on the primary key.
-  try {
-    await prisma.challenge.create({
-      data: {
-        id: crypto.createHash('sha256').update(`dpop:${thumbprint}:${payload.jti}`).digest('base64url'),
-        purpose: 'dpop-jti',
-        boundTo: thumbprint,
-        value: 'seen',
-        expiresAt: new Date((now + MAX_AGE_SECONDS + CLOCK_SKEW_SECONDS) * 1000),
-      },
-    });
-  } catch {
-    throw new PortalError('signing_dpop_invalid', 401, 'proof replayed');
-  }
+  // Replay: the jti is stored once; a second proof with it inserts nothing. Fixed SQL (driverOf): one
+  // per signHash call. A database error is an error (500), not a replay: the call fails either way.
+  const inserted = await driverOf(prisma).executeRaw({
+    sql: REMEMBER_JTI,
+    args: [crypto.createHash('sha256').update(`dpop:${thumbprint}:${payload.jti}`).digest('base64url'), thumbprint, new Date((now + MAX_AGE_SECONDS + CLOCK_SKEW_SECONDS) * 1000), new Date()],
+    argTypes: [TEXT, TEXT, TIMESTAMP, TIMESTAMP],
+  });
+  if (inserted !== 1) throw new PortalError('signing_dpop_invalid', 401, 'proof replayed');
 }
 
 function stripQuery(url: string): string {
