@@ -4,6 +4,8 @@ import { driverOf } from '../db/driver-of.ts';
 import { JSONB } from '../db/sql-arg-types.ts';
 import { prepared } from '../db/prepared-statements.ts';
 
+const APPEND_CHAINED = prepared('SELECT audit_append($1::jsonb)');
+
 export interface AuditEntry {
   event: string;
   result: 'success' | 'failure' | 'info';
@@ -106,7 +108,7 @@ export function appendAudit(prisma: Db, entry: AuditEntry): Promise<void> {
 async function insertChained(prisma: Db, batch: Pending[]): Promise<void> {
   const entries = batch.map(({ fields }) => ({ ...fields, at: fields.at.toISOString(), canonical: canonicalEntry(fields) }));
   // Through the driver (driverOf): two entries per login, and Prisma's raw path costs several times the statement's CPU.
-  await driverOf(prisma).executeRaw({ sql: prepared('SELECT audit_append($1::jsonb)'), args: [JSON.stringify(entries)], argTypes: [JSONB] });
+  await driverOf(prisma).executeRaw({ sql: APPEND_CHAINED, args: [JSON.stringify(entries)], argTypes: [JSONB] });
 }
 
 async function writeQueued(prisma: Db, queue: { waiting: Pending[]; writing: boolean }): Promise<void> {

@@ -5,6 +5,9 @@ import type { Prisma } from '../generated/prisma/client.ts';
 import { JSONB, TEXT, TIMESTAMP } from '../db/sql-arg-types.ts';
 import { prepared } from '../db/prepared-statements.ts';
 
+const INSERT_CHALLENGE = prepared(`INSERT INTO challenge (id, purpose, bound_to, value, data, expires_at, created_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)`);
+const CONSUME_CHALLENGE = prepared(`UPDATE challenge SET consumed_at = $4 WHERE id = $1 AND purpose = $2 AND bound_to = $3 AND consumed_at IS NULL AND expires_at > $4 RETURNING data::text`);
+
 /** 256 random bits, base64url: the nonce for every card method and every WebAuthn ceremony. */
 export function randomChallenge(): string {
   return crypto.randomBytes(32).toString('base64url');
@@ -39,7 +42,7 @@ export async function issueChallenge(
     return { value, expiresAt };
   }
   await sql.executeRaw({
-    sql: prepared(`INSERT INTO challenge (id, purpose, bound_to, value, data, expires_at, created_at) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7)`),
+    sql: INSERT_CHALLENGE,
     args: [hashValue(value), purpose, boundTo, value, data ? JSON.stringify(data) : null, expiresAt, now],
     argTypes: [TEXT, TEXT, TEXT, TEXT, JSONB, TIMESTAMP, TIMESTAMP],
   });
@@ -59,7 +62,7 @@ export async function consumeChallenge(prisma: Db, purpose: ChallengePurpose, bo
   const now = new Date();
   // One conditional UPDATE decides; RETURNING hands back the data, so a good challenge is one query.
   const spent = await driverOf(prisma).queryRaw({
-    sql: prepared(`UPDATE challenge SET consumed_at = $4 WHERE id = $1 AND purpose = $2 AND bound_to = $3 AND consumed_at IS NULL AND expires_at > $4 RETURNING data::text`),
+    sql: CONSUME_CHALLENGE,
     args: [id, purpose, boundTo, now],
     argTypes: [TEXT, TEXT, TEXT, TIMESTAMP],
   });

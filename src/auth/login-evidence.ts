@@ -6,6 +6,9 @@ import type { AuthResult } from './login-method.ts';
 import { parseStoredHcRoles, type StoredHcRole } from '../practitioners/practitioner.ts';
 import { prepared } from '../db/prepared-statements.ts';
 
+const INSERT_EVIDENCE = prepared(`INSERT INTO login_evidence (id, practitioner_id, login_ts, method, certificate, hc_roles, created_at)
+          VALUES ($1::uuid, $2::uuid, $3, $4, $5::jsonb, $6::jsonb, $7)`);
+
 // On globalThis: Next.js bundles page code separately from server.ts, and both must share one memory.
 const RECENT_KEY = Symbol.for('hpki-sso.login-evidence');
 const recent: Map<string, LoginEvidence> = ((globalThis as { [RECENT_KEY]?: Map<string, LoginEvidence> })[RECENT_KEY] ??= new Map());
@@ -19,8 +22,7 @@ export async function recordLoginEvidence(prisma: Db, auth: AuthResult, loginTs:
   if (!auth.certificate && !auth.hcRoles) return;
   // Fixed SQL through the driver (driverOf): every card login writes one.
   await driverOf(prisma).executeRaw({
-    sql: prepared(`INSERT INTO login_evidence (id, practitioner_id, login_ts, method, certificate, hc_roles, created_at)
-          VALUES ($1::uuid, $2::uuid, $3, $4, $5::jsonb, $6::jsonb, $7)`),
+    sql: INSERT_EVIDENCE,
     args: [crypto.randomUUID(), auth.practitionerId, loginTs, auth.method, auth.certificate ? JSON.stringify(auth.certificate) : null, auth.hcRoles ? JSON.stringify(auth.hcRoles) : null, new Date()],
     argTypes: [TEXT, TEXT, INT, TEXT, JSONB, JSONB, TIMESTAMP],
   });

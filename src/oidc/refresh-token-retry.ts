@@ -8,6 +8,11 @@ import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
 import { storedPayloadId } from './payload-store.ts';
 import { prepared } from '../db/prepared-statements.ts';
 
+const FIND_REFRESH_TOKEN = prepared(`SELECT id, (consumed_at IS NOT NULL)::text, coalesce(payload->>'superseded', 'false') FROM oidc_payload
+           WHERE model = 'RefreshToken' AND grant_id = $1 AND (id = $2 OR payload->>'rotatedFrom' = $3)`);
+const NOTE_ROTATED_FROM = prepared(`UPDATE oidc_payload SET payload = payload || jsonb_build_object('rotatedFrom', $2::text) WHERE model = 'RefreshToken' AND id = $1`);
+const MARK_SUPERSEDED = prepared(`UPDATE oidc_payload SET consumed_at = coalesce(consumed_at, $2), payload = payload || '{"superseded": true}'::jsonb WHERE model = 'RefreshToken' AND id = $1`);
+
 /*
  * Refresh-token rotation that survives a lost response (issue 13 §15).
  *
@@ -57,8 +62,7 @@ export async function retryOfSpentRefreshToken(sql: SqlQueryable, token: Present
   const spentAt = Number(token.consumed);
   if (!token.grantId || !Number.isFinite(spentAt) || now - spentAt > graceSeconds) return null;
   const result = await sql.queryRaw({
-    sql: prepared(`SELECT id, (consumed_at IS NOT NULL)::text, coalesce(payload->>'superseded', 'false') FROM oidc_payload
-           WHERE model = 'RefreshToken' AND grant_id = $1 AND (id = $2 OR payload->>'rotatedFrom' = $3)`),
+    sql: FIND_REFRESH_TOKEN,
     args: [token.grantId, storedPayloadId('RefreshToken', token.jti), lineageHash(token.jti)],
     argTypes: [TEXT, TEXT, TEXT],
   });
@@ -112,7 +116,7 @@ export function allowRefreshTokenRetries(provider: InstanceType<typeof Provider>
     if (!rotated || !issued || issued === rotated) return;
     // Once the new pair exists: its lineage, and the unused tokens issued for an earlier attempt are spent.
     await options.sql().executeRaw({
-      sql: prepared(`UPDATE oidc_payload SET payload = payload || jsonb_build_object('rotatedFrom', $2::text) WHERE model = 'RefreshToken' AND id = $1`),
+      sql: NOTE_ROTATED_FROM,
       args: [storedPayloadId('RefreshToken', issued.jti), lineageHash(rotated.jti)],
       argTypes: [TEXT, TEXT],
     });
@@ -120,7 +124,7 @@ export function allowRefreshTokenRetries(provider: InstanceType<typeof Provider>
     if (!retry) return;
     for (const id of retry.supersede) {
       await options.sql().executeRaw({
-        sql: prepared(`UPDATE oidc_payload SET consumed_at = coalesce(consumed_at, $2), payload = payload || '{"superseded": true}'::jsonb WHERE model = 'RefreshToken' AND id = $1`),
+        sql: MARK_SUPERSEDED,
         args: [id, new Date()],
         argTypes: [TEXT, TIMESTAMP],
       });

@@ -2,6 +2,11 @@ import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import { TEXT } from '../db/sql-arg-types.ts';
 import { prepared } from '../db/prepared-statements.ts';
 
+const READ_ACCOUNT = prepared(`SELECT p.id::text, p.family_name, p.given_name, p.family_name_kanji, p.given_name_kanji, p.birth_date, p.hc_roles::text, (p.locked_at IS NOT NULL)::text, l.service_user_id
+          FROM practitioner p
+          LEFT JOIN service_link l ON l.practitioner_id = p.id AND l.client_id = $2 AND l.status = 'approved'
+          WHERE p.id = $1::uuid`);
+
 /** What an OpenID account needs of a practitioner: the claims' fields and whether they are locked. */
 export interface AccountRow {
   id: string;
@@ -31,10 +36,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export async function readAccountRow(sql: SqlQueryable, id: string, clientId?: string): Promise<AccountRow | null> {
   if (!UUID.test(id)) return null;
   const result = await sql.queryRaw({
-    sql: prepared(`SELECT p.id::text, p.family_name, p.given_name, p.family_name_kanji, p.given_name_kanji, p.birth_date, p.hc_roles::text, (p.locked_at IS NOT NULL)::text, l.service_user_id
-          FROM practitioner p
-          LEFT JOIN service_link l ON l.practitioner_id = p.id AND l.client_id = $2 AND l.status = 'approved'
-          WHERE p.id = $1::uuid`),
+    sql: READ_ACCOUNT,
     args: [id, clientId ?? null],
     argTypes: [TEXT, TEXT],
   });

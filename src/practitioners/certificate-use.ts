@@ -2,6 +2,11 @@ import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import { TEXT, TIMESTAMP } from '../db/sql-arg-types.ts';
 import { prepared } from '../db/prepared-statements.ts';
 
+const USE_KNOWN_CERTIFICATE = prepared(`UPDATE practitioner_certificate c SET last_used_at = $2
+          FROM practitioner p
+          WHERE c.fingerprint = $1 AND p.id = c.practitioner_id AND p.locked_at IS NULL
+          RETURNING p.id::text, p.hc_roles::text`);
+
 /** The holder of a known certificate, as a login needs it. */
 export interface CertificateHolder {
   practitionerId: string;
@@ -19,10 +24,7 @@ export interface CertificateHolder {
  */
 export async function useKnownCertificate(sql: SqlQueryable, fingerprint: string, at: Date): Promise<CertificateHolder | null> {
   const result = await sql.queryRaw({
-    sql: prepared(`UPDATE practitioner_certificate c SET last_used_at = $2
-          FROM practitioner p
-          WHERE c.fingerprint = $1 AND p.id = c.practitioner_id AND p.locked_at IS NULL
-          RETURNING p.id::text, p.hc_roles::text`),
+    sql: USE_KNOWN_CERTIFICATE,
     args: [fingerprint, at],
     argTypes: [TEXT, TIMESTAMP],
   });
