@@ -5,6 +5,7 @@ import { INT, JSONB, TEXT, TIMESTAMP } from '../db/sql-arg-types.ts';
 import type { AuthResult } from './login-method.ts';
 import { parseStoredHcRoles, type StoredHcRole } from '../practitioners/practitioner.ts';
 import { prepared } from '../db/prepared-statements.ts';
+import { copyValue } from '../db/copy-value.ts';
 
 const INSERT_EVIDENCE = prepared(`INSERT INTO login_evidence (id, practitioner_id, login_ts, method, certificate, hc_roles, created_at)
           VALUES ($1::uuid, $2::uuid, $3, $4, $5::jsonb, $6::jsonb, $7)`);
@@ -45,7 +46,7 @@ export interface LoginEvidence {
 export async function findLoginEvidence(prisma: Db, practitionerId: string, loginTs: number): Promise<LoginEvidence | null> {
   const key = `${practitionerId}|${loginTs}`;
   const known = recent.get(key);
-  if (known) return structuredClone(known);
+  if (known) return copyValue(known);
   const row = await prisma.loginEvidence.findFirst({ where: { practitionerId, loginTs }, orderBy: { createdAt: 'desc' } });
   if (!row) return null;
   const evidence: LoginEvidence = {
@@ -54,12 +55,12 @@ export async function findLoginEvidence(prisma: Db, practitionerId: string, logi
     hcRoles: row.hcRoles === null ? null : parseStoredHcRoles(row.hcRoles),
   };
   remember(key, evidence);
-  return structuredClone(evidence);
+  return copyValue(evidence);
 }
 
 function remember(key: string, evidence: LoginEvidence): void {
   if (recent.size >= RECENT_MAX) recent.delete(recent.keys().next().value!);
-  recent.set(key, structuredClone(evidence));
+  recent.set(key, copyValue(evidence));
 }
 
 /** Evidence outlives the longest-lived token of its login (refresh tokens: 12 h). */

@@ -1,3 +1,5 @@
+import { copyValue } from './copy-value.ts';
+
 /*
  * Registered clients are read by every provider request (a login makes about eight), yet change
  * only when an administrator edits one. They are kept for a short time across requests: a change
@@ -19,11 +21,11 @@ const cache: Map<string, Entry> = ((globalThis as { [GLOBAL_KEY]?: Map<string, E
 export async function cachedClient<T>(clientId: string, load: () => Promise<T>): Promise<T> {
   const now = Date.now();
   const hit = cache.get(clientId);
-  if (hit && now - hit.at < CLIENT_CACHE_MS) return structuredClone((await hit.value) as T);
+  if (hit && now - hit.at < CLIENT_CACHE_MS) return copyValue((await hit.value) as T);
   const value = load();
   cache.set(clientId, { at: now, value });
   value.catch(() => cache.get(clientId)?.value === value && cache.delete(clientId));
-  return structuredClone(await value);
+  return copyValue(await value);
 }
 
 /** Any write to the client table: forget every cached client. */

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { copyValue } from './copy-value.ts';
 
 /*
  * Reads memoised for the length of one HTTP request. A login's requests each load the same
@@ -18,7 +19,7 @@ export function withRequestMemo<T>(run: () => T): T {
 }
 
 /**
- * The value for `key` in this request: loaded once, then a structured clone per caller so no caller
+ * The value for `key` in this request: loaded once, then a deep copy per caller so no caller
  * can change what the next one sees. Outside a request it simply loads.
  */
 export async function memoised<T>(key: string, load: () => Promise<T>): Promise<T> {
@@ -31,12 +32,12 @@ export async function memoised<T>(key: string, load: () => Promise<T>): Promise<
     // A failed read is not remembered: the next caller tries again.
     pending.catch(() => memo.get(key) === pending && memo.delete(key));
   }
-  return structuredClone(await pending);
+  return copyValue(await pending);
 }
 
 /** After a write: this request now knows the value (a copy, so later changes by the writer do not leak in). */
 export function rememberWritten(key: string, value: unknown): void {
-  storage.getStore()?.set(key, Promise.resolve(structuredClone(value)));
+  storage.getStore()?.set(key, Promise.resolve(copyValue(value)));
 }
 
 /** After a delete, or a write whose result is not known here. */
