@@ -3,6 +3,9 @@ import { promisify } from 'node:util';
 import { p256 } from '@noble/curves/nist.js';
 import type { KeyEncryptionKey } from '../crypto/key-encryption.ts';
 import type { Db } from '../db/current.ts';
+import { driverIfAny } from '../db/driver-of.ts';
+import { prepared } from '../db/prepared-statements.ts';
+import { TEXT } from '../db/sql-arg-types.ts';
 import { encodeDigestInfo } from './digest-info.ts';
 import {
   checkAlgorithm,
@@ -30,12 +33,22 @@ export interface SoftwareKeyRecords {
   remove(keyRef: string): Promise<boolean>;
 }
 
+const FIND_KEY = prepared(`SELECT key_ref, label, algorithm, sealed_private_key, encode(public_key_spki, 'base64') FROM software_signing_key WHERE key_ref = $1`);
+
 export function prismaSoftwareKeyRecords(prisma: Db): SoftwareKeyRecords {
+  // Every signature reads its key: fixed SQL through the driver adapter when there is one (~0.1 ms of
+  // CPU against ~0.4 ms through the Prisma client); a transaction's client keeps to Prisma.
+  const sql = driverIfAny(prisma);
   return {
     async insert(record) {
       await prisma.softwareSigningKey.create({ data: { ...record, publicKeySpki: Buffer.from(record.publicKeySpki) } });
     },
     async find(keyRef) {
+      if (sql) {
+        const result = await sql.queryRaw({ sql: FIND_KEY, args: [keyRef], argTypes: [TEXT] });
+        const row = result.rows[0] as string[] | undefined;
+        return row ? { keyRef: row[0]!, label: row[1]!, algorithm: row[2] as SigningKeyAlgorithm, sealedPrivateKey: row[3]!, publicKeySpki: new Uint8Array(Buffer.from(row[4]!, 'base64')) } : null;
+      }
       const row = await prisma.softwareSigningKey.findUnique({ where: { keyRef } });
       return row && { ...row, algorithm: row.algorithm as SigningKeyAlgorithm, publicKeySpki: new Uint8Array(row.publicKeySpki) };
     },

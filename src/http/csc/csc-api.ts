@@ -9,7 +9,7 @@ import { clientIp } from '../client-ip.ts';
 import { x509 } from '../../pki/x509.ts';
 import { HASH_ALGORITHM_OIDS, type HashAlgorithmOid } from '../../signing/signing-authorisation-details.ts';
 import { reserveSignatures } from '../../signing/signing-authorisations.ts';
-import { readAccountRow } from '../../practitioners/account-row.ts';
+import { readCredentialForSigning } from '../../signing/signable-credential.ts';
 import type { SignDigest } from '../../signing/sign-with-credential.ts';
 import type { SigningCertificateStatus } from '../../signing/signing-certificate-status.ts';
 import { requireSigningAccess, type SigningAccess } from './signing-access.ts';
@@ -131,12 +131,18 @@ async function listCredentialIds(portal: Portal, access: SigningAccess, authoris
   return ids;
 }
 
+/** The fields that decide whether a token may see a credential. */
+interface CredentialOwnership {
+  ownerId: string;
+  practitionerId: string | null;
+  certificate: Uint8Array | null;
+}
+
 /**
  * A credential this token may read: the practitioner's own, with a certificate; the current one only
  * if the consent named it. Another practitioner's credential is never visible.
  */
-async function visibleCredential(portal: Portal, access: SigningAccess, credentialId: string, authorisedIds: Set<string | undefined>) {
-  const credential = await portal.prisma.signingCredential.findUnique({ where: { id: credentialId } });
+function assertVisible<C extends CredentialOwnership>(credential: C | null, access: SigningAccess, credentialId: string, authorisedIds: Set<string | undefined>): C {
   if (!credential || credential.ownerId !== access.practitionerId || !credential.certificate) {
     throw new PortalError('signing_credential_not_authorised', 403);
   }
@@ -144,9 +150,13 @@ async function visibleCredential(portal: Portal, access: SigningAccess, credenti
   return credential;
 }
 
+async function visibleCredential(portal: Portal, access: SigningAccess, credentialId: string, authorisedIds: Set<string | undefined>) {
+  return assertVisible(await portal.prisma.signingCredential.findUnique({ where: { id: credentialId } }), access, credentialId, authorisedIds);
+}
+
 /** A credential this token may sign with: named by the consent, and neither revoked, destroyed nor retired. */
 async function signingCredential(portal: Portal, access: SigningAccess, credentialId: string, authorisedIds: Set<string | undefined>) {
-  const credential = await visibleCredential(portal, access, credentialId, authorisedIds);
+  const credential = assertVisible(await readCredentialForSigning(portal.sql, credentialId), access, credentialId, authorisedIds);
   if (!authorisedIds.has(credentialId)) throw new PortalError('signing_credential_not_authorised', 403);
   if (credential.status === 'revoked' || credential.status === 'destroyed') throw new PortalError('signing_credential_revoked', 403);
   if (credential.status === 'retired') throw new PortalError('signing_credential_retired', 403);
@@ -208,8 +218,8 @@ async function signHash(
   if (!allowedAlgos.includes(body.signAlgo)) throw new PortalError('signing_hash_invalid', 400, 'signAlgo does not fit the key');
   const digests = body.hashes.map((h) => new Uint8Array(Buffer.from(h, 'base64')));
   if (digests.some((d) => d.length !== hashAlgorithm.length)) throw new PortalError('signing_hash_invalid', 400, `hashes must be ${hashAlgorithm.length} bytes`);
-  const practitioner = await readAccountRow(portal.sql, access.practitionerId);
-  if (!practitioner || practitioner.locked) throw new PortalError('practitioner_locked', 403);
+  // Read with the credential (its owner is this token's practitioner, checked above).
+  if (credential.ownerLocked) throw new PortalError('practitioner_locked', 403);
   // The certificate as the signing CA sees it now; a status that cannot be established refuses (fail closed).
   const status = await certificateStatus(portal, credential.certificate!);
   if (status.status === 'expired') throw new PortalError('signing_certificate_expired', 400, `expired at ${status.notAfter.toISOString()}`);
