@@ -4,6 +4,7 @@ import type { Db } from '../db/current.ts';
 import { forget, memoised, rememberWritten } from '../db/request-memo.ts';
 import { cachedClient } from '../db/client-cache.ts';
 import { newestConsentGrant, payloadStore } from './payload-store.ts';
+import { rotatedFromOf } from './refresh-token-retry.ts';
 import type { KeyEncryptionKey } from '../crypto/key-encryption.ts';
 
 /**
@@ -58,10 +59,12 @@ export function prismaAdapterFactory(prisma: () => Db, sql: () => SqlQueryable, 
         });
         return;
       }
+      // A rotated refresh token carries its lineage from the start (refresh-token-retry.ts).
+      const rotatedFrom = this.model === 'RefreshToken' ? rotatedFromOf(id) : undefined;
       await store.upsert({
         model: this.model,
         id,
-        payload,
+        payload: rotatedFrom ? { ...payload, rotatedFrom } : payload,
         grantId: payload.grantId,
         userCode: payload.userCode,
         uid: payload.uid,

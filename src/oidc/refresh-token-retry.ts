@@ -10,7 +10,6 @@ import { prepared } from '../db/prepared-statements.ts';
 
 const FIND_REFRESH_TOKEN = prepared(`SELECT id, (consumed_at IS NOT NULL)::text, coalesce(payload->>'superseded', 'false') FROM oidc_payload
            WHERE model = 'RefreshToken' AND grant_id = $1 AND (id = $2 OR payload->>'rotatedFrom' = $3)`);
-const NOTE_ROTATED_FROM = prepared(`UPDATE oidc_payload SET payload = payload || jsonb_build_object('rotatedFrom', $2::text) WHERE model = 'RefreshToken' AND id = $1`);
 const MARK_SUPERSEDED = prepared(`UPDATE oidc_payload SET consumed_at = coalesce(consumed_at, $2), payload = payload || '{"superseded": true}'::jsonb WHERE model = 'RefreshToken' AND id = $1`);
 
 /*
@@ -53,6 +52,20 @@ interface PresentedToken {
 export const REFRESH_RETRY_EVENT = 'refresh_token.retried';
 
 const lineageHash = (jti: string) => crypto.createHash('sha256').update(jti).digest('base64url');
+
+/**
+ * The `rotatedFrom` of a refresh token about to be stored, read from the request saving it: the hash
+ * of the token it replaces when this is the new token of a rotation, else undefined. The store
+ * (prisma-adapter.ts) writes it with the token itself — no update after the insert, one statement
+ * less per refresh grant.
+ */
+export function rotatedFromOf(id: string): string | undefined {
+  const entities = (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx?.oidc?.entities;
+  const rotated = entities?.RotatedRefreshToken as PresentedToken | undefined;
+  const issued = entities?.RefreshToken as PresentedToken | undefined;
+  if (!rotated || !issued || issued === rotated || issued.jti !== id) return undefined;
+  return lineageHash(rotated.jti);
+}
 
 /**
  * Whether a spent refresh token may be answered as a retry and, if so, which unused tokens issued
@@ -114,12 +127,8 @@ export function allowRefreshTokenRetries(provider: InstanceType<typeof Provider>
     const rotated = ctx.oidc.entities.RotatedRefreshToken as PresentedToken | undefined;
     const issued = ctx.oidc.entities.RefreshToken as PresentedToken | undefined;
     if (!rotated || !issued || issued === rotated) return;
-    // Once the new pair exists: its lineage, and the unused tokens issued for an earlier attempt are spent.
-    await options.sql().executeRaw({
-      sql: NOTE_ROTATED_FROM,
-      args: [storedPayloadId('RefreshToken', issued.jti), lineageHash(rotated.jti)],
-      argTypes: [TEXT, TEXT],
-    });
+    // The new token was stored with its lineage (rotatedFromOf); once the pair exists, the unused
+    // tokens issued for an earlier attempt are spent.
     const retry = retries.get(ctx);
     if (!retry) return;
     for (const id of retry.supersede) {

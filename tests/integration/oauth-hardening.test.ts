@@ -363,6 +363,22 @@ describe('15. refresh rotation with a retry grace', () => {
     expect((await refresh(String(next.body.refresh_token))).status).toBe(400);
   });
 
+  it('each rotated refresh token names (the hash of) the one it replaced; nothing else carries a lineage', async () => {
+    const first = await tokensFor(rpBasic);
+    const second = await refresh(first.refresh_token);
+    const third = await refresh(String(second.body.refresh_token));
+    expect([second.status, third.status]).toEqual([200, 200]);
+    const payloadOf = async (model: string, token: string) =>
+      (await t.portal.prisma.oidcPayload.findUniqueOrThrow({ where: { model_id: { model, id: storedPayloadId(model, token) } } })).payload as Record<string, unknown>;
+    // The code exchange's token starts a lineage; each rotation names (the hash of) the one it replaced.
+    expect(await payloadOf('RefreshToken', first.refresh_token)).not.toHaveProperty('rotatedFrom');
+    expect((await payloadOf('RefreshToken', String(second.body.refresh_token))).rotatedFrom).toBe(storedPayloadId('RefreshToken', first.refresh_token));
+    expect((await payloadOf('RefreshToken', String(third.body.refresh_token))).rotatedFrom).toBe(storedPayloadId('RefreshToken', String(second.body.refresh_token)));
+    expect(await payloadOf('AccessToken', String(third.body.access_token))).not.toHaveProperty('rotatedFrom');
+    // The hash is never a usable token: presented as one, it is refused.
+    expect((await refresh(storedPayloadId('RefreshToken', first.refresh_token))).status).toBe(400);
+  });
+
   it('several retries in the window each get a pair; only the last one stays usable', async () => {
     const first = await tokensFor(rpBasic);
     const a = await refresh(first.refresh_token);
