@@ -16,9 +16,21 @@ function hex(bytes: ArrayBuffer): string {
   return Buffer.from(bytes).toString('hex');
 }
 
+/**
+ * The ASN.1 of a name, decoded once per name object: a login's subject and issuer are read for their
+ * characters, their match key and their fields, and each read re-encoded and re-decoded the name.
+ * Name objects are never changed once made (a certificate's are its own), so the decoding stays right.
+ */
+const decodedNames = new WeakMap<x509.Name, AsnName>();
+function decodedName(name: x509.Name): AsnName {
+  let decoded = decodedNames.get(name);
+  if (!decoded) decodedNames.set(name, (decoded = AsnConvert.parse(name.toArrayBuffer(), AsnName)));
+  return decoded;
+}
+
 /** Every attribute of a name in order, as (type OID, text or undefined, DER of a non-string value). */
 export function nameAttributes(name: x509.Name): Array<{ type: string; text: string | undefined; rdn: number }> {
-  const parsed = AsnConvert.parse(name.toArrayBuffer(), AsnName);
+  const parsed = decodedName(name);
   return parsed.flatMap((rdn, index) => rdn.map((ava) => ({ type: ava.type, text: attributeText(ava.value), rdn: index })));
 }
 
@@ -52,7 +64,7 @@ const keys = new WeakMap<x509.Name, string>();
 export function nameKey(name: x509.Name): string {
   let key = keys.get(name);
   if (key !== undefined) return key;
-  const parsed = AsnConvert.parse(name.toArrayBuffer(), AsnName);
+  const parsed = decodedName(name);
   key = parsed
     .map((rdn) =>
       rdn
