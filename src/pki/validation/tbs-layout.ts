@@ -19,6 +19,8 @@ export interface TbsLayout {
   outerSignatureAlgorithm: Uint8Array;
   hasUniqueIdentifiers: boolean;
   hasExtensions: boolean;
+  /** Each Extension element of the extensions field, as its DER (views into the certificate). */
+  extensions: Uint8Array<ArrayBuffer>[];
 }
 
 const layouts = new WeakMap<ArrayBuffer, TbsLayout>();
@@ -48,15 +50,27 @@ export function readTbsLayout(rawData: ArrayBuffer): TbsLayout {
   const inner: Tlv | undefined = fields[next + 1];
   if (!inner || inner.tag !== SEQUENCE) throw new DerError('tbsCertificate lacks its signature AlgorithmIdentifier', tbs.start);
   const rest = fields.slice(next + 6);
+  const extensionsField = rest.find((f) => f.tag === EXTENSIONS_TAG);
   const layout: TbsLayout = {
     version,
     innerSignatureAlgorithm: der.subarray(inner.start, inner.end),
     outerSignatureAlgorithm: der.subarray(outer.start, outer.end),
     hasUniqueIdentifiers: rest.some((f) => f.tag === ISSUER_UNIQUE_ID_TAG || f.tag === SUBJECT_UNIQUE_ID_TAG),
-    hasExtensions: rest.some((f) => f.tag === EXTENSIONS_TAG),
+    hasExtensions: extensionsField !== undefined,
+    extensions: extensionsField ? extensionElements(der, extensionsField) : [],
   };
   layouts.set(rawData, layout);
   return layout;
+}
+
+/** `[3] EXPLICIT SEQUENCE OF Extension` → each Extension (itself a SEQUENCE) as a view of its DER. */
+function extensionElements(der: Uint8Array<ArrayBuffer>, field: Tlv): Uint8Array<ArrayBuffer>[] {
+  const inner = readTlv(der, field.contentStart, field.end);
+  if (inner.tag !== SEQUENCE || inner.end !== field.end) throw new DerError('extensions is not one SEQUENCE', field.start);
+  return readChildren(der, inner).map((extension) => {
+    if (extension.tag !== SEQUENCE) throw new DerError('an extension is not a SEQUENCE', extension.start);
+    return der.subarray(extension.start, extension.end);
+  });
 }
 
 /** The layout of a parsed certificate for a validator: a DER fault is `certificate_malformed` naming `label`. */
