@@ -21,7 +21,7 @@ beforeAll(async () => {
   for (const [name, issued] of Object.entries({ root: hpki.root, authCa: hpki.authCa, signCa: hpki.signCa })) certificates.push([`hpki ${name}`, new Uint8Array(issued.der)]);
   for (const [name, issued] of Object.entries(nc.certificates)) certificates.push([`non-conforming ${name}`, new Uint8Array(issued.der)]);
   for (const [name, issued] of Object.entries(jpki.cards)) certificates.push([`jpki ${name}`, new Uint8Array(issued.der)]);
-  certificates.push(["jpki root", new Uint8Array(jpki.root.der)]);
+  certificates.push(['jpki root', new Uint8Array(jpki.root.der)]);
 }, 120_000);
 
 /** What a test can compare of an extension: its class, fields, and its decoded view where it has one. */
