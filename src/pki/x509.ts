@@ -1,8 +1,7 @@
-// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata polyfill
-// loaded before the library itself; every module in src/pki imports x509 through this file.
-import 'reflect-metadata';
+// Every module in src/pki imports @peculiar/x509 through this file, which loads it after the Reflect
+// metadata polyfill it needs (x509-library.cjs) and gives it Node's WebCrypto.
 import { webcrypto } from 'node:crypto';
-import * as x509 from '@peculiar/x509';
+import * as x509 from './x509-library.cjs';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 

@@ -1,4 +1,5 @@
-import { ObjectIdentifier } from 'asn1js';
+import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
+import { Extension as AsnExtension } from '@peculiar/asn1-x509';
 import { contentEquals, readTlv } from '../der/read-tlv.ts';
 import { OID } from '../oids.ts';
 import { x509 } from '../x509.ts';
@@ -6,33 +7,42 @@ import { readTbsLayout } from './tbs-layout.ts';
 
 type ExtensionClass = new (raw: BufferSource) => x509.Extension;
 
-/** The extension types @peculiar/x509 decodes into their own classes (its ExtensionFactory registrations). */
-const TYPED: ReadonlyArray<[string, ExtensionClass]> = [
-  ['2.5.29.32', x509.CertificatePolicyExtension],
-  ['2.5.29.19', x509.BasicConstraintsExtension],
-  ['2.5.29.37', x509.ExtendedKeyUsageExtension],
-  ['2.5.29.15', x509.KeyUsagesExtension],
-  ['2.5.29.14', x509.SubjectKeyIdentifierExtension],
-  ['2.5.29.35', x509.AuthorityKeyIdentifierExtension],
-  [OID.subjectAltName, x509.SubjectAlternativeNameExtension],
-  [OID.crlDistributionPoints, x509.CRLDistributionPointsExtension],
-  [OID.authorityInfoAccess, x509.AuthorityInfoAccessExtension],
-  ['2.5.29.18', x509.IssuerAlternativeNameExtension],
-];
-
-/** The content octets of each OID's DER encoding (encoded by the ASN.1 library), for matching without decoding. */
-const TYPED_BY_CONTENT: ReadonlyArray<[Uint8Array, ExtensionClass]> = TYPED.map(([oid, type]) => {
-  const der = new Uint8Array(new ObjectIdentifier({ value: oid }).toBER());
-  const tlv = readTlv(der, 0, der.length);
-  return [der.subarray(tlv.contentStart, tlv.end), type];
-});
+/**
+ * The extension types @peculiar/x509 decodes into their own classes (its ExtensionFactory
+ * registrations), matched by the content octets of each OID's DER (encoded by the ASN.1 library).
+ * Built on first use, not at module load: the page bundler may evaluate this module before the
+ * Reflect polyfill that @peculiar/x509 needs (src/pki/x509.ts), so nothing here touches x509 early.
+ */
+let typedByContent: ReadonlyArray<[Uint8Array, ExtensionClass]> | undefined;
+function typedExtensions(): ReadonlyArray<[Uint8Array, ExtensionClass]> {
+  return (typedByContent ??= (
+    [
+      ['2.5.29.32', x509.CertificatePolicyExtension],
+      ['2.5.29.19', x509.BasicConstraintsExtension],
+      ['2.5.29.37', x509.ExtendedKeyUsageExtension],
+      ['2.5.29.15', x509.KeyUsagesExtension],
+      ['2.5.29.14', x509.SubjectKeyIdentifierExtension],
+      ['2.5.29.35', x509.AuthorityKeyIdentifierExtension],
+      [OID.subjectAltName, x509.SubjectAlternativeNameExtension],
+      [OID.crlDistributionPoints, x509.CRLDistributionPointsExtension],
+      [OID.authorityInfoAccess, x509.AuthorityInfoAccessExtension],
+      ['2.5.29.18', x509.IssuerAlternativeNameExtension],
+    ] as Array<[string, ExtensionClass]>
+  ).map(([oid, type]) => {
+    // The OID as an Extension's extnID, encoded by the ASN.1 library; its content octets are the key.
+    const der = new Uint8Array(AsnConvert.serialize(new AsnExtension({ extnID: oid, critical: false, extnValue: new OctetString(0) })));
+    const outer = readTlv(der, 0, der.length);
+    const extnId = readTlv(der, outer.contentStart, outer.end);
+    return [der.subarray(extnId.contentStart, extnId.end), type];
+  }));
+}
 
 /** One extension from its own DER: decoded once, into its class when the library has one. */
 function decodeExtension(der: Uint8Array<ArrayBuffer>): x509.Extension {
   // Extension ::= SEQUENCE { extnID OBJECT IDENTIFIER, … }; the first element names the type.
   const outer = readTlv(der, 0, der.length);
   const oid = readTlv(der, outer.contentStart, outer.end);
-  const type = oid.tag === 0x06 ? TYPED_BY_CONTENT.find(([content]) => contentEquals(der, oid, content))?.[1] : undefined;
+  const type = oid.tag === 0x06 ? typedExtensions().find(([content]) => contentEquals(der, oid, content))?.[1] : undefined;
   return type ? new type(der) : new x509.Extension(der);
 }
 
@@ -41,11 +51,21 @@ function decodeExtension(der: Uint8Array<ArrayBuffer>): x509.Extension {
  * re-encodes every extension from its already-decoded form and decodes the result twice (as a generic
  * extension, then as its class): a third of the CPU of a card certificate's validation went there.
  * Same objects, same classes, same order; a DER fault surfaces as DerError when first read.
+ * (The class is made on first use, for the reason given above.)
  */
-export class DecodedCertificate extends x509.X509Certificate {
-  #extensions: x509.Extension[] | undefined;
+function makeDecodedCertificateClass() {
+  return class DecodedCertificate extends x509.X509Certificate {
+    #extensions: x509.Extension[] | undefined;
 
-  override get extensions(): x509.Extension[] {
-    return (this.#extensions ??= readTbsLayout(this.rawData).extensions.map(decodeExtension));
-  }
+    override get extensions(): x509.Extension[] {
+      return (this.#extensions ??= readTbsLayout(this.rawData).extensions.map(decodeExtension));
+    }
+  };
+}
+let DecodedCertificate: ReturnType<typeof makeDecodedCertificateClass> | undefined;
+
+/** Parses one DER certificate (as `new x509.X509Certificate(der)` would) into a DecodedCertificate. */
+export function decodeCertificate(der: BufferSource): x509.X509Certificate {
+  DecodedCertificate ??= makeDecodedCertificateClass();
+  return new DecodedCertificate(der);
 }

@@ -2,7 +2,7 @@ import { isBinaryInput, toBytes } from '../bytes.ts';
 import { PkiError } from '../errors.ts';
 import { x509 } from '../x509.ts';
 import { unsupportedCriticalExtensions } from './critical-extensions.ts';
-import { DecodedCertificate } from './certificate-extensions.ts';
+import { decodeCertificate } from './certificate-extensions.ts';
 
 /** A real HPKI authentication certificate is ~1.5 KiB; anything over this is refused unparsed. */
 export const MAX_CERTIFICATE_BYTES = 16 * 1024;
@@ -39,7 +39,7 @@ export function parseCertificate(der: unknown): x509.X509Certificate {
   let certificate: x509.X509Certificate;
   let extensions: x509.Extension[];
   try {
-    certificate = new DecodedCertificate(bytes);
+    certificate = decodeCertificate(bytes);
     // Touch the lazily decoded parts so a broken field fails here and not in a later step.
     void certificate.subjectName.toString();
     void certificate.issuerName.toString();

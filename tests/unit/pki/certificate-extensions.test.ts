@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { x509 } from '../../../src/pki/x509.ts';
-import { DecodedCertificate } from '../../../src/pki/validation/certificate-extensions.ts';
+import { decodeCertificate } from '../../../src/pki/validation/certificate-extensions.ts';
 import { parseCertificate } from '../../../src/pki/validation/parse-certificate.ts';
 import { readTlv } from '../../../src/pki/der/read-tlv.ts';
 import { createJpkiTestPki, issueNonConformingCertificates } from '../../../src/pki/test-pki/index.ts';
 import { createHpkiTestPki } from '../../../src/pki/test-pki/index.ts';
 
 /**
- * DecodedCertificate decodes each extension once from the certificate's own DER; it must give exactly
+ * decodeCertificate decodes each extension once from the certificate's own DER; it must give exactly
  * what @peculiar/x509 gives (same classes, order, criticality, values and decoded fields) for every
  * certificate the project makes, and fail closed on broken extension DER.
  */
@@ -45,13 +45,13 @@ function describeExtension(e: x509.Extension) {
   };
 }
 
-describe('DecodedCertificate', () => {
+describe('decodeCertificate', () => {
   it('gives the extensions @peculiar/x509 gives, for every certificate of the test hierarchies', () => {
     expect(certificates.length).toBeGreaterThan(20);
     let typed = 0;
     for (const [name, der] of certificates) {
       const expected = new x509.X509Certificate(der).extensions.map(describeExtension);
-      const actual = new DecodedCertificate(der).extensions.map(describeExtension);
+      const actual = decodeCertificate(der).extensions.map(describeExtension);
       expect(actual, name).toEqual(expected);
       typed += actual.filter((e) => e.class !== 'Extension').length;
     }
@@ -62,7 +62,7 @@ describe('DecodedCertificate', () => {
   it('finds extensions by class as the library does', () => {
     for (const name of ['hpki valid', 'hpki authCa']) {
       const [, der] = certificates.find(([n]) => n === name)!;
-      const ours = new DecodedCertificate(der);
+      const ours = decodeCertificate(der);
       const theirs = new x509.X509Certificate(der);
       expect(ours).toBeInstanceOf(x509.X509Certificate);
       expect(ours.getExtension(x509.BasicConstraintsExtension)?.ca, name).toBe(theirs.getExtension(x509.BasicConstraintsExtension)?.ca);
@@ -70,7 +70,7 @@ describe('DecodedCertificate', () => {
       expect(ours.getExtensions(x509.CRLDistributionPointsExtension), name).toHaveLength(1);
     }
     const [, ca] = certificates.find(([n]) => n === 'hpki authCa')!;
-    expect(new DecodedCertificate(ca).getExtension(x509.BasicConstraintsExtension)?.ca).toBe(true);
+    expect(decodeCertificate(ca).getExtension(x509.BasicConstraintsExtension)?.ca).toBe(true);
   });
 
   it('refuses broken extension DER: reading the extensions throws, and validation calls the certificate malformed', () => {
@@ -88,7 +88,7 @@ describe('DecodedCertificate', () => {
     const list = readTlv(bytes, field.contentStart, field.end);
     const broken = bytes.slice();
     broken[list.contentStart] = 0x31;
-    expect(() => new DecodedCertificate(broken).extensions).toThrow();
+    expect(() => decodeCertificate(broken).extensions).toThrow();
     const result = (() => {
       try {
         parseCertificate(broken);
