@@ -10,8 +10,7 @@ type ExtensionClass = new (raw: BufferSource) => x509.Extension;
 /**
  * The extension types @peculiar/x509 decodes into their own classes (its ExtensionFactory
  * registrations), matched by the content octets of each OID's DER (encoded by the ASN.1 library).
- * Built on first use, not at module load: the page bundler may evaluate this module before the
- * Reflect polyfill that @peculiar/x509 needs (src/pki/x509.ts), so nothing here touches x509 early.
+ * Built on first use, so loading this module (into every page bundle) costs nothing.
  */
 let typedByContent: ReadonlyArray<[Uint8Array, ExtensionClass]> | undefined;
 function typedExtensions(): ReadonlyArray<[Uint8Array, ExtensionClass]> {
@@ -51,7 +50,7 @@ function decodeExtension(der: Uint8Array<ArrayBuffer>): x509.Extension {
  * re-encodes every extension from its already-decoded form and decodes the result twice (as a generic
  * extension, then as its class): a third of the CPU of a card certificate's validation went there.
  * Same objects, same classes, same order; a DER fault surfaces as DerError when first read.
- * (The class is made on first use, for the reason given above.)
+ * (The class, too, is made on first use.)
  */
 function makeDecodedCertificateClass() {
   return class DecodedCertificate extends x509.X509Certificate {
