@@ -35,7 +35,7 @@ export async function memoised<T>(key: string, load: () => Promise<T>): Promise<
   return copyValue(await pending);
 }
 
-/** After a write: this request now knows the value (a copy, so later changes by the writer do not leak in). */
+/** After a write, or a read made together with another: this request now knows the value (a copy, so later changes by the writer do not leak in). */
 export function rememberWritten(key: string, value: unknown): void {
   storage.getStore()?.set(key, Promise.resolve(copyValue(value)));
 }

@@ -22,6 +22,18 @@ const FIND_BY = {
   uid: prepared(`${SELECT} WHERE model = $1 AND uid = $2 AND ${LIVE} LIMIT 1`),
   user_code: prepared(`${SELECT} WHERE model = $1 AND user_code = $2 AND ${LIVE} LIMIT 1`),
 };
+/**
+ * A code or token with the grant and the session it names, in one statement: oidc-provider reads
+ * both right after the token (at the token endpoint and in every refresh grant), two statements
+ * more each time. The same expiry rule for all three rows.
+ */
+const FIND_WITH_GRANT_AND_SESSION = prepared(`SELECT t.payload::text, floor(extract(epoch from t.consumed_at))::int8::text,
+             g.id, g.payload::text, s.uid, s.payload::text
+           FROM oidc_payload t
+           LEFT JOIN oidc_payload g ON g.model = 'Grant' AND g.id = t.grant_id AND (g.expires_at IS NULL OR g.expires_at > $3)
+           LEFT JOIN oidc_payload s ON s.model = 'Session' AND s.uid = t.payload->>'sessionUid' AND (s.expires_at IS NULL OR s.expires_at > $3)
+           WHERE t.model = $1 AND t.id = $2 AND (t.expires_at IS NULL OR t.expires_at > $3)
+           LIMIT 1`);
 const UPSERT = prepared(`INSERT INTO oidc_payload (model, id, payload, grant_id, user_code, uid, expires_at)
               VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7)
               ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
@@ -91,6 +103,13 @@ export async function newestConsentGrant(sql: SqlQueryable, accountId: string, c
   return row ? { id: row[0], payload: JSON.parse(row[1]) as AdapterPayload } : undefined;
 }
 
+/** A code or token as oidc-provider reads it, with the grant and session it names. */
+export interface TokenWithContext {
+  payload: AdapterPayload;
+  grant?: { id: string; payload: AdapterPayload };
+  session?: { uid: string; payload: AdapterPayload };
+}
+
 export function payloadStore(sql: () => SqlQueryable, sessionIds: SessionIdSeal) {
   /** What is written: a credential's id leaves the payload (a session's stays, sealed). */
   function forStorage(model: string, payload: AdapterPayload): AdapterPayload {
@@ -124,6 +143,22 @@ export function payloadStore(sql: () => SqlQueryable, sessionIds: SessionIdSeal)
     async find(model: string, id: string) {
       const found = await one('id', model, storedPayloadId(model, id));
       return found && fromStorage(model, found, id);
+    },
+    /** A code or token, and the live grant and session it names (each undefined when there is none). */
+    async findWithGrantAndSession(model: string, id: string): Promise<TokenWithContext | undefined> {
+      const result = await sql().queryRaw({
+        sql: FIND_WITH_GRANT_AND_SESSION,
+        args: [model, storedPayloadId(model, id), new Date()],
+        argTypes: [TEXT, TEXT, TIMESTAMP],
+      });
+      const row = result.rows[0] as [string, string | null, string | null, string | null, string | null, string | null] | undefined;
+      if (!row) return undefined;
+      const token = JSON.parse(row[0]) as AdapterPayload;
+      return {
+        payload: fromStorage(model, row[1] === null ? token : { ...token, consumed: Number(row[1]) }, id),
+        grant: row[2] !== null && row[3] !== null ? { id: row[2], payload: JSON.parse(row[3]) as AdapterPayload } : undefined,
+        session: row[4] !== null && row[5] !== null ? { uid: row[4], payload: fromStorage('Session', JSON.parse(row[5]) as AdapterPayload) } : undefined,
+      };
     },
     async findByUid(model: string, uid: string) {
       const found = await one('uid', model, uid);

@@ -14,6 +14,12 @@ import type { KeyEncryptionKey } from '../crypto/key-encryption.ts';
  */
 const MEMOISED = new Set(['Interaction', 'Session', 'Grant']);
 
+/**
+ * Codes and tokens whose grant and session oidc-provider reads right after them (token endpoint,
+ * refresh grant): read together, the grant and session then come from the request memo.
+ */
+const READ_WITH_GRANT_AND_SESSION = new Set(['AuthorizationCode', 'RefreshToken']);
+
 /** Where a model's payload is memoised for the request (request-memo.ts). */
 function memoKey(model: string, id: string): string {
   return `oidc:${model}:${id}`;
@@ -87,6 +93,12 @@ export function prismaAdapterFactory(prisma: () => Db, sql: () => SqlQueryable, 
           if (!client || !client.enabled) return undefined;
           return { ...(client.metadata as AdapterPayload), client_id: client.clientId };
         });
+      }
+      if (READ_WITH_GRANT_AND_SESSION.has(this.model)) {
+        const found = await store.findWithGrantAndSession(this.model, id);
+        if (found?.grant) rememberWritten(memoKey('Grant', found.grant.id), found.grant.payload);
+        if (found?.session) rememberWritten(memoKey('Session', `uid:${found.session.uid}`), found.session.payload);
+        return found?.payload;
       }
       return store.find(this.model, id);
     }

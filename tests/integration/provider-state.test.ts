@@ -4,6 +4,7 @@ import { startTestPortal, type TestPortal } from '../support/test-portal.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { prismaAdapterFactory, deleteExpiredOidcPayloads } from '../../src/oidc/prisma-adapter.ts';
 import { storedPayloadId } from '../../src/oidc/payload-store.ts';
+import { withRequestMemo } from '../../src/db/request-memo.ts';
 import { upsertClient } from '../../src/clients/clients.ts';
 import { rotateSigningKeys, loadSigningJwks } from '../../src/oidc/signing-keys.ts';
 
@@ -46,6 +47,47 @@ describe('Prisma adapter for oidc-provider models', () => {
     expect(await at.find('at-1')).toBeUndefined();
     expect(await rt.find('rt-1')).toBeUndefined();
     expect(await rt.find('rt-2')).toBeDefined();
+  });
+
+  it('reads a code or refresh token with its grant and session: within the request they come from memory', async () => {
+    const A = Adapter();
+    const [rt, codes, grants, sessions] = [new A('RefreshToken'), new A('AuthorizationCode'), new A('Grant'), new A('Session')];
+    await grants.upsert('grant-ctx', { kind: 'Grant', accountId: 'acc-1', clientId: 'rp' }, 60);
+    await sessions.upsert('session-ctx-id', { kind: 'Session', uid: 'uid-ctx', accountId: 'acc-1', jti: 'session-ctx-id' }, 60);
+    await rt.upsert('rt-ctx', { kind: 'RefreshToken', grantId: 'grant-ctx', sessionUid: 'uid-ctx', accountId: 'acc-1' }, 60);
+    await codes.upsert('code-ctx', { kind: 'AuthorizationCode', grantId: 'grant-ctx', sessionUid: 'uid-gone' }, 60);
+    const removeBoth = () =>
+      t.portal.prisma.oidcPayload.deleteMany({ where: { OR: [{ model: 'Grant', id: 'grant-ctx' }, { model: 'Session', uid: 'uid-ctx' }] } });
+
+    await withRequestMemo(async () => {
+      expect(await rt.find('rt-ctx')).toMatchObject({ grantId: 'grant-ctx', jti: 'rt-ctx' });
+      // Gone from the database now, yet this request already holds what it read with the token.
+      await removeBoth();
+      expect(await grants.find('grant-ctx')).toMatchObject({ accountId: 'acc-1' });
+      // The session's id comes back unsealed, as a read by uid gives it.
+      expect(await sessions.findByUid('uid-ctx')).toMatchObject({ accountId: 'acc-1', jti: 'session-ctx-id' });
+    });
+    // Another request reads the database: both are gone.
+    await withRequestMemo(async () => {
+      expect(await grants.find('grant-ctx')).toBeUndefined();
+      expect(await sessions.findByUid('uid-ctx')).toBeUndefined();
+    });
+
+    // A token naming no live grant or session leaves nothing behind for them.
+    await grants.upsert('grant-ctx', { kind: 'Grant', accountId: 'acc-2' }, 60);
+    await t.portal.prisma.oidcPayload.update({
+      where: { model_id: { model: 'Grant', id: 'grant-ctx' } },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    await withRequestMemo(async () => {
+      expect(await codes.find('code-ctx')).toMatchObject({ grantId: 'grant-ctx' });
+      expect(await grants.find('grant-ctx')).toBeUndefined();
+      expect(await sessions.findByUid('uid-gone')).toBeUndefined();
+    });
+    // The token's own consumption is read with it.
+    await codes.consume('code-ctx');
+    expect(typeof (await codes.find('code-ctx'))?.consumed).toBe('number');
+    expect(await codes.find('no-such-code')).toBeUndefined();
   });
 
   it('treats expired rows as absent and removes them in housekeeping', async () => {
