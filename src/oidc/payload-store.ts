@@ -28,12 +28,14 @@ const FIND_BY = {
  * more each time. The same expiry rule for all three rows.
  */
 // Subqueries, not joins: each then looks its row up by an index (the primary key, the uid index); as
-// joins, PostgreSQL's generic plan scanned every grant and session for the one it wanted.
+// joins, PostgreSQL's generic plan scanned every grant and session for the one it wanted. The session's
+// model is compared as an expression so that only the uid index fits: without statistics (PGlite never
+// analyses) the planner otherwise scanned every session through the primary key's model prefix.
 const FIND_WITH_GRANT_AND_SESSION = prepared(`SELECT t.payload::text, floor(extract(epoch from t.consumed_at))::int8::text,
              t.grant_id,
              (SELECT g.payload::text FROM oidc_payload g WHERE g.model = 'Grant' AND g.id = t.grant_id AND (g.expires_at IS NULL OR g.expires_at > $3)),
              t.payload->>'sessionUid',
-             (SELECT s.payload::text FROM oidc_payload s WHERE s.model = 'Session' AND s.uid = t.payload->>'sessionUid' AND (s.expires_at IS NULL OR s.expires_at > $3) LIMIT 1)
+             (SELECT s.payload::text FROM oidc_payload s WHERE s.uid = t.payload->>'sessionUid' AND (s.model || '') = 'Session' AND (s.expires_at IS NULL OR s.expires_at > $3) LIMIT 1)
            FROM oidc_payload t
            WHERE t.model = $1 AND t.id = $2 AND (t.expires_at IS NULL OR t.expires_at > $3)
            LIMIT 1`);
