@@ -2,6 +2,8 @@ import crypto from 'node:crypto';
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import { PortalError } from '../errors/portal-error.ts';
+import { DerMemo } from '../pki/der-memo.ts';
+import { CHECKED_CERTIFICATES_MAX } from '../pki/validation/checked-certificates.ts';
 
 /**
  * Verifies what the Web eID extension returns for `authenticate(nonce)`, in both formats
@@ -52,13 +54,18 @@ function decodeBase64Strict(value: string, what: string): Uint8Array {
   return new Uint8Array(bytes);
 }
 
+/** A card's key per certificate bytes: the same card signs at every login (the key never changes for them). */
+const publicKeys = new DerMemo<crypto.KeyObject>(CHECKED_CERTIFICATES_MAX);
+
 function publicKeyOf(certificateDer: Uint8Array): crypto.KeyObject {
   if (certificateDer.byteLength > MAX_CERTIFICATE_BYTES) throw new PortalError('certificate_too_large', 400);
-  try {
-    return new crypto.X509Certificate(certificateDer).publicKey;
-  } catch {
-    throw new PortalError('certificate_malformed', 400);
-  }
+  return publicKeys.get(certificateDer, () => {
+    try {
+      return new crypto.X509Certificate(certificateDer).publicKey;
+    } catch {
+      throw new PortalError('certificate_malformed', 400);
+    }
+  });
 }
 
 const CURVE_OF: Record<string, string> = { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' };

@@ -35,8 +35,24 @@ function fields(name: x509.Name): DistinguishedNameFields {
   };
 }
 
-/** The subject's names: the romanised DN and, when present, the kanji directoryName. */
-export function readCertificateSubject(certificate: x509.X509Certificate): CertificateSubject {
+/**
+ * The subject's names: the romanised DN and, when present, the kanji directoryName. Read once per
+ * certificate object (immutable) and shared, so the answer is frozen.
+ */
+export function readCertificateSubject(certificate: x509.X509Certificate): Readonly<CertificateSubject> {
+  let subject = subjects.get(certificate);
+  if (!subject) subjects.set(certificate, (subject = deepFreeze(readSubject(certificate))));
+  return subject;
+}
+
+const subjects = new WeakMap<x509.X509Certificate, Readonly<CertificateSubject>>();
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value)) if (inner && typeof inner === 'object') deepFreeze(inner as object);
+  return Object.freeze(value);
+}
+
+function readSubject(certificate: x509.X509Certificate): CertificateSubject {
   const subject: CertificateSubject = fields(certificate.subjectName);
   const san = certificate.getExtension(OID.subjectAltName);
   if (!san) return subject;

@@ -11,7 +11,7 @@ import type { RevocationChecker } from '../revocation/revocation-checker.ts';
 import { normaliseSerialHex } from '../serial.ts';
 import type { TrustStore } from '../trust/trust-store.ts';
 import type { x509 } from '../x509.ts';
-import { parseCertificate } from './parse-certificate.ts';
+import { parseCheckedCertificate } from './checked-certificates.ts';
 import { readCertificateSubject } from './read-certificate-subject.ts';
 import type { CertificateSubject } from './read-certificate-subject.ts';
 import { validateCertificateChain } from './validate-chain.ts';
@@ -19,13 +19,9 @@ import { validateCertificatePolicy } from './validate-policy.ts';
 import { validateCertificatePurpose } from './validate-purpose.ts';
 import { validateRevocation } from './validate-revocation.ts';
 import { validateCertificateValidity } from './validate-validity.ts';
-import { validateSubjectDirectoryAttributes } from './validate-directory-attributes.ts';
 import { validateHcRoles } from './validate-hc-roles.ts';
 import { validateIssuerPolicy } from './validate-issuer-policy.ts';
 import { validateKeyStrength } from './validate-key-strength.ts';
-import { validateNameCharacters } from './validate-name-characters.ts';
-import { validateSignatureAlgorithms } from './validate-signature-algorithms.ts';
-import { validateCertificateVersion } from './validate-version.ts';
 
 export interface ValidateCertificateOptions {
   trustStore: TrustStore;
@@ -46,8 +42,8 @@ export interface ValidatedCertificate {
   certificate: x509.X509Certificate;
   /** Leaf first, trust anchor last. */
   chain: x509.X509Certificate[];
-  hcRoles: HcRoleDescription[];
-  subject: CertificateSubject;
+  hcRoles: readonly HcRoleDescription[];
+  subject: Readonly<CertificateSubject>;
   /** Issuer DN string. */
   issuer: string;
   /** Normalised lower-case hex. */
@@ -71,6 +67,8 @@ export type CertificateValidationResult = ValidatedCertificate | CertificateVali
  * signature algorithms → subjectDirectoryAttributes → name characters → key strength → validity →
  * purpose → policy → trusted chain → issuer policy → revocation → hcRole. Never throws for bad
  * input: every failure, including an unexpected one, comes back as `{ ok: false, code }` (fail closed).
+ * The first five steps read nothing but the bytes and are remembered per certificate
+ * (checked-certificates.ts); every later step runs at every validation.
  */
 export async function validateCertificate(der: BinaryInput, options: ValidateCertificateOptions): Promise<CertificateValidationResult> {
   try {
@@ -78,11 +76,7 @@ export async function validateCertificate(der: BinaryInput, options: ValidateCer
     const now = options.now ?? new Date();
     const storeRules = options.trustStore.rules ?? defaultCertificateRules;
     const rules = options.rules ? certificateRules({ ...storeRules, ...options.rules }) : storeRules;
-    const certificate = parseCertificate(der);
-    validateCertificateVersion(certificate);
-    validateSignatureAlgorithms(certificate);
-    validateSubjectDirectoryAttributes(certificate);
-    validateNameCharacters(certificate);
+    const certificate = parseCheckedCertificate(der);
     validateKeyStrength(certificate, rules.minRsaBits);
     validateCertificateValidity(certificate, now);
     validateCertificatePurpose(certificate, profile);

@@ -21,9 +21,9 @@ async function signedBy(certificate: x509.X509Certificate, issuer: x509.X509Cert
 }
 
 /**
- * Whether one trust-store certificate signed another never changes while that store lives (its
- * certificate objects are immutable and replaced, not edited, when trust material changes): the
- * answer is kept per object pair so a login verifies only its own leaf's signature.
+ * Whether one certificate signed another never changes for the same two objects (trust-store
+ * certificates are immutable and replaced, not edited, when trust material changes; a leaf is the
+ * same object while checked-certificates.ts remembers it): the answer is kept per object pair.
  */
 const storedPairs = new WeakMap<x509.X509Certificate, WeakMap<x509.X509Certificate, boolean>>();
 async function storedSignedBy(certificate: x509.X509Certificate, issuer: x509.X509Certificate): Promise<boolean> {
@@ -124,8 +124,8 @@ export async function validateCertificateChain(
     const candidates: readonly TrustStoreCertificate[] = trustStore.bySubject.get(nameKey(current.issuerName)) ?? [];
     for (const candidate of candidates) {
       if (fingerprints.has(candidate.fingerprint) || keyIdentifiersDisagree(current, candidate.certificate)) continue;
-      // path[0] is the certificate being validated; every later one comes from the trust store.
-      const verified = path.length > 1 ? await storedSignedBy(current, candidate.certificate) : await signedBy(current, candidate.certificate);
+      // Trust-store certificates, and a leaf remembered by checked-certificates.ts, are immutable objects.
+      const verified = await storedSignedBy(current, candidate.certificate);
       if (!verified) continue;
 
       const problem = caProblem(candidate.certificate, path.length - 1, now);

@@ -17,7 +17,16 @@ export const MAX_HCROLE_LENGTH = 200;
  * string with control characters, not well-formed, or over 200 characters → `hcrole_malformed`.
  * Unknown strings under the HPKI scheme pass through (SPEC §4), described as `known: false`.
  */
-export function validateHcRoles(certificate: x509.X509Certificate): HcRoleDescription[] {
+export function validateHcRoles(certificate: x509.X509Certificate): readonly HcRoleDescription[] {
+  let valid = validated.get(certificate);
+  if (!valid) validated.set(certificate, (valid = Object.freeze(checkedRoles(certificate).map((r) => Object.freeze(r)))));
+  return valid;
+}
+
+/** Roles that passed, per certificate object (immutable): a remembered card's roles are read once. */
+const validated = new WeakMap<x509.X509Certificate, readonly HcRoleDescription[]>();
+
+function checkedRoles(certificate: x509.X509Certificate): HcRoleDescription[] {
   const roles = parseHcRoles(certificate);
   for (const { role, codingScheme } of roles) {
     if (!isAcceptedHcRoleScheme(codingScheme)) {

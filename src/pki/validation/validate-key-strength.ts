@@ -49,6 +49,15 @@ export function keyWeakness(spki: ArrayBuffer | Uint8Array, minRsaBits = MIN_RSA
  * Applied to the leaf and, during chain building, to every CA certificate up to the anchor.
  */
 export function validateKeyStrength(certificate: x509.X509Certificate, minRsaBits = MIN_RSA_BITS, label = 'the certificate'): void {
-  const weakness = keyWeakness(certificate.publicKey.rawData, minRsaBits);
+  const weakness = weaknessOf(certificate, minRsaBits);
   if (weakness) throw new PkiError('certificate_key_too_weak', `${label}: ${weakness}`);
+}
+
+/** The verdict per certificate object (immutable) and minimum: a remembered card's key is read once. */
+const verdicts = new WeakMap<x509.X509Certificate, Map<number, string | undefined>>();
+function weaknessOf(certificate: x509.X509Certificate, minRsaBits: number): string | undefined {
+  let byMinimum = verdicts.get(certificate);
+  if (!byMinimum) verdicts.set(certificate, (byMinimum = new Map()));
+  if (!byMinimum.has(minRsaBits)) byMinimum.set(minRsaBits, keyWeakness(certificate.publicKey.rawData, minRsaBits));
+  return byMinimum.get(minRsaBits);
 }
