@@ -39,10 +39,20 @@ const FIND_WITH_GRANT_AND_SESSION = prepared(`SELECT t.payload::text, floor(extr
            FROM oidc_payload t
            WHERE t.model = $1 AND t.id = $2 AND (t.expires_at IS NULL OR t.expires_at > $3)
            LIMIT 1`);
-const UPSERT = prepared(`INSERT INTO oidc_payload (model, id, payload, grant_id, user_code, uid, expires_at)
-              VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7)
+/** Rows written by one statement at most (provider-write-batch.ts holds two or three per request). */
+const MAX_ROWS_PER_UPSERT = 8;
+const UPSERT_COLUMNS = 7;
+/** The upsert of `count` rows; rows of one statement have distinct (model, id), as ON CONFLICT requires. */
+const upsertSql = (count: number) =>
+  prepared(`INSERT INTO oidc_payload (model, id, payload, grant_id, user_code, uid, expires_at)
+              VALUES ${Array.from({ length: count }, (_, r) => {
+                const n = r * UPSERT_COLUMNS;
+                return `($${n + 1}, $${n + 2}, $${n + 3}::jsonb, $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7})`;
+              }).join(', ')}
               ON CONFLICT (model, id) DO UPDATE SET payload = excluded.payload, grant_id = excluded.grant_id,
                 user_code = excluded.user_code, uid = excluded.uid, expires_at = excluded.expires_at`);
+const UPSERT = Array.from({ length: MAX_ROWS_PER_UPSERT + 1 }, (_, count) => (count === 0 ? '' : upsertSql(count)));
+const UPSERT_ARG_TYPES = [TEXT, TEXT, JSONB, TEXT, TEXT, TEXT, TIMESTAMP];
 const CONSUME = prepared(`UPDATE oidc_payload SET consumed_at = $3 WHERE model = $1 AND id = $2 AND consumed_at IS NULL`);
 const DESTROY = prepared(`DELETE FROM oidc_payload WHERE model = $1 AND id = $2`);
 const REVOKE_GRANT = prepared(`DELETE FROM oidc_payload WHERE grant_id = $1`);
@@ -144,6 +154,19 @@ export function payloadStore(sql: () => SqlQueryable, sessionIds: SessionIdSeal)
     return row[1] === null ? payload : { ...payload, consumed: Number(row[1]) };
   }
 
+  /** Rows in one statement per MAX_ROWS_PER_UPSERT; a later row for the same (model, id) replaces an earlier one. */
+  async function upsertMany(rows: readonly StoredPayload[]): Promise<void> {
+    const unique = [...new Map(rows.map((row) => [`${row.model}\u0000${row.id}`, row])).values()];
+    for (let start = 0; start < unique.length; start += MAX_ROWS_PER_UPSERT) {
+      const chunk = unique.slice(start, start + MAX_ROWS_PER_UPSERT);
+      await sql().executeRaw({
+        sql: UPSERT[chunk.length]!,
+        args: chunk.flatMap((row) => [row.model, storedPayloadId(row.model, row.id), JSON.stringify(forStorage(row.model, row.payload)), row.grantId ?? null, row.userCode ?? null, row.uid ?? null, row.expiresAt]),
+        argTypes: chunk.flatMap(() => UPSERT_ARG_TYPES),
+      });
+    }
+  }
+
   return {
     async find(model: string, id: string) {
       const found = await one('id', model, storedPayloadId(model, id));
@@ -175,12 +198,10 @@ export function payloadStore(sql: () => SqlQueryable, sessionIds: SessionIdSeal)
     },
 
     async upsert(row: StoredPayload): Promise<void> {
-      await sql().executeRaw({
-        sql: UPSERT,
-        args: [row.model, storedPayloadId(row.model, row.id), JSON.stringify(forStorage(row.model, row.payload)), row.grantId ?? null, row.userCode ?? null, row.uid ?? null, row.expiresAt],
-        argTypes: [TEXT, TEXT, JSONB, TEXT, TEXT, TEXT, TIMESTAMP],
-      });
+      await upsertMany([row]);
     },
+
+    upsertMany,
 
     /** Marks a code or token used; only the first use counts (consumed_at set once). */
     async consume(model: string, id: string): Promise<void> {

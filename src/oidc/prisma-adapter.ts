@@ -5,6 +5,7 @@ import { forget, memoised, rememberWritten } from '../db/request-memo.ts';
 import { cachedClient } from '../db/client-cache.ts';
 import { newestConsentGrant, payloadStore } from './payload-store.ts';
 import { rotatedFromOf } from './refresh-token-retry.ts';
+import { deferWrite, sendDeferredWrites } from './provider-write-batch.ts';
 import type { KeyEncryptionKey } from '../crypto/key-encryption.ts';
 
 /**
@@ -30,6 +31,7 @@ function memoKey(model: string, id: string): string {
  * remembered for this request: the `Grant.find` oidc-provider makes with the id reads no more.
  */
 export async function newestConsentGrantId(sql: SqlQueryable, accountId: string, clientId: string): Promise<string | undefined> {
+  await sendDeferredWrites();
   const found = await newestConsentGrant(sql, accountId, clientId);
   if (!found) return undefined;
   rememberWritten(memoKey('Grant', found.id), found.payload);
@@ -67,7 +69,7 @@ export function prismaAdapterFactory(prisma: () => Db, sql: () => SqlQueryable, 
       }
       // A rotated refresh token carries its lineage from the start (refresh-token-retry.ts).
       const rotatedFrom = this.model === 'RefreshToken' ? rotatedFromOf(id) : undefined;
-      await store.upsert({
+      const row = {
         model: this.model,
         id,
         payload: rotatedFrom ? { ...payload, rotatedFrom } : payload,
@@ -76,13 +78,16 @@ export function prismaAdapterFactory(prisma: () => Db, sql: () => SqlQueryable, 
         uid: payload.uid,
         // The payload's own `exp` when it has one (sessions, tokens): the row ends exactly when oidc-provider says.
         expiresAt: typeof payload.exp === 'number' ? new Date(payload.exp * 1000) : expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
-      });
+      };
+      // Within one of oidc-provider's requests, sent with its other writes at the end (provider-write-batch.ts).
+      if (!deferWrite(row, store.upsertMany)) await store.upsert(row);
       if (!this.memo) return;
       rememberWritten(this.key(id), payload);
       if (payload.uid) forget(this.key(`uid:${payload.uid}`));
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
+      await sendDeferredWrites();
       return this.memo ? memoised(this.key(id), () => this.read(id)) : this.read(id);
     }
 
@@ -104,19 +109,23 @@ export function prismaAdapterFactory(prisma: () => Db, sql: () => SqlQueryable, 
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      await sendDeferredWrites();
       const read = () => store.findByUid(this.model, uid);
       return this.memo ? memoised(this.key(`uid:${uid}`), read) : read();
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      await sendDeferredWrites();
       return store.findByUserCode(this.model, userCode);
     }
 
     async consume(id: string): Promise<void> {
+      await sendDeferredWrites();
       await store.consume(this.model, id);
     }
 
     async destroy(id: string): Promise<void> {
+      await sendDeferredWrites();
       // Which uid key pointed here is not known: this request forgets everything it read.
       if (this.memo) forget();
       if (this.model === 'Client') {
@@ -127,6 +136,7 @@ export function prismaAdapterFactory(prisma: () => Db, sql: () => SqlQueryable, 
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
+      await sendDeferredWrites();
       forget();
       await store.revokeByGrantId(grantId);
     }

@@ -7,6 +7,7 @@ import { handler as builtInRefreshTokenGrant, parameters as refreshTokenParamete
 import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
 import { storedPayloadId } from './payload-store.ts';
 import { prepared } from '../db/prepared-statements.ts';
+import { sendDeferredWrites } from './provider-write-batch.ts';
 
 const FIND_REFRESH_TOKEN = prepared(`SELECT id, (consumed_at IS NOT NULL)::text, coalesce(payload->>'superseded', 'false') FROM oidc_payload
            WHERE model = 'RefreshToken' AND grant_id = $1 AND (id = $2 OR payload->>'rotatedFrom' = $3)`);
@@ -131,6 +132,8 @@ export function allowRefreshTokenRetries(provider: InstanceType<typeof Provider>
     // tokens issued for an earlier attempt are spent.
     const retry = retries.get(ctx);
     if (!retry) return;
+    // The new pair is stored before the earlier attempt's tokens are spent (provider-write-batch.ts).
+    await sendDeferredWrites();
     for (const id of retry.supersede) {
       await options.sql().executeRaw({
         sql: MARK_SUPERSEDED,
