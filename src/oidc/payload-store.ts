@@ -54,6 +54,13 @@ const upsertSql = (count: number) =>
 const UPSERT = Array.from({ length: MAX_ROWS_PER_UPSERT + 1 }, (_, count) => (count === 0 ? '' : upsertSql(count)));
 const UPSERT_ARG_TYPES = [TEXT, TEXT, JSONB, TEXT, TEXT, TEXT, TIMESTAMP];
 const CONSUME = prepared(`UPDATE oidc_payload SET consumed_at = $3 WHERE model = $1 AND id = $2 AND consumed_at IS NULL`);
+/**
+ * Read and mark used in one statement, answering with the row as it was: the row is locked first
+ * (FOR UPDATE waits for a concurrent use and then sees it), so of two uses at once only one finds it unused.
+ */
+const FIND_AND_CONSUME = prepared(`WITH previous AS (SELECT consumed_at FROM oidc_payload WHERE model = $1 AND id = $2 AND ${LIVE} FOR UPDATE)
+           UPDATE oidc_payload p SET consumed_at = coalesce(p.consumed_at, $3) FROM previous WHERE p.model = $1 AND p.id = $2
+           RETURNING p.payload::text, floor(extract(epoch from previous.consumed_at))::int8::text`);
 const DESTROY = prepared(`DELETE FROM oidc_payload WHERE model = $1 AND id = $2`);
 const REVOKE_GRANT = prepared(`DELETE FROM oidc_payload WHERE grant_id = $1`);
 const NEWEST_CONSENT = prepared(`SELECT id, payload::text FROM oidc_payload
@@ -187,6 +194,18 @@ export function payloadStore(sql: () => SqlQueryable, sessionIds: SessionIdSeal)
         grant: row[2] !== null && row[3] !== null ? { id: row[2], payload: JSON.parse(row[3]) as AdapterPayload } : undefined,
         session: row[4] !== null && row[5] !== null ? { uid: row[4], payload: fromStorage('Session', JSON.parse(row[5]) as AdapterPayload) } : undefined,
       };
+    },
+    /** The row as it was before this call, now marked used (a first use leaves `consumed` unset in the answer). */
+    async findAndConsume(model: string, id: string): Promise<AdapterPayload | undefined> {
+      const result = await sql().queryRaw({
+        sql: FIND_AND_CONSUME,
+        args: [model, storedPayloadId(model, id), new Date()],
+        argTypes: [TEXT, TEXT, TIMESTAMP],
+      });
+      const row = result.rows[0] as [string, string | null] | undefined;
+      if (!row) return undefined;
+      const payload = JSON.parse(row[0]) as AdapterPayload;
+      return fromStorage(model, row[1] === null ? payload : { ...payload, consumed: Number(row[1]) }, id);
     },
     async findByUid(model: string, uid: string) {
       const found = await one('uid', model, uid);

@@ -1,4 +1,4 @@
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import type { Db } from '../db/current.ts';
 import { forget, memoised, rememberWritten } from '../db/request-memo.ts';
@@ -20,6 +20,18 @@ const MEMOISED = new Set(['Interaction', 'Session', 'Grant']);
  * refresh grant): read together, the grant and session then come from the request memo.
  */
 const READ_WITH_GRANT_AND_SESSION = new Set(['AuthorizationCode', 'RefreshToken']);
+
+/**
+ * Resuming a login, oidc-provider reads the pushed authorization request and marks it used right
+ * after (respond.js: find → refuse if used → consume), so there it is read and marked in one
+ * statement (payload-store.ts findAndConsume); the `consume` that follows has nothing left to do.
+ * Kept per provider request (oidc-provider's own request context).
+ */
+const CONSUMED_WHEN_READ: Readonly<Record<string, string>> = { PushedAuthorizationRequest: 'resume' };
+const consumedInRequest = new WeakMap<object, Set<string>>();
+function providerRequest(): { oidc?: { route?: string } } | undefined {
+  return (Provider as unknown as { ctx?: { oidc?: { route?: string } } }).ctx;
+}
 
 /** Where a model's payload is memoised for the request (request-memo.ts). */
 function memoKey(model: string, id: string): string {
@@ -99,6 +111,13 @@ export function prismaAdapterFactory(prisma: () => Db, sql: () => SqlQueryable, 
           return { ...(client.metadata as AdapterPayload), client_id: client.clientId };
         });
       }
+      const ctx = providerRequest();
+      if (ctx && ctx.oidc?.route === CONSUMED_WHEN_READ[this.model]) {
+        let consumed = consumedInRequest.get(ctx);
+        if (!consumed) consumedInRequest.set(ctx, (consumed = new Set()));
+        consumed.add(id);
+        return store.findAndConsume(this.model, id);
+      }
       if (READ_WITH_GRANT_AND_SESSION.has(this.model)) {
         const found = await store.findWithGrantAndSession(this.model, id);
         if (found?.grant) rememberWritten(memoKey('Grant', found.grant.id), found.grant.payload);
@@ -120,6 +139,8 @@ export function prismaAdapterFactory(prisma: () => Db, sql: () => SqlQueryable, 
     }
 
     async consume(id: string): Promise<void> {
+      const ctx = providerRequest();
+      if (ctx && consumedInRequest.get(ctx)?.has(id)) return;
       await sendDeferredWrites();
       await store.consume(this.model, id);
     }

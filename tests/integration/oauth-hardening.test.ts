@@ -494,6 +494,23 @@ describe('16. FAPI 2.0 Security Profile per service', () => {
     expect((await fetch(`${t.url}/oidc/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).status).toBe(401);
   });
 
+  it('a pushed request is used once: marked used by the login that resumed it, refused afterwards', async () => {
+    const { challenge } = pkce();
+    const parUrl = `${t.url}/oidc/request`;
+    const par = await post('/oidc/request', fapi.auth, parParams(fapi, challenge), { dpop: await fapi.dpop!('POST', parUrl) });
+    const requestUri = String(par.body.request_uri);
+    const row = () => t.portal.prisma.oidcPayload.findUnique({ where: { model_id: { model: 'PushedAuthorizationRequest', id: storedPayloadId('PushedAuthorizationRequest', requestUri.split(':').pop()!) } } });
+    expect((await row())?.consumedAt).toBeNull();
+    expect(await browserToCode(fapi, requestUri)).toBeTruthy();
+    expect((await row())?.consumedAt).toBeInstanceOf(Date);
+    await expect(browserToCode(fapi, requestUri)).rejects.toThrow();
+    const again = await fetch(`${t.url}/oidc/auth?client_id=${fapi.id}&request_uri=${encodeURIComponent(requestUri)}`, { redirect: 'manual' });
+    // Refused on the provider's error page (no redirect: the request's redirect_uri is not known any more).
+    expect(again.status).toBe(400);
+    expect(again.headers.get('location')).toBeNull();
+    expect(await again.text()).toContain('invalid_request_uri');
+  });
+
   it('PAR is required: a plain authorization request is refused', async () => {
     const { challenge } = pkce();
     const query = new URLSearchParams(parParams(fapi, challenge));

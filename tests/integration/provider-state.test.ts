@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import { startTestPortal, type TestPortal } from '../support/test-portal.ts';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.ts';
 import { prismaAdapterFactory, deleteExpiredOidcPayloads } from '../../src/oidc/prisma-adapter.ts';
-import { storedPayloadId } from '../../src/oidc/payload-store.ts';
+import { payloadStore, storedPayloadId } from '../../src/oidc/payload-store.ts';
 import { withRequestMemo } from '../../src/db/request-memo.ts';
 import { upsertClient } from '../../src/clients/clients.ts';
 import { rotateSigningKeys, loadSigningJwks } from '../../src/oidc/signing-keys.ts';
@@ -88,6 +88,23 @@ describe('Prisma adapter for oidc-provider models', () => {
     await codes.consume('code-ctx');
     expect(typeof (await codes.find('code-ctx'))?.consumed).toBe('number');
     expect(await codes.find('no-such-code')).toBeUndefined();
+  });
+
+  it('reads and marks a row used in one statement; of concurrent uses exactly one finds it unused', async () => {
+    const store = payloadStore(() => t.portal.sql, { seal: (id) => id, open: (id) => id });
+    for (let round = 0; round < 5; round++) {
+      const id = `par-once-${round}`;
+      await store.upsert({ model: 'PushedAuthorizationRequest', id, payload: { kind: 'PushedAuthorizationRequest', jti: id, request: 'x' }, expiresAt: new Date(Date.now() + 60_000) });
+      const uses = await Promise.all(Array.from({ length: 6 }, () => store.findAndConsume('PushedAuthorizationRequest', id)));
+      expect(uses.every((u) => u?.jti === id && u.request === 'x')).toBe(true);
+      expect(uses.filter((u) => u?.consumed === undefined)).toHaveLength(1);
+      const first = uses.find((u) => u?.consumed !== undefined)!.consumed;
+      expect(uses.filter((u) => u?.consumed !== undefined).every((u) => u!.consumed === first)).toBe(true);
+      expect((await store.find('PushedAuthorizationRequest', id))?.consumed).toBe(first);
+    }
+    expect(await store.findAndConsume('PushedAuthorizationRequest', 'par-never-pushed')).toBeUndefined();
+    await store.upsert({ model: 'PushedAuthorizationRequest', id: 'par-expired', payload: { kind: 'PushedAuthorizationRequest' }, expiresAt: new Date(Date.now() - 1000) });
+    expect(await store.findAndConsume('PushedAuthorizationRequest', 'par-expired')).toBeUndefined();
   });
 
   it('treats expired rows as absent and removes them in housekeeping', async () => {
