@@ -24,7 +24,8 @@ if (env.demo) {
 const app = next({ dev, dir: import.meta.dirname, hostname: 'localhost', port: env.port });
 await app.prepare();
 const handleNext = app.getRequestHandler();
-const handler = createRequestHandler(portal, (req, res) => handleNext(req, res));
+// In production the login and consent page is rendered once per language (src/http/interaction-page-cache.ts).
+const handler = createRequestHandler(portal, (req, res) => handleNext(req, res), { keepInteractionPage: !dev });
 const server = http.createServer(serverTimeouts(env.http), handler);
 // Header and body timeouts and a per-address connection cap, on both listeners (SPEC §12).
 const refusedConnection = (ip: string) =>

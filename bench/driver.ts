@@ -147,6 +147,8 @@ async function login(card: (typeof cardKeys)[number], authParams: Record<string,
   if (!uid) throw new StepError(`auth: HTTP ${auth.status} no interaction redirect`);
   const page = await http('GET', `${base}/interaction/${uid}`, { jar });
   expectStatus(page, 200, 'login page');
+  // The page asks what to show for this interaction (app/interaction/[uid]/interaction-screen.tsx).
+  expectStatus(await http('GET', `${base}/interaction/${uid}/view`, { jar }), 200, 'login view');
   const challengeReply = await http('POST', `${base}/interaction/${uid}/hpki-card/challenge`, { jar, headers: jsonHeaders, body: '{}' });
   expectStatus(challengeReply, 200, 'card challenge');
   const { nonce } = JSON.parse(challengeReply.text) as { nonce: string };
@@ -164,6 +166,7 @@ async function login(card: (typeof cardKeys)[number], authParams: Record<string,
     const consentUid = landed.pathname.split('/')[2]!;
     const consentPage = await http('GET', landed.href, { jar });
     expectStatus(consentPage, 200, 'consent page');
+    expectStatus(await http('GET', `${base}/interaction/${consentUid}/view`, { jar }), 200, 'consent view');
     const decided = await http('POST', `${base}/interaction/${consentUid}/consent`, { jar, headers: jsonHeaders, body: JSON.stringify({ decision: 'approve' }) });
     expectStatus(decided, 200, 'consent');
     landed = await follow(jar, (JSON.parse(decided.text) as { redirectTo: string }).redirectTo, (u) => u.href.startsWith(client.redirectUri));

@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Portal } from '../portal/portal.ts';
 import { routeApi } from './router.ts';
-import { failureLogLine, sendError } from './json.ts';
+import { failureLogLine, sendError, sendJson } from './json.ts';
 import { PortalError } from '../errors/portal-error.ts';
-import { INTERACTION_VIEW_HEADER, buildInteractionView, encodeInteractionView } from '../oidc/interaction-view.ts';
+import { buildInteractionView } from '../oidc/interaction-view.ts';
 import { renderStandaloneError } from '../oidc/provider-pages.ts';
 import { localeFromCookieHeader } from '../i18n/locale.ts';
 import { stripUntrustedCertificateHeaders } from '../auth/methods/hpki-cert/client-certificate-source.ts';
@@ -14,27 +14,37 @@ import { DEMO_CLIENT_HEADER, JPKI_PAGE_PIN_HEADER } from './page-headers.ts';
 import { isDemoClient, offersJpkiPagePin } from './demo-client.ts';
 import { addressLimitFor, enforceLimit, guardTokenEndpoint } from './request-limits.ts';
 import { RateLimitedError } from '../errors/rate-limited-error.ts';
-import { applySecurityHeaders } from './security-headers.ts';
+import { applySecurityHeaders, requestNonce } from './security-headers.ts';
+import { createInteractionPageCache, isPlainPageLoad, type InteractionPageCache } from './interaction-page-cache.ts';
 
 
 export type PageHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 const INTERACTION_PAGE = /^\/interaction\/([A-Za-z0-9_-]{1,64})$/;
+/** What the login or consent page shows for one interaction (app/interaction/[uid]/interaction-screen.tsx). */
+const INTERACTION_VIEW = /^\/interaction\/([A-Za-z0-9_-]{1,64})\/view$/;
+/** oidc-provider's uids are 43 characters; a short one could occur elsewhere in the page and is never kept. */
+const MIN_KEPT_UID_LENGTH = 16;
+
+export interface RequestHandlerOptions {
+  /** Serve the login and consent page from memory after its first rendering per language (production). */
+  keepInteractionPage?: boolean;
+}
 
 /**
  * The portal's HTTP surface: oidc-provider under /oidc, the JSON endpoints, and the pages (Next.js
  * in server.ts; tests may pass another page handler). No request escapes without a response.
  */
-export function createRequestHandler(portal: Portal, pages: PageHandler) {
+export function createRequestHandler(portal: Portal, pages: PageHandler, options: RequestHandlerOptions = {}) {
   const oidcCallback = portal.provider.callback();
   const logUnexpected = (req: IncomingMessage) => (e: unknown) => portal.log(failureLogLine(req, e));
   const headerOptions = { httpsPublicUrl: portal.env.publicUrl.startsWith('https:'), development: !portal.env.production };
+  const pageCache = options.keepInteractionPage ? createInteractionPageCache() : undefined;
 
   return (req: IncomingMessage, res: ServerResponse): Promise<void> => withRequestMemo(() => handle(req, res));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // Only this handler may tell pages about an interaction, or that the demo's helpers may load.
-    delete req.headers[INTERACTION_VIEW_HEADER];
+    // Only this handler may tell pages that the demo's helpers may load.
     delete req.headers[DEMO_CLIENT_HEADER];
     delete req.headers[JPKI_PAGE_PIN_HEADER];
     // X-Forwarded-* only from a trusted proxy: Koa (oidc-provider) and Next.js read them otherwise.
@@ -72,7 +82,12 @@ export function createRequestHandler(portal: Portal, pages: PageHandler) {
       }
       const page = INTERACTION_PAGE.exec(pathname);
       if (page && (req.method === 'GET' || req.method === 'HEAD')) {
-        await renderInteraction(portal, req, res, page[1]!, pages);
+        await renderInteraction(portal, req, res, page[1]!, pages, pageCache);
+        return;
+      }
+      const viewOf = INTERACTION_VIEW.exec(pathname);
+      if (viewOf && req.method === 'GET') {
+        await sendInteractionView(portal, req, res, viewOf[1]!);
         return;
       }
       if (await routeApi(portal, req, res, pathname)) return;
@@ -93,25 +108,45 @@ function wantsPage(req: IncomingMessage): boolean {
   return req.method === 'GET' && (req.headers.accept ?? '').includes('text/html');
 }
 
-async function renderInteraction(portal: Portal, req: IncomingMessage, res: ServerResponse, uid: string, pages: PageHandler) {
+/** The interaction of this browser (its interaction cookie), if it is the one in the URL; else why not. */
+async function interactionOf(portal: Portal, req: IncomingMessage, res: ServerResponse, uid: string) {
   let details;
   try {
     details = await portal.provider.interactionDetails(req, res);
   } catch {
     details = undefined;
   }
-  if (!details || details.uid !== uid) {
+  if (!details) return 'interaction_expired' as const;
+  if (details.uid !== uid) return 'interaction_mismatch' as const;
+  return details;
+}
+
+async function renderInteraction(portal: Portal, req: IncomingMessage, res: ServerResponse, uid: string, pages: PageHandler, cache: InteractionPageCache | undefined) {
+  const details = await interactionOf(portal, req, res, uid);
+  if (typeof details === 'string') {
     res.writeHead(400, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-    res.end(renderStandaloneError(localeFromCookieHeader(req.headers.cookie), details ? 'interaction_mismatch' : 'interaction_expired', undefined, undefined, { demo: portal.env.demo }));
+    res.end(renderStandaloneError(localeFromCookieHeader(req.headers.cookie), details, undefined, undefined, { demo: portal.env.demo }));
     return;
   }
+  res.setHeader('cache-control', 'no-store');
+  // The page shows nothing of the interaction itself (it asks /view): one rendering per language serves all.
+  if (cache && uid.length >= MIN_KEPT_UID_LENGTH && isPlainPageLoad(req)) {
+    const key = `${localeFromCookieHeader(req.headers.cookie)}:${uid.length}`;
+    await cache.serve(req, res, { key, nonce: requestNonce(req), uid, render: () => pages(req, res) });
+    return;
+  }
+  await pages(req, res);
+}
+
+/** What the page shows for this interaction, as JSON (interaction-view-schema.ts). */
+async function sendInteractionView(portal: Portal, req: IncomingMessage, res: ServerResponse, uid: string) {
+  const details = await interactionOf(portal, req, res, uid);
+  if (typeof details === 'string') throw new PortalError(details, 400);
   const view = await buildInteractionView(portal.provider, portal.prisma, details, await portal.methods(), {
     demo: isDemoClient(portal, req),
     jpkiPagePin: offersJpkiPagePin(portal, req),
     hpkiCertOrigin: portal.env.hpkiCertOrigin,
     dailyWindow: portal.env.dailyWindow,
   });
-  req.headers[INTERACTION_VIEW_HEADER] = encodeInteractionView(view);
-  res.setHeader('cache-control', 'no-store');
-  await pages(req, res);
+  sendJson(res, 200, view);
 }

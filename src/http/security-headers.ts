@@ -38,6 +38,11 @@ export function contentSecurityPolicy(nonce: string, options: { development: boo
   ].join('; ');
 }
 
+/** The script nonce applySecurityHeaders chose for this request (empty when none was set). */
+export function requestNonce(req: IncomingMessage): string {
+  return /'nonce-([^']+)'/.exec(String(req.headers['content-security-policy'] ?? ''))?.[1] ?? '';
+}
+
 /**
  * Sets the headers for this request and makes sure they are still there when the response is
  * written, whoever wrote it (a framework's error path may clear headers it set itself).

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** What the login and consent pages need to know about one interaction; passed from server.ts to Next. */
+/** What the login and consent page shows for one interaction: GET /interaction/<uid>/view (src/http/request-handler.ts). */
 export const interactionViewSchema = z.object({
   uid: z.string(),
   prompt: z.enum(['login', 'consent']),
@@ -55,18 +55,3 @@ export const interactionViewSchema = z.object({
     .default(null),
 });
 export type InteractionView = z.infer<typeof interactionViewSchema>;
-
-export const INTERACTION_VIEW_HEADER = 'x-hpki-interaction';
-
-export function encodeInteractionView(view: InteractionView): string {
-  return Buffer.from(JSON.stringify(view)).toString('base64url');
-}
-
-export function decodeInteractionView(header: string | null): InteractionView | null {
-  if (!header) return null;
-  try {
-    return interactionViewSchema.parse(JSON.parse(Buffer.from(header, 'base64url').toString('utf8')));
-  } catch {
-    return null;
-  }
-}

@@ -10,7 +10,6 @@ import type { DailyWindow } from '../config/daily-window.ts';
 import { hcRoleClaim } from './account.ts';
 import { parseStoredHcRoles } from '../practitioners/practitioner.ts';
 
-export { INTERACTION_VIEW_HEADER, encodeInteractionView } from './interaction-view-schema.ts';
 
 type Details = Awaited<ReturnType<OidcProvider['interactionDetails']>>;
 

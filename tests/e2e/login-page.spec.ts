@@ -123,6 +123,39 @@ async function openChooser(page: Page, service: SampleRp = rp) {
   await expect(page.getByText(/読み込み中|Loading/)).toHaveCount(0);
 }
 
+/**
+ * The page is rendered once per language and then served from memory (src/http/interaction-page-cache.ts):
+ * every load carries its own nonce — in the CSP and on every script — and its own interaction's uid,
+ * never the ones of the load that was rendered, and shows its own service.
+ */
+test('each load of the login page has its own nonce and uid, though the page is rendered once', async ({ browser }) => {
+  const { context, page } = await browserFor(browser, TERMINAL, 'ja');
+  try {
+    const loads: { uid: string; nonce: string; body: string }[] = [];
+    for (let i = 0; i < 3; i++) {
+      const document = page.waitForResponse((r) => /\/interaction\/[^/]+$/.test(new URL(r.url()).pathname) && r.request().resourceType() === 'document');
+      await openChooser(page);
+      const response = await document;
+      const nonce = /'nonce-([^']+)'/.exec(response.headers()['content-security-policy'] ?? '')?.[1];
+      expect(nonce).toBeTruthy();
+      const body = await response.text();
+      const scriptNonces = [...body.matchAll(/<script[^>]*\snonce="([^"]+)"/g)].map((m) => m[1]);
+      expect(scriptNonces.length).toBeGreaterThan(0);
+      expect(new Set(scriptNonces)).toEqual(new Set([nonce]));
+      loads.push({ uid: new URL(response.url()).pathname.split('/')[2]!, nonce: nonce!, body });
+    }
+    for (const [i, load] of loads.entries()) {
+      expect(load.body).toContain(load.uid);
+      for (const other of loads.filter((_, j) => j !== i)) {
+        expect(load.body).not.toContain(other.uid);
+        expect(load.body).not.toContain(other.nonce);
+      }
+    }
+  } finally {
+    await context.close();
+  }
+});
+
 test('screenshots of the chooser: terminal 1280×800 and phone 390×844, ja and en', async ({ browser }) => {
   fs.mkdirSync(SHOTS, { recursive: true });
   for (const [name, device] of [

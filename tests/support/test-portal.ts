@@ -9,7 +9,6 @@ import type { AddressInfo } from 'node:net';
 import { readEnvironment } from '../../src/config/environment.ts';
 import { startPortal } from '../../src/portal/start-portal.ts';
 import { createRequestHandler } from '../../src/http/request-handler.ts';
-import { INTERACTION_VIEW_HEADER } from '../../src/oidc/interaction-view-schema.ts';
 import type { Portal } from '../../src/portal/portal.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
@@ -70,10 +69,14 @@ export async function startTestPortal(label: string, options: TestPortalOptions 
     ...options.env,
   });
   const portal = await startPortal(env, options.log ?? (() => {}));
+  // Pages are Next.js's in the real process; here a page answers with what the browser would show:
+  // the login or consent page asks /interaction/<uid>/view with the browser's cookies, as its script does.
   handler = createRequestHandler(portal, async (req, res) => {
-      const view = req.headers[INTERACTION_VIEW_HEADER];
+      const uid = /^\/interaction\/([A-Za-z0-9_-]+)$/.exec(new URL(req.url ?? '/', 'http://x').pathname)?.[1];
+      const viewRes = uid ? await fetch(`http://localhost:${port}/interaction/${uid}/view`, { headers: { cookie: req.headers.cookie ?? '' } }) : undefined;
+      const view = viewRes?.ok ? await viewRes.json() : null;
       res.writeHead(view ? 200 : 404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ page: req.url, view: view ? JSON.parse(Buffer.from(String(view), 'base64url').toString()) : null }));
+      res.end(JSON.stringify({ page: req.url, view }));
   });
   server.on('request', handler);
   return {
