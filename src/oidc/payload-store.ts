@@ -132,6 +132,12 @@ export interface TokenWithContext {
   session?: { uid: string; payload: AdapterPayload };
 }
 
+/** A stored payload as oidc-provider reads it: `consumed` (epoch seconds) refuses a second use of a code or token. */
+function withConsumed(payloadText: string, consumedAt: string | null): AdapterPayload {
+  const payload = JSON.parse(payloadText) as AdapterPayload;
+  return consumedAt === null ? payload : { ...payload, consumed: Number(consumedAt) };
+}
+
 export function payloadStore(sql: () => SqlQueryable, sessionIds: SessionIdSeal) {
   /** What is written: a credential's id leaves the payload (a session's stays, sealed). */
   function forStorage(model: string, payload: AdapterPayload): AdapterPayload {
@@ -155,10 +161,7 @@ export function payloadStore(sql: () => SqlQueryable, sessionIds: SessionIdSeal)
       argTypes: [TEXT, TEXT, TIMESTAMP],
     });
     const row = result.rows[0] as [string, string | null] | undefined;
-    if (!row) return undefined;
-    const payload = JSON.parse(row[0]) as AdapterPayload;
-    // oidc-provider reads `consumed` (epoch seconds) to refuse a second use of a code or token.
-    return row[1] === null ? payload : { ...payload, consumed: Number(row[1]) };
+    return row && withConsumed(row[0], row[1]);
   }
 
   /** Rows in one statement per MAX_ROWS_PER_UPSERT; a later row for the same (model, id) replaces an earlier one. */
@@ -188,9 +191,8 @@ export function payloadStore(sql: () => SqlQueryable, sessionIds: SessionIdSeal)
       });
       const row = result.rows[0] as [string, string | null, string | null, string | null, string | null, string | null] | undefined;
       if (!row) return undefined;
-      const token = JSON.parse(row[0]) as AdapterPayload;
       return {
-        payload: fromStorage(model, row[1] === null ? token : { ...token, consumed: Number(row[1]) }, id),
+        payload: fromStorage(model, withConsumed(row[0], row[1]), id),
         grant: row[2] !== null && row[3] !== null ? { id: row[2], payload: JSON.parse(row[3]) as AdapterPayload } : undefined,
         session: row[4] !== null && row[5] !== null ? { uid: row[4], payload: fromStorage('Session', JSON.parse(row[5]) as AdapterPayload) } : undefined,
       };
@@ -203,9 +205,7 @@ export function payloadStore(sql: () => SqlQueryable, sessionIds: SessionIdSeal)
         argTypes: [TEXT, TEXT, TIMESTAMP],
       });
       const row = result.rows[0] as [string, string | null] | undefined;
-      if (!row) return undefined;
-      const payload = JSON.parse(row[0]) as AdapterPayload;
-      return fromStorage(model, row[1] === null ? payload : { ...payload, consumed: Number(row[1]) }, id);
+      return row && fromStorage(model, withConsumed(row[0], row[1]), id);
     },
     async findByUid(model: string, uid: string) {
       const found = await one('uid', model, uid);

@@ -1,4 +1,5 @@
-import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import { currentProviderRequest } from './provider-request.ts';
 import type { SqlQueryable } from '@prisma/driver-adapter-utils';
 import type { Db } from '../db/current.ts';
 import { forget, memoised, rememberWritten } from '../db/request-memo.ts';
@@ -29,9 +30,6 @@ const READ_WITH_GRANT_AND_SESSION = new Set(['AuthorizationCode', 'RefreshToken'
  */
 const CONSUMED_WHEN_READ: Readonly<Record<string, string>> = { PushedAuthorizationRequest: 'resume' };
 const consumedInRequest = new WeakMap<object, Set<string>>();
-function providerRequest(): { oidc?: { route?: string } } | undefined {
-  return (Provider as unknown as { ctx?: { oidc?: { route?: string } } }).ctx;
-}
 
 /** Where a model's payload is memoised for the request (request-memo.ts). */
 function memoKey(model: string, id: string): string {
@@ -111,7 +109,7 @@ export function prismaAdapterFactory(prisma: () => Db, sql: () => SqlQueryable, 
           return { ...(client.metadata as AdapterPayload), client_id: client.clientId };
         });
       }
-      const ctx = providerRequest();
+      const ctx = currentProviderRequest();
       if (ctx && ctx.oidc?.route === CONSUMED_WHEN_READ[this.model]) {
         let consumed = consumedInRequest.get(ctx);
         if (!consumed) consumedInRequest.set(ctx, (consumed = new Set()));
@@ -139,7 +137,7 @@ export function prismaAdapterFactory(prisma: () => Db, sql: () => SqlQueryable, 
     }
 
     async consume(id: string): Promise<void> {
-      const ctx = providerRequest();
+      const ctx = currentProviderRequest();
       if (ctx && consumedInRequest.get(ctx)?.has(id)) return;
       await sendDeferredWrites();
       await store.consume(this.model, id);

@@ -14,8 +14,8 @@ import type { StoredPayload } from './payload-store.ts';
 
 type Send = (rows: StoredPayload[]) => Promise<void>;
 interface Batch {
-  /** Last write per row wins, as it would have in the database; insertion order is kept. */
-  rows: Map<string, StoredPayload>;
+  /** In the order written; the store's upsertMany keeps the last write of a row, as the database would have. */
+  rows: StoredPayload[];
   send?: Send;
 }
 
@@ -24,7 +24,7 @@ const storage: AsyncLocalStorage<Batch> = ((globalThis as { [GLOBAL_KEY]?: Async
 
 /** Koa middleware for the provider (provider.use): its writes in this request go out together at the end. */
 export async function batchProviderWrites(_ctx: unknown, next: () => Promise<unknown>): Promise<void> {
-  const batch: Batch = { rows: new Map() };
+  const batch: Batch = { rows: [] };
   await storage.run(batch, async () => {
     try {
       await next();
@@ -38,9 +38,7 @@ export async function batchProviderWrites(_ctx: unknown, next: () => Promise<unk
 export function deferWrite(row: StoredPayload, send: Send): boolean {
   const batch = storage.getStore();
   if (!batch) return false;
-  const key = `${row.model}\u0000${row.id}`;
-  batch.rows.delete(key);
-  batch.rows.set(key, row);
+  batch.rows.push(row);
   batch.send = send;
   return true;
 }
@@ -52,8 +50,7 @@ export async function sendDeferredWrites(): Promise<void> {
 }
 
 async function sendBatch(batch: Batch): Promise<void> {
-  if (batch.rows.size === 0 || !batch.send) return;
-  const rows = [...batch.rows.values()];
-  batch.rows.clear();
+  if (batch.rows.length === 0 || !batch.send) return;
+  const rows = batch.rows.splice(0);
   await batch.send(rows);
 }

@@ -8,6 +8,7 @@ import * as grantHelpers from 'oidc-provider/lib/helpers/grants.js';
 import { storedPayloadId } from './payload-store.ts';
 import { prepared } from '../db/prepared-statements.ts';
 import { sendDeferredWrites } from './provider-write-batch.ts';
+import { currentProviderRequest } from './provider-request.ts';
 
 const FIND_REFRESH_TOKEN = prepared(`SELECT id, (consumed_at IS NOT NULL)::text, coalesce(payload->>'superseded', 'false') FROM oidc_payload
            WHERE model = 'RefreshToken' AND grant_id = $1 AND (id = $2 OR payload->>'rotatedFrom' = $3)`);
@@ -61,7 +62,7 @@ const lineageHash = (jti: string) => crypto.createHash('sha256').update(jti).dig
  * less per refresh grant.
  */
 export function rotatedFromOf(id: string): string | undefined {
-  const entities = (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx?.oidc?.entities;
+  const entities = currentProviderRequest()?.oidc?.entities;
   const rotated = entities?.RotatedRefreshToken as PresentedToken | undefined;
   const issued = entities?.RefreshToken as PresentedToken | undefined;
   if (!rotated || !issued || issued === rotated || issued.jti !== id) return undefined;
@@ -101,7 +102,7 @@ export function allowRefreshTokenRetries(provider: InstanceType<typeof Provider>
   const find = RefreshToken.find.bind(RefreshToken);
   RefreshToken.find = async (value, findOptions) => {
     const token = await find(value, findOptions);
-    const ctx = (Provider as unknown as { ctx?: KoaContextWithOIDC }).ctx;
+    const ctx = currentProviderRequest();
     const params = ctx?.oidc?.params;
     if (
       !token?.consumed ||
