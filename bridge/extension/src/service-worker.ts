@@ -9,6 +9,7 @@ import './zod-config.ts';
 import { challengeNonceSchema, originSchema, type BridgeResponse, type CardType } from '../../protocol.ts';
 import { chromeApi, type MessageSender } from './chrome-api.ts';
 import { HostSession, isHostUnavailable } from './native-host.ts';
+import { managedPolicy } from './managed-policy.ts';
 import {
   currentAction,
   currentFailureReply,
@@ -56,11 +57,14 @@ export async function allowedOrigins(options: { quick?: boolean } = {}): Promise
 }
 
 /**
- * The policy's list, or null without one. Chromium's first `storage.managed.get` takes seconds
- * (it waits for the policy service), longer than web-eid.js waits for an answer before it tries its
- * WebSocket: so it is read once when the worker starts and again only when the policy changes.
+ * The policy's list, or null without one. Read when the worker starts, and asked again while it
+ * says "no policy" (Chromium may say so before its policy service is ready: managed-policy.ts).
  */
-let managedCache: Promise<string[] | null> | null = null;
+const policy = managedPolicy({
+  read: (key) => chromeApi.storage.managed.get(key),
+  normalise: normaliseOrigins,
+  recheckMs: 2_000,
+});
 /**
  * Presence checks (legacy `version`, the current protocol's ack) wait at most this long for the
  * policy; until it is known they use the installer's and the user's lists. Anything that reaches
@@ -68,15 +72,9 @@ let managedCache: Promise<string[] | null> | null = null;
  */
 const QUICK_POLICY_WAIT_MS = 250;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-function managedOrigins(): Promise<string[] | null> {
-  managedCache ??= chromeApi.storage.managed.get('allowedOrigins').then(
-    (managed) => (Array.isArray(managed.allowedOrigins) ? normaliseOrigins(managed.allowedOrigins) : null),
-    () => null, // no managed storage (Firefox without policy)
-  );
-  return managedCache;
-}
+const managedOrigins = () => policy.origins();
 chromeApi.storage.onChanged?.addListener((_changes, area) => {
-  if (area === 'managed') managedCache = null;
+  if (area === 'managed') policy.changed();
 });
 void managedOrigins();
 

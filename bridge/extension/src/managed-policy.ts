@@ -1,0 +1,61 @@
+/**
+ * The enterprise policy's allow-list (`chrome.storage.managed`, key `allowedOrigins`) as the service
+ * worker knows it.
+ *
+ * Chromium's managed storage is not ready when the browser starts: the first `get` takes seconds
+ * (it waits for the policy service), and while the service is still starting it may answer `{}` —
+ * the same as "no policy" — and then never fire `storage.onChanged` when the policy arrives
+ * (w3c/webextensions#547). A "no policy" answer is therefore never final: it is asked again once
+ * it is `recheckMs` old, so a policy that arrives late replaces the user's list within seconds,
+ * not at the next browser start. A policy that was read is kept until `storage.onChanged` says
+ * the managed area changed.
+ */
+export interface ManagedPolicyOptions {
+  /** `chrome.storage.managed.get`; rejects where there is no managed storage (Firefox without policy). */
+  read(key: 'allowedOrigins'): Promise<Record<string, unknown>>;
+  /** Keeps the valid origins of the policy's value (anything else is dropped). */
+  normalise(value: unknown[]): string[];
+  /** How old a "no policy" answer may be before it is asked again. */
+  recheckMs: number;
+  now?: () => number;
+}
+
+export interface ManagedPolicy {
+  /** The policy's list, or null without one (as far as the browser has told so far). */
+  origins(): Promise<string[] | null>;
+  /** The managed area changed: the next `origins()` reads it again. */
+  changed(): void;
+}
+
+export function managedPolicy(options: ManagedPolicyOptions): ManagedPolicy {
+  const now = options.now ?? Date.now;
+  let pending: Promise<string[] | null> | null = null;
+  /** When the last read answered "no policy"; undefined while a read is under way or a policy is known. */
+  let absentSince: number | undefined;
+  let generation = 0;
+
+  function read(): Promise<string[] | null> {
+    const readGeneration = ++generation;
+    absentSince = undefined;
+    const result = options.read('allowedOrigins').then(
+      (managed) => (Array.isArray(managed.allowedOrigins) ? options.normalise(managed.allowedOrigins) : null),
+      () => null,
+    );
+    void result.then((origins) => {
+      if (origins === null && readGeneration === generation) absentSince = now();
+    });
+    return result;
+  }
+
+  return {
+    origins() {
+      if (!pending || (absentSince !== undefined && now() - absentSince >= options.recheckMs)) pending = read();
+      return pending;
+    },
+    changed() {
+      pending = null;
+      absentSince = undefined;
+      generation++;
+    },
+  };
+}
