@@ -9,7 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { portalNodeArgs } from './portal-node-args.mjs';
+import { portalEnv, portalNodeArgs } from './portal-node-args.mjs';
 import type { SampleRp } from '../src/demo/sample-relying-party.ts';
 
 // The demo modules load lazily, as everywhere outside src/demo (the layer rule demo-only-lazily).
@@ -42,6 +42,7 @@ async function startPortal() {
     cwd: root,
     env: {
       ...process.env,
+      ...portalEnv(),
       NODE_ENV: 'production',
       PORT: String(port),
       HOST: '127.0.0.1',

@@ -1,9 +1,10 @@
 // npm start: builds the Next.js pages when the build is missing or older than the sources, then runs
 // the one portal process in production mode (embedded database and demo data unless configured).
+// npm run serve (--no-build): the same process on the build as it is.
 import { spawnSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { portalNodeArgs } from './portal-node-args.mjs';
+import { portalEnv, portalNodeArgs } from './portal-node-args.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const [major] = process.versions.node.split('.').map(Number);
@@ -26,7 +27,7 @@ function newestMtime(p) {
 const buildId = path.join(root, '.next/BUILD_ID');
 const sources = ['app', 'src', 'public', 'next.config.mjs', 'postcss.config.mjs', 'package-lock.json'];
 const builtAt = fs.existsSync(buildId) ? fs.statSync(buildId).mtimeMs : 0;
-if (builtAt === 0 || sources.some((s) => newestMtime(path.join(root, s)) > builtAt)) {
+if (!process.argv.includes('--no-build') && (builtAt === 0 || sources.some((s) => newestMtime(path.join(root, s)) > builtAt))) {
   console.log('[portal] building the pages (next build)…');
   const build = spawnSync('npx', ['--no-install', 'next', 'build'], { cwd: root, stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
@@ -35,7 +36,7 @@ if (builtAt === 0 || sources.some((s) => newestMtime(path.join(root, s)) > built
 const child = spawn(process.execPath, [...portalNodeArgs(), '--import', 'tsx', 'server.ts'], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, NODE_ENV: 'production' },
+  env: { ...process.env, ...portalEnv(), NODE_ENV: 'production' },
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

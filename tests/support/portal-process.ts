@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { portalNodeArgs } from '../../scripts/portal-node-args.mjs';
+import { portalEnv, portalNodeArgs } from '../../scripts/portal-node-args.mjs';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -47,12 +47,13 @@ export class PortalProcess {
 
   async start(): Promise<void> {
     this.output = '';
-    const command = [process.execPath, ...portalNodeArgs(), ...(this.options.nodeArgs ?? []), '--import', 'tsx', this.entry];
+    const command = [process.execPath, ...portalNodeArgs({ ...process.env, DATABASE_URL: this.databaseUrl }), ...(this.options.nodeArgs ?? []), '--import', 'tsx', this.entry];
     const [file, ...args] = this.options.wrap ? this.options.wrap(command) : command;
     const child = spawn(file!, args, {
       cwd: root,
       env: {
         ...process.env,
+        ...portalEnv(),
         NODE_ENV: 'production',
         PORT: String(this.port),
         HOST: '127.0.0.1',
