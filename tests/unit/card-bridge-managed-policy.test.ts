@@ -4,9 +4,9 @@
  * before the policy service is ready, and no storage.onChanged when the policy then arrives.
  */
 import { describe, expect, it } from 'vitest';
-import { managedPolicy } from '../../bridge/extension/src/managed-policy.ts';
+import { managedPolicy, validOrigins } from '../../bridge/extension/src/managed-policy.ts';
 
-const validOrigins = (value: unknown[]) => value.filter((o): o is string => typeof o === 'string' && /^https?:\/\/[^/]+$/.test(o));
+const simpleOrigins = (value: unknown[]) => value.filter((o): o is string => typeof o === 'string' && /^https?:\/\/[^/]+$/.test(o));
 
 /** A managed storage whose answers the test sets, counting reads; `hold` keeps the next read pending. */
 function fakeStorage() {
@@ -33,7 +33,7 @@ function fakeStorage() {
 function setup() {
   const storage = fakeStorage();
   let clock = 1_000;
-  const policy = managedPolicy({ read: (k) => storage.read(k), normalise: validOrigins, recheckMs: 2_000, now: () => clock });
+  const policy = managedPolicy({ read: (k) => storage.read(k), normalise: simpleOrigins, recheckMs: 2_000, now: () => clock });
   return { storage, policy, advance: (ms: number) => (clock += ms) };
 }
 
@@ -115,5 +115,17 @@ describe('the enterprise policy as the extension knows it', () => {
     advance(10_000);
     expect(await policy.origins()).toEqual(['https://sso.example.jp']);
     expect(storage.reads).toBe(2);
+  });
+
+  it('by default the policy keeps what is an origin: no paths, no plain http but for localhost, no other schemes, no non-strings', async () => {
+    expect(validOrigins('https://sso.example.jp')).toEqual([]);
+    expect(validOrigins(null)).toEqual([]);
+    expect(validOrigins(['https://sso.example.jp', 'http://localhost:3000', 'https://sso.example.jp/path', 'http://ehr.example.jp', 'file:///etc', 'javascript:alert(1)', 7, null])).toEqual([
+      'https://sso.example.jp',
+      'http://localhost:3000',
+    ]);
+    const storage = fakeStorage();
+    storage.value = { allowedOrigins: ['https://ehr.example.jp', 'ftp://ehr.example.jp'] };
+    expect(await managedPolicy({ read: (k) => storage.read(k), recheckMs: 2_000 }).origins()).toEqual(['https://ehr.example.jp']);
   });
 });

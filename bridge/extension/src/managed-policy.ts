@@ -10,11 +10,19 @@
  * not at the next browser start. A policy that was read is kept until `storage.onChanged` says
  * the managed area changed.
  */
+import { originSchema } from '../../protocol.ts';
+
+/** An allow-list's entries that are valid origins; anything else (and anything but a list) is dropped. */
+export function validOrigins(value: unknown): string[] {
+  if (!Array.isArray(value)) return [];
+  return value.filter((o): o is string => typeof o === 'string' && originSchema.safeParse(o).success);
+}
+
 export interface ManagedPolicyOptions {
   /** `chrome.storage.managed.get`; rejects where there is no managed storage (Firefox without policy). */
   read(key: 'allowedOrigins'): Promise<Record<string, unknown>>;
-  /** Keeps the valid origins of the policy's value (anything else is dropped). */
-  normalise(value: unknown[]): string[];
+  /** Keeps the valid origins of the policy's value; default validOrigins. */
+  normalise?: (value: unknown[]) => string[];
   /** How old a "no policy" answer may be before it is asked again. */
   recheckMs: number;
   now?: () => number;
@@ -29,6 +37,7 @@ export interface ManagedPolicy {
 
 export function managedPolicy(options: ManagedPolicyOptions): ManagedPolicy {
   const now = options.now ?? Date.now;
+  const normalise = options.normalise ?? validOrigins;
   let pending: Promise<string[] | null> | null = null;
   /** When the last read answered "no policy"; undefined while a read is under way or a policy is known. */
   let absentSince: number | undefined;
@@ -38,7 +47,7 @@ export function managedPolicy(options: ManagedPolicyOptions): ManagedPolicy {
     const readGeneration = ++generation;
     absentSince = undefined;
     const result = options.read('allowedOrigins').then(
-      (managed) => (Array.isArray(managed.allowedOrigins) ? options.normalise(managed.allowedOrigins) : null),
+      (managed) => (Array.isArray(managed.allowedOrigins) ? normalise(managed.allowedOrigins) : null),
       () => null,
     );
     void result.then((origins) => {

@@ -2,24 +2,29 @@
 import './zod-config.ts';
 import { originSchema } from '../../protocol.ts';
 import { chromeApi } from './chrome-api.ts';
+import { managedPolicy } from './managed-policy.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
+/** The enterprise policy, asked again while it says "no policy" (managed-policy.ts: Chromium may say so at start). */
+const policy = managedPolicy({ read: (key) => chromeApi.storage.managed.get(key), recheckMs: 2_000 });
+chromeApi.storage.onChanged?.addListener((_changes, area) => {
+  if (area === 'managed') policy.changed();
+});
+
+/** Under policy the page shows the policy's list, read-only: the user's own list does not apply. */
+function showManaged(origins: string[]) {
+  const textarea = $<HTMLTextAreaElement>('origins');
+  $('managed').hidden = false;
+  textarea.value = origins.join('\n');
+  textarea.readOnly = true;
+  $<HTMLButtonElement>('save').disabled = true;
+}
+
 async function start() {
   const textarea = $<HTMLTextAreaElement>('origins');
-  let managed: unknown;
-  try {
-    managed = (await chromeApi.storage.managed.get('allowedOrigins')).allowedOrigins;
-  } catch {
-    managed = undefined;
-  }
-  if (Array.isArray(managed)) {
-    $('managed').hidden = false;
-    textarea.value = managed.join('\n');
-    textarea.readOnly = true;
-    $<HTMLButtonElement>('save').disabled = true;
-    return;
-  }
+  const managed = await policy.origins();
+  if (managed) return showManaged(managed);
   const local = (await chromeApi.storage.local.get('allowedOrigins')).allowedOrigins;
   textarea.value = Array.isArray(local) ? local.join('\n') : '';
   try {
@@ -29,6 +34,7 @@ async function start() {
     // none
   }
   $('save').addEventListener('click', async () => {
+    if (textarea.readOnly) return;
     const lines = textarea.value.split('\n').map((l) => l.trim()).filter(Boolean);
     const bad = lines.filter((l) => !originSchema.safeParse(l).success);
     if (bad.length) {
@@ -40,6 +46,14 @@ async function start() {
   });
   // Disabled in the HTML until now: the policy read takes seconds, and a click before this would be lost.
   $<HTMLButtonElement>('save').disabled = false;
+  // A policy that arrives while the page is open still takes it over.
+  const watch = setInterval(() => {
+    void policy.origins().then((origins) => {
+      if (!origins) return;
+      clearInterval(watch);
+      showManaged(origins);
+    });
+  }, 2_000);
 }
 
 void start();

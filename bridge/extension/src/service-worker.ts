@@ -9,7 +9,7 @@ import './zod-config.ts';
 import { challengeNonceSchema, originSchema, type BridgeResponse, type CardType } from '../../protocol.ts';
 import { chromeApi, type MessageSender } from './chrome-api.ts';
 import { HostSession, isHostUnavailable } from './native-host.ts';
-import { managedPolicy } from './managed-policy.ts';
+import { managedPolicy, validOrigins } from './managed-policy.ts';
 import {
   currentAction,
   currentFailureReply,
@@ -26,12 +26,6 @@ const EXTENSION_ORIGIN = new URL(chromeApi.runtime.getURL('/')).origin;
 
 // ---------------------------------------------------------------- allow-list
 
-/** Normalises an allow-list entry to an origin; anything that is not a valid origin is dropped. */
-function normaliseOrigins(value: unknown): string[] {
-  if (!Array.isArray(value)) return [];
-  return value.filter((o): o is string => typeof o === 'string' && originSchema.safeParse(o).success);
-}
-
 /**
  * Enterprise policy (`chrome.storage.managed`, key `allowedOrigins`) replaces everything else when
  * set. Otherwise: the list kept in `chrome.storage.local` (options page) plus the list the
@@ -43,13 +37,13 @@ export async function allowedOrigins(options: { quick?: boolean } = {}): Promise
   const origins = new Set<string>();
   try {
     const local = await chromeApi.storage.local.get('allowedOrigins');
-    for (const o of normaliseOrigins(local.allowedOrigins)) origins.add(o);
+    for (const o of validOrigins(local.allowedOrigins)) origins.add(o);
   } catch {
     // storage unavailable
   }
   try {
     const response = await fetch(chromeApi.runtime.getURL('allowed-origins.json'));
-    if (response.ok) for (const o of normaliseOrigins(((await response.json()) as { allowedOrigins?: unknown }).allowedOrigins)) origins.add(o);
+    if (response.ok) for (const o of validOrigins(((await response.json()) as { allowedOrigins?: unknown }).allowedOrigins)) origins.add(o);
   } catch {
     // not installed by the installer: no packaged list
   }
@@ -62,7 +56,6 @@ export async function allowedOrigins(options: { quick?: boolean } = {}): Promise
  */
 const policy = managedPolicy({
   read: (key) => chromeApi.storage.managed.get(key),
-  normalise: normaliseOrigins,
   recheckMs: 2_000,
 });
 /**
