@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { portalEnv, portalNodeArgs } from '../../scripts/portal-node-args.mjs';
 import { PortalProcess } from '../support/portal-process.ts';
@@ -41,7 +42,9 @@ describe('the portal process settings', () => {
     const port = (probe.address() as net.AddressInfo).port;
     await new Promise((resolve) => probe.close(resolve));
     const database = await createTestDatabase('process-settings');
-    const portal = new PortalProcess(port, database.url, { CI: '1', CRL_FETCH: 'false', STUB_NEXT: '1' }, 'server.ts');
+    // Next.js stood in for (the hook's STUB_NEXT): no production build needed.
+    const hook = path.resolve(import.meta.dirname, '../support/record-loaded-modules.mjs');
+    const portal = new PortalProcess(port, database.url, { CI: '1', CRL_FETCH: 'false', STUB_NEXT: '1' }, 'server.ts', { nodeArgs: ['--import', hook] });
     try {
       await portal.start();
       const environ = fs.readFileSync(`/proc/${portal.pid}/environ`, 'utf8').split('\0');
