@@ -38,33 +38,29 @@ export interface ManagedPolicy {
 export function managedPolicy(options: ManagedPolicyOptions): ManagedPolicy {
   const now = options.now ?? Date.now;
   const normalise = options.normalise ?? validOrigins;
-  let pending: Promise<string[] | null> | null = null;
-  /** When the last read answered "no policy"; undefined while a read is under way or a policy is known. */
-  let absentSince: number | undefined;
-  let generation = 0;
+  /** The latest read; `absentAt` once it answered "no policy". A read replaced by a newer one no longer counts. */
+  let current: { result: Promise<string[] | null>; absentAt?: number } | null = null;
 
-  function read(): Promise<string[] | null> {
-    const readGeneration = ++generation;
-    absentSince = undefined;
-    const result = options.read('allowedOrigins').then(
-      (managed) => (Array.isArray(managed.allowedOrigins) ? normalise(managed.allowedOrigins) : null),
-      () => null,
-    );
-    void result.then((origins) => {
-      if (origins === null && readGeneration === generation) absentSince = now();
+  function read() {
+    const entry: { result: Promise<string[] | null>; absentAt?: number } = {
+      result: options.read('allowedOrigins').then(
+        (managed) => (Array.isArray(managed.allowedOrigins) ? normalise(managed.allowedOrigins) : null),
+        () => null,
+      ),
+    };
+    void entry.result.then((origins) => {
+      if (origins === null) entry.absentAt = now();
     });
-    return result;
+    return entry;
   }
 
   return {
     origins() {
-      if (!pending || (absentSince !== undefined && now() - absentSince >= options.recheckMs)) pending = read();
-      return pending;
+      if (!current || (current.absentAt !== undefined && now() - current.absentAt >= options.recheckMs)) current = read();
+      return current.result;
     },
     changed() {
-      pending = null;
-      absentSince = undefined;
-      generation++;
+      current = null;
     },
   };
 }
